@@ -1,0 +1,55 @@
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """Pick the retailer's schema by host name; an unknown host gets a clear page."""
+
+    def get_tenant(self, domain_model, hostname):
+        return domain_model.objects.select_related("tenant__plan").get(domain=hostname).tenant
+
+    def no_tenant_found(self, request, hostname):
+        return render(request, "errors/unknown_host.html", {"hostname": hostname}, status=404)
+
+
+class SuspendedTenantMiddleware:
+    """A suspended retailer's staff see a page that says so instead of their back office."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_public and not tenant.is_active:
+            translation.activate(translation.get_language_from_request(request) or tenant.language)
+            return render(
+                request,
+                "errors/suspended.html",
+                {"tenant": tenant, "title": _("This back office is suspended")},
+                status=403,
+            )
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Show the interface in the language the staff user chose (else the retailer's default).
+
+    Runs after authentication; a language in the cookie wins only for anonymous visitors.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        tenant = getattr(request, "tenant", None)
+        if user is not None and user.is_authenticated:
+            language = user.language or (tenant.language if tenant is not None else None)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

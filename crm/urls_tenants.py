@@ -1,0 +1,12 @@
+"""URLs of a retailer's back office (every host that is a retailer's domain)."""
+
+from django.urls import include, path
+
+from reports.views import dashboard_view
+from tariffs.views import plan_usage_view
+
+urlpatterns = [
+    path("", dashboard_view, name="dashboard"),
+    path("", include("staff.urls")),
+    path("settings/plan/", plan_usage_view, name="plan_usage"),
+]

@@ -1,0 +1,13 @@
+from customers.selectors import customer_status_counts
+from staff.selectors import staff_active_count
+from tariffs.selectors import tenant_usage
+
+
+def dashboard_figures(*, tenant, include_usage: bool) -> dict:
+    """The figures on the back office's home page, each from one aggregate query; the plan's
+    usage only for those who may see the plan."""
+    return {
+        "customers": customer_status_counts(),
+        "staff_active": staff_active_count(),
+        "usage": tenant_usage(tenant=tenant) if include_usage else None,
+    }

@@ -1,0 +1,178 @@
+import re
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists, tenant_context
+
+from staff.roles import Role
+from staff.services import staff_create
+from tariffs.models import TariffPlan
+from tenants.models import Domain, Tenant, TenantEvent
+
+SCHEMA_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+RESERVED_SCHEMA_NAMES = {"public", "information_schema", "www", "admin", "static", "media", "api"}
+HOST_NAME_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def tenant_default_domain(schema_name: str) -> str:
+    """<short name>.<base domain>, with the underscores a host name may not have as hyphens."""
+    return f"{schema_name.replace('_', '-')}.{settings.BASE_DOMAIN}"
+
+
+def tenant_validate(*, name: str, schema_name: str, domain: str, plan: TariffPlan, admin_email: str) -> None:
+    """Raise a ValidationError naming each field that would stop tenant_create."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors.setdefault("name", []).append(_("Enter the retailer's name."))
+    if not SCHEMA_NAME_PATTERN.match(schema_name) or schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMA_NAMES:
+        errors.setdefault("schema_name", []).append(
+            _("Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “%(name)s”).")
+            % {"name": schema_name}
+        )
+    elif Tenant.objects.filter(schema_name=schema_name).exists() or schema_exists(schema_name):
+        errors.setdefault("schema_name", []).append(_("A retailer with this short name already exists."))
+    if not HOST_NAME_PATTERN.match(domain):
+        errors.setdefault("domain", []).append(_("“%(domain)s” is not a valid host name.") % {"domain": domain})
+    elif Domain.objects.filter(domain=domain).exists():
+        errors.setdefault("domain", []).append(_("This host name is already in use."))
+    if plan is None:
+        errors.setdefault("plan", []).append(_("Choose a tariff plan."))
+    try:
+        validate_email(admin_email)
+    except ValidationError:
+        errors.setdefault("admin_email", []).append(_("Enter a valid e-mail address."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def tenant_create(
+    *,
+    name: str,
+    schema_name: str,
+    plan: TariffPlan,
+    admin_username: str,
+    admin_email: str,
+    admin_password: str,
+    domain: str | None = None,
+    language: str = "en",
+    currency: str = "EUR",
+    time_zone: str = "Europe/Tallinn",
+    created_by: str = "",
+    validate_admin_password: bool = True,
+) -> Tenant:
+    """Create a retailer ready to log in to: its schema, its domain and its first admin.
+
+    Everything is checked before anything is written; if a later step fails all the same, the
+    schema and the rows already made are removed, so no half-made retailer is left behind.
+    """
+    schema_name = schema_name.strip().lower()
+    domain = (domain or tenant_default_domain(schema_name)).strip().lower()
+    tenant_validate(name=name, schema_name=schema_name, domain=domain, plan=plan, admin_email=admin_email)
+    if validate_admin_password:
+        try:
+            validate_password(admin_password)
+        except ValidationError as error:
+            raise ValidationError({"admin_password": error.messages}) from error
+
+    tenant = Tenant(
+        name=name.strip(),
+        schema_name=schema_name,
+        plan=plan,
+        language=language,
+        currency=currency,
+        time_zone=time_zone,
+    )
+    tenant.save(verbosity=0)
+    try:
+        with transaction.atomic():
+            Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+            TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.CREATED, actor=created_by, new_value=plan.name)
+            with tenant_context(tenant):
+                staff_create(
+                    tenant=tenant,
+                    username=admin_username,
+                    email=admin_email,
+                    first_name="",
+                    last_name="",
+                    role=Role.ADMIN,
+                    password=admin_password,
+                    language=language,
+                )
+    except Exception:
+        connection.set_schema_to_public()
+        tenant.delete(force_drop=True)
+        raise
+    return tenant
+
+
+@transaction.atomic
+def tenant_suspend(*, tenant: Tenant, reason: str, suspended_by: str) -> Tenant:
+    """Close the retailer's back office: its staff see a page that says it is suspended."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.is_public:
+        raise ValidationError(_("The platform itself cannot be suspended."))
+    if not tenant.is_active:
+        return tenant
+    tenant.is_active = False
+    tenant.suspended_at = timezone.now()
+    tenant.suspension_reason = reason
+    tenant.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
+    TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.SUSPENDED, actor=suspended_by, new_value=reason)
+    return tenant
+
+
+@transaction.atomic
+def tenant_reactivate(*, tenant: Tenant, reactivated_by: str) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.is_active:
+        return tenant
+    tenant.is_active = True
+    tenant.suspended_at = None
+    tenant.suspension_reason = ""
+    tenant.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
+    TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.REACTIVATED, actor=reactivated_by)
+    return tenant
+
+
+@transaction.atomic
+def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, changed_by: str) -> Tenant:
+    """Move the retailer to another plan. A smaller plan is allowed even if the retailer is over
+    its limits: nothing is removed, new customers or staff are refused until usage fits."""
+    tenant = Tenant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=tenant.pk)
+    if tenant.plan_id == plan.pk:
+        return tenant
+    old_plan = tenant.plan
+    tenant.plan = plan
+    tenant.save(update_fields=["plan"])
+    TenantEvent.objects.create(
+        tenant=tenant,
+        kind=TenantEvent.Kind.PLAN_CHANGED,
+        actor=changed_by,
+        old_value=old_plan.name if old_plan else "",
+        new_value=plan.name,
+    )
+    return tenant
+
+
+DEFAULT_PLANS = (
+    {"name": "Start", "price": "29.00", "max_active_customers": 1_000, "max_staff_users": 3, "max_stores": 1, "max_terminals": 2},
+    {"name": "Business", "price": "99.00", "max_active_customers": 20_000, "max_staff_users": 15, "max_stores": 10, "max_terminals": 30},
+    {"name": "Enterprise", "price": "399.00", "max_active_customers": 2_000_000, "max_staff_users": 200, "max_stores": 100, "max_terminals": 500},
+)
+
+
+@transaction.atomic
+def platform_setup(*, public_domain: str) -> Tenant:
+    """Make the public schema serve the platform operator: its tenant row, domain and the
+    default tariff plans. Safe to run again; it changes nothing that exists."""
+    public, _created = Tenant.objects.get_or_create(schema_name="public", defaults={"name": "Regulars"})
+    Domain.objects.get_or_create(domain=public_domain, defaults={"tenant": public, "is_primary": True})
+    if not TariffPlan.objects.exists():
+        for plan in DEFAULT_PLANS:
+            TariffPlan.objects.create(**plan)
+    return public

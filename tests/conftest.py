@@ -1,0 +1,215 @@
+"""Shared fixtures: retailers made once per session, a live server, a real Celery worker.
+
+The session's retailers (alpha, beta, browser) are committed before any test runs; a test that
+uses `db` runs in a transaction on top of them that is rolled back. Tests that need other
+processes or threads to see their rows (the Celery worker, the live server, concurrency tests)
+use `committed_db` and write rows that no other test depends on.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there
+# unless told that this thread is synchronous code (it is).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+
+
+@dataclass
+class TenantSetup:
+    tenant: object
+    host: str
+    admin: Login
+    marketer: Login
+    cashier: Login
+
+
+def _tenant_setup(schema_name: str, *, plan_name: str = "Business") -> TenantSetup:
+    from staff.roles import Role
+    from staff.services import staff_create
+    from tariffs.models import TariffPlan
+    from tenants.services import tenant_create
+
+    admin = Login("admin", f"{schema_name}-admin-password")
+    marketer = Login("marketer", f"{schema_name}-marketer-password")
+    cashier = Login("cashier", f"{schema_name}-cashier-password")
+    tenant = tenant_create(
+        name=f"{schema_name.capitalize()} Shop",
+        schema_name=schema_name,
+        plan=TariffPlan.objects.get(name=plan_name),
+        admin_username=admin.username,
+        admin_email=f"admin@{schema_name}.example",
+        admin_password=admin.password,
+        validate_admin_password=False,
+    )
+    with tenant_context(tenant):
+        for login, role in ((marketer, Role.MARKETER), (cashier, Role.CASHIER)):
+            staff_create(
+                tenant=tenant,
+                username=login.username,
+                email=f"{login.username}@{schema_name}.example",
+                first_name=login.username.capitalize(),
+                last_name=schema_name.capitalize(),
+                role=role,
+                password=login.password,
+            )
+    return TenantSetup(tenant, f"{schema_name}.localhost", admin, marketer, cashier)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import platform_setup
+
+    with django_db_blocker.unblock():
+        platform_setup(public_domain="localhost")
+        tenants = {name: _tenant_setup(name) for name in ("alpha", "beta", "browser")}
+        connection.set_schema_to_public()
+    return tenants
+
+
+@pytest.fixture(scope="session")
+def tenants(django_db_setup):
+    return django_db_setup
+
+
+@pytest.fixture
+def alpha(tenants) -> TenantSetup:
+    return tenants["alpha"]
+
+
+@pytest.fixture
+def beta(tenants) -> TenantSetup:
+    return tenants["beta"]
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_at_start():
+    """Every test starts in the public schema, whatever the last request left behind."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker):
+    """Database access without the test transaction: rows are committed for others to see."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+def client_for(setup: TenantSetup, login: Login | None = None) -> Client:
+    client = Client(HTTP_HOST=setup.host)
+    if login is not None:
+        response = client.post("/login/", {"username": login.username, "password": login.password})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+# --- a real Celery worker ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup):
+    """A Celery worker in its own process, on the test database and the test Redis."""
+    from crm.celery import app
+
+    settings_dict = connection.settings_dict
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
+    env["REGULARS_DATABASE_URL"] = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm.celery", "worker", "--pool", "solo", "-l", "WARNING",
+         "--hostname", f"tests-{os.getpid()}@%h"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start")
+    yield app
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(timeout=30)
+
+
+# --- a live server and a real browser ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server_port(django_db_setup, django_db_blocker):
+    """The WSGI application served on a free port of the loopback, in a thread of this process."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    blocker = django_db_blocker.unblock()
+    blocker.__enter__()
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    server.set_app(StaticFilesHandler(get_wsgi_application()))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    blocker.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server_port):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot of a key page under test-artifacts/screenshots/ (kept by CI)."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,91 @@
+"""The back office shell: dashboard figures, navigation by role, language switching."""
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from customers.models import Customer, CustomerStatus
+from staff.models import User
+from tests.conftest import client_for
+
+
+def customers_add(setup, **counts: int) -> None:
+    with tenant_context(setup.tenant):
+        Customer.objects.bulk_create(
+            Customer(first_name="Mari", last_name=f"Tamm {status} {number}", status=status)
+            for status, count in counts.items()
+            for number in range(count)
+        )
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_the_retailers_own_figures(alpha, beta, django_assert_max_num_queries):
+    customers_add(alpha, introduced=4, control=2, archived=1)
+    customers_add(beta, introduced=9)
+    client = client_for(alpha, alpha.admin)
+    with django_assert_max_num_queries(14):
+        response = client.get("/")
+    assert response.context["customers"] == {"introduced": 4, "control": 2, "archived": 1, "total": 7}
+    assert response.context["staff_active"] == 3
+    usage = {item.resource: (item.used, item.limit) for item in response.context["usage"]}
+    assert usage == {"active_customers": (6, 20000), "staff_users": (3, 15), "stores": (0, 10), "terminals": (0, 30)}
+    page = response.content.decode()
+    assert 'data-testid="customers-total">7<' in page
+    assert "6 of 20,000" in page
+
+
+@pytest.mark.django_db
+def test_dashboard_of_a_cashier_has_no_plan_and_no_settings(alpha):
+    response = client_for(alpha, alpha.cashier).get("/")
+    assert response.context["usage"] is None
+    page = response.content.decode()
+    assert "/settings/staff/" not in page
+    assert "Plan and usage" not in page
+    admin_page = client_for(alpha, alpha.admin).get("/").content.decode()
+    assert 'href="/settings/staff/"' in admin_page
+
+
+@pytest.mark.django_db
+def test_the_interface_follows_the_language_the_user_chooses(alpha):
+    client = client_for(alpha, alpha.marketer)
+    response = client.post("/language/", {"language": "de", "next": "/"}, follow=True)
+    page = response.content.decode()
+    assert '<html lang="de">' in page
+    assert "Übersicht" in page
+    with tenant_context(alpha.tenant):
+        assert User.objects.get(username="marketer").language == "de"
+    # The choice is kept on the account: a new session on another device opens in German too.
+    assert '<html lang="de">' in client_for(alpha, alpha.marketer).get("/").content.decode()
+    page = client.post("/language/", {"language": "et", "next": "/"}, follow=True).content.decode()
+    assert '<html lang="et">' in page
+    assert "Töölaud" in page
+
+
+@pytest.mark.django_db
+def test_numbers_follow_the_users_language(alpha):
+    customers_add(alpha, introduced=1)
+    client = client_for(alpha, alpha.admin)
+    client.post("/language/", {"language": "de", "next": "/"})
+    assert "1 von 20.000" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_is_ignored(alpha):
+    client = client_for(alpha, alpha.admin)
+    response = client.post("/language/", {"language": "xx", "next": "/"})
+    assert response["Location"] == "/"
+    with tenant_context(alpha.tenant):
+        assert User.objects.get(username="admin").language == "en"
+
+
+@pytest.mark.django_db
+def test_the_language_switch_never_redirects_to_another_site(alpha):
+    response = client_for(alpha, alpha.admin).post("/language/", {"language": "de", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_the_login_page_can_be_switched_before_logging_in(alpha):
+    client = client_for(alpha)
+    page = client.post("/language/", {"language": "et", "next": "/login/"}, follow=True).content.decode()
+    assert '<html lang="et">' in page
+    assert "Logi sisse" in page
