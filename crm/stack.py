@@ -80,8 +80,11 @@ def debian_packages_install(*, with_browser: bool) -> None:
         return
     if not is_root() or shutil.which("apt-get") is None:
         sys.exit(
-            "Missing system packages: " + " ".join(missing) + ". Install them (as root: apt-get install -y "
-            + " ".join(missing) + ") and run this again."
+            "Missing system packages: "
+            + " ".join(missing)
+            + ". Install them (as root: apt-get install -y "
+            + " ".join(missing)
+            + ") and run this again."
         )
     say("Installing system packages: " + " ".join(missing))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -147,7 +150,8 @@ class Postgres:
                 shutil.chown(outside / "pg", user="postgres")
                 self.data.symlink_to(outside / "pg")
                 self.log = outside / "postgres.log"
-                say(f"PostgreSQL data lives in {outside} (linked from {self.data}): {self.home} is closed to the postgres user")
+                say(f"PostgreSQL data lives in {outside}, linked from {self.data}:")
+                say(f"{self.home} is closed to the postgres user")
                 return
         self.data.mkdir()
         if is_root():
@@ -164,10 +168,21 @@ class Postgres:
             self.log = self.data.resolve().parent / "postgres.log"
         if not (self.data / "PG_VERSION").exists():
             say(f"Creating a PostgreSQL cluster in {self.data}")
-            run(self._as_owner([
-                str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                "--encoding=UTF8", "--locale=C.UTF-8",
-            ]), stdout=subprocess.DEVNULL)
+            run(
+                self._as_owner(
+                    [
+                        str(self.bin / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                stdout=subprocess.DEVNULL,
+            )
         if self.is_running():
             say(f"PostgreSQL already running on port {self.profile.postgres_port}")
             return
@@ -182,10 +197,25 @@ class Postgres:
         if is_root():
             self.log.touch()
             shutil.chown(self.log, user="postgres")
-        run(self._as_owner([
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-            "-o", " ".join(options), "start",
-        ]), stdout=subprocess.DEVNULL, start_new_session=True)
+        run(
+            self._as_owner(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    " ".join(options),
+                    "start",
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         say(f"PostgreSQL listening on 127.0.0.1:{self.profile.postgres_port}")
 
     def is_running(self) -> bool:
@@ -193,25 +223,49 @@ class Postgres:
             return False
         status = subprocess.run(
             self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return status.returncode == 0
 
     def database_ensure(self, name: str) -> None:
         exists = subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.profile.postgres_port), "-U", "postgres",
-             "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-            check=True, capture_output=True, text=True,
+            [
+                str(self.bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.profile.postgres_port),
+                "-U",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         if not exists:
-            run([str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.profile.postgres_port), "-U", "postgres", name])
+            run(
+                [
+                    str(self.bin / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.profile.postgres_port),
+                    "-U",
+                    "postgres",
+                    name,
+                ]
+            )
 
     def stop(self, *, quiet: bool = False) -> None:
         if not self.is_running():
             return
         subprocess.run(
             self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         if not quiet:
             say("PostgreSQL stopped")
@@ -241,11 +295,25 @@ class Redis:
             say(f"Redis already running on port {self.profile.redis_port}")
             return
         persistence = ["--save", ""] if self.profile.throw_away else ["--appendonly", "yes"]
-        run([
-            "redis-server", "--port", str(self.profile.redis_port), "--bind", "127.0.0.1",
-            "--dir", str(self.home), "--daemonize", "yes", "--pidfile", str(self.home / "redis.pid"),
-            "--logfile", str(self.home / "redis.log"), *persistence,
-        ], start_new_session=True)
+        run(
+            [
+                "redis-server",
+                "--port",
+                str(self.profile.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.home),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(self.home / "redis.pid"),
+                "--logfile",
+                str(self.home / "redis.log"),
+                *persistence,
+            ],
+            start_new_session=True,
+        )
         for _attempt in range(100):
             if self.is_running():
                 say(f"Redis listening on 127.0.0.1:{self.profile.redis_port}")
@@ -254,9 +322,7 @@ class Redis:
         sys.exit(f"Redis did not start; see {self.home / 'redis.log'}")
 
     def _cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["redis-cli", "-p", str(self.profile.redis_port), *args], capture_output=True, text=True
-        )
+        return subprocess.run(["redis-cli", "-p", str(self.profile.redis_port), *args], capture_output=True, text=True)
 
     def is_running(self) -> bool:
         return self._cli("ping").stdout.strip() == "PONG"
@@ -319,12 +385,30 @@ def command_run() -> int:
     manage(env, "migrate_schemas", "-v", "0")
     manage(env, "demo_setup", "--port", port)
     children = [
-        subprocess.Popen([str(VENV / "bin" / "celery"), "-A", "crm.celery", "worker", "-l", "INFO", "--concurrency", "2"],
-                         env=env, cwd=ROOT, start_new_session=True),
-        subprocess.Popen([str(VENV / "bin" / "celery"), "-A", "crm.celery", "beat", "-l", "INFO",
-                          "-s", str(VAR / "run" / "celerybeat-schedule")], env=env, cwd=ROOT, start_new_session=True),
-        subprocess.Popen([str(VENV_PYTHON), "manage.py", "runserver", f"{address}:{port}"],
-                         env=env, cwd=ROOT, start_new_session=True),
+        subprocess.Popen(
+            [str(VENV / "bin" / "celery"), "-A", "crm.celery", "worker", "-l", "INFO", "--concurrency", "2"],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [
+                str(VENV / "bin" / "celery"),
+                "-A",
+                "crm.celery",
+                "beat",
+                "-l",
+                "INFO",
+                "-s",
+                str(VAR / "run" / "celerybeat-schedule"),
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [str(VENV_PYTHON), "manage.py", "runserver", f"{address}:{port}"], env=env, cwd=ROOT, start_new_session=True
+        ),
     ]
 
     def shutdown(*_args) -> None:
@@ -334,7 +418,9 @@ def command_run() -> int:
     try:
         base = env.get("REGULARS_BASE_DOMAIN", "localhost")
         if wait_for_http(f"http://127.0.0.1:{port}/login/", f"demo.{base}", 60):
-            say(f"Regulars is running at http://demo.{base}:{port}/ (ready in {time.monotonic() - started:.0f} s). Ctrl-C stops everything.")
+            ready_in = time.monotonic() - started
+            say(f"Regulars is running at http://demo.{base}:{port}/ (ready in {ready_in:.0f} s).")
+            say("Ctrl-C stops everything.")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         say("A process ended on its own; stopping the rest")
@@ -364,7 +450,11 @@ def command_test(pytest_args: list[str]) -> int:
     env = app_environment(TEST)
     try:
         manage(env, "compilemessages", "--ignore", ".venv", "-v", "0")
-        return subprocess.run([str(VENV_PYTHON), "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+        say("ruff: lint and format check")
+        lint = subprocess.run([str(VENV_PYTHON), "-m", "ruff", "check", "--quiet", "."], cwd=ROOT).returncode
+        lint |= subprocess.run([str(VENV_PYTHON), "-m", "ruff", "format", "--check", "--quiet", "."], cwd=ROOT).returncode
+        tests = subprocess.run([str(VENV_PYTHON), "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+        return tests or lint
     finally:
         redis.stop()
         postgres.stop()

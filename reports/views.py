@@ -7,7 +7,5 @@ from staff.roles import Right, perm
 
 @login_required
 def dashboard_view(request):
-    figures = dashboard_figures(
-        tenant=request.tenant, include_usage=request.user.has_perm(perm(Right.MANAGE_STAFF))
-    )
+    figures = dashboard_figures(tenant=request.tenant, include_usage=request.user.has_perm(perm(Right.MANAGE_STAFF)))
     return render(request, "reports/dashboard.html", figures)

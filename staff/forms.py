@@ -16,6 +16,11 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is deactivated. Ask your admin to reactivate it."),
     }
 
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("User name")
+        self.fields["password"].label = _("Password")
+
     def get_invalid_login_error(self):
         return forms.ValidationError(
             self.error_messages["invalid_login"],

@@ -25,9 +25,7 @@ class User(AbstractUser):
         verbose_name_plural = _("staff users")
         permissions = [(right.value, right.label) for right in Right]
         constraints = [
-            models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="staff_user_email_unique"
-            ),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="staff_user_email_unique"),
         ]
 
     @cached_property
@@ -69,3 +67,6 @@ class StaffEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("staff event")
         verbose_name_plural = _("staff events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"

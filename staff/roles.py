@@ -24,7 +24,10 @@ class Right(models.TextChoices):
     MANAGE_CARDS = "manage_cards", _("Assign, replace and block cards")
     ADJUST_POINTS = "adjust_points", _("May adjust loyalty points")
     USE_MARKETING = "use_marketing", _("Reports, segments and campaigns")
-    MANAGE_SETTINGS = "manage_settings", _("Settings: properties, groups, stores, terminals, products, price lists, loyalty rules")
+    MANAGE_SETTINGS = (
+        "manage_settings",
+        _("Settings: properties, groups, stores, terminals, products, price lists, loyalty rules"),
+    )
     MANAGE_STAFF = "manage_staff", _("Staff accounts, plan and usage")
 
 
@@ -58,6 +61,4 @@ def roles_sync(*, group_model, permission_model, content_type) -> None:
     """Make the role groups hold exactly the rights of ROLE_RIGHTS (used by migrations)."""
     for role, rights in ROLE_RIGHTS.items():
         group, _created = group_model.objects.get_or_create(name=role)
-        group.permissions.set(
-            permission_model.objects.filter(content_type=content_type, codename__in=rights)
-        )
+        group.permissions.set(permission_model.objects.filter(content_type=content_type, codename__in=rights))

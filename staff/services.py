@@ -24,9 +24,7 @@ def _event(*, user: User, actor: User | None, kind: str, old: str = "", new: str
 def _grantable_permissions() -> dict[str, Permission]:
     return {
         permission.codename: permission
-        for permission in Permission.objects.filter(
-            content_type__app_label="staff", codename__in=GRANTABLE_RIGHTS
-        )
+        for permission in Permission.objects.filter(content_type__app_label="staff", codename__in=GRANTABLE_RIGHTS)
     }
 
 
@@ -92,7 +90,10 @@ def staff_invitation_send(*, user: User, host: str, tenant) -> None:
     """E-mail the user a link to choose a password (the password-reset link, valid as long)."""
     path = reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     with translation.override(user.language or tenant.language):
         context = {"user": user, "tenant": tenant, "link": f"http://{host}{path}", "host": host}
@@ -122,7 +123,12 @@ def staff_update(
     if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": _("A staff user with this e-mail address already exists.")})
     old_role = user.role
-    if old_role == Role.ADMIN and role != Role.ADMIN and user.is_active and staff_admin_count(exclude_user_id=user.pk) == 0:
+    if (
+        old_role == Role.ADMIN
+        and role != Role.ADMIN
+        and user.is_active
+        and staff_admin_count(exclude_user_id=user.pk) == 0
+    ):
         raise ValidationError({"role": _("This is the only active admin; make someone else an admin first.")})
     details_before = (user.email, user.first_name, user.last_name, user.language)
     user.email, user.first_name, user.last_name, user.language = email, first_name, last_name, language

@@ -12,7 +12,7 @@ from crm.permissions import right_required
 from staff.forms import LanguageForm, LoginForm, StaffCreateForm, StaffForm
 from staff.models import User
 from staff.roles import Right
-from staff.selectors import staff_events, staff_get, staff_list, staff_locked_usernames
+from staff.selectors import staff_events, staff_list, staff_locked_usernames
 from staff.services import (
     staff_create,
     staff_deactivate,
@@ -85,7 +85,9 @@ def staff_create_view(request):
             _form_errors_from(form, error)
         else:
             if data["password"]:
-                messages.success(request, _("%(name)s can log in now.") % {"name": user.get_full_name() or user.username})
+                messages.success(
+                    request, _("%(name)s can log in now.") % {"name": user.get_full_name() or user.username}
+                )
             else:
                 messages.success(request, _("An invitation was sent to %(email)s.") % {"email": user.email})
             return redirect("staff_list")
@@ -140,7 +142,9 @@ def _staff_action(request, user_id: int, action, success_message: str):
 @right_required(Right.MANAGE_STAFF)
 def staff_deactivate_view(request, user_id: int):
     return _staff_action(
-        request, user_id, lambda user: staff_deactivate(user=user, deactivated_by=request.user),
+        request,
+        user_id,
+        lambda user: staff_deactivate(user=user, deactivated_by=request.user),
         _("%(name)s can no longer log in."),
     )
 
@@ -149,7 +153,8 @@ def staff_deactivate_view(request, user_id: int):
 @right_required(Right.MANAGE_STAFF)
 def staff_reactivate_view(request, user_id: int):
     return _staff_action(
-        request, user_id,
+        request,
+        user_id,
         lambda user: staff_reactivate(tenant=request.tenant, user=user, reactivated_by=request.user),
         _("%(name)s can log in again."),
     )
@@ -159,7 +164,9 @@ def staff_reactivate_view(request, user_id: int):
 @right_required(Right.MANAGE_STAFF)
 def staff_unlock_view(request, user_id: int):
     return _staff_action(
-        request, user_id, lambda user: staff_unlock(user=user, unlocked_by=request.user),
+        request,
+        user_id,
+        lambda user: staff_unlock(user=user, unlocked_by=request.user),
         _("The login of %(name)s is unlocked."),
     )
 
@@ -169,7 +176,9 @@ def language_set_view(request):
     """Switch the interface language: remembered on the account, and in a cookie before login."""
     form = LanguageForm(request.POST)
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if form.is_valid():

@@ -55,10 +55,7 @@ def plan_limit_check(*, tenant, resource: str, adding: int = 1) -> None:
     write it guards.
     """
     locked = (
-        get_tenant_model()
-        .objects.select_for_update(no_key=True, of=("self",))
-        .select_related("plan")
-        .get(pk=tenant.pk)
+        get_tenant_model().objects.select_for_update(no_key=True, of=("self",)).select_related("plan").get(pk=tenant.pk)
     )
     limit = locked.plan.limit_for(resource)
     with tenant_context(tenant):

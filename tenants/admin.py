@@ -14,12 +14,21 @@ from django.utils.translation import ngettext
 
 from tariffs.models import TariffPlan
 from tenants.models import Domain, Tenant, TenantEvent
-from tenants.services import tenant_create, tenant_plan_change, tenant_reactivate, tenant_suspend, tenant_validate, tenant_default_domain
+from tenants.services import (
+    tenant_create,
+    tenant_default_domain,
+    tenant_plan_change,
+    tenant_reactivate,
+    tenant_suspend,
+    tenant_validate,
+)
 
 
 class TenantCreateForm(forms.ModelForm):
     domain = forms.CharField(
-        label=_("Host name"), required=False, help_text=_("Empty: <short name>.%(base)s") % {"base": settings.BASE_DOMAIN}
+        label=_("Host name"),
+        required=False,
+        help_text=_("Empty: <short name>.%(base)s") % {"base": settings.BASE_DOMAIN},
     )
     admin_username = forms.CharField(label=_("First admin's user name"), initial="admin")
     admin_email = forms.EmailField(label=_("First admin's e-mail"))
@@ -96,7 +105,13 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ("schema_name", "is_active", "suspended_at", "suspension_reason", "created_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(schema_name="public").select_related("plan").prefetch_related("domains")
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(schema_name="public")
+            .select_related("plan")
+            .prefetch_related("domains")
+        )
 
     @admin.display(description=_("host name"))
     def primary_domain(self, tenant):
@@ -109,7 +124,18 @@ class TenantAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(TenantCreateForm.base_fields)
-        return ["name", "schema_name", "plan", "language", "currency", "time_zone", "is_active", "suspended_at", "suspension_reason", "created_at"]
+        return [
+            "name",
+            "schema_name",
+            "plan",
+            "language",
+            "currency",
+            "time_zone",
+            "is_active",
+            "suspended_at",
+            "suspension_reason",
+            "created_at",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -143,12 +169,18 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.action(description=_("Suspend the selected retailers"))
     def suspend(self, request, queryset):
         for tenant in queryset:
-            tenant_suspend(tenant=tenant, reason=_("Suspended by the platform operator"), suspended_by=request.user.get_username())
-        self.message_user(request, ngettext("%d retailer suspended.", "%d retailers suspended.", queryset.count()) % queryset.count())
+            tenant_suspend(
+                tenant=tenant, reason=_("Suspended by the platform operator"), suspended_by=request.user.get_username()
+            )
+        self.message_user(
+            request, ngettext("%d retailer suspended.", "%d retailers suspended.", queryset.count()) % queryset.count()
+        )
 
     @admin.action(description=_("Reactivate the selected retailers"))
     def reactivate(self, request, queryset):
         for tenant in queryset:
             tenant_reactivate(tenant=tenant, reactivated_by=request.user.get_username())
-        self.message_user(request, ngettext("%d retailer reactivated.", "%d retailers reactivated.", queryset.count()) % queryset.count())
-
+        self.message_user(
+            request,
+            ngettext("%d retailer reactivated.", "%d retailers reactivated.", queryset.count()) % queryset.count(),
+        )

@@ -22,9 +22,7 @@ class Tenant(TenantMixin):
     suspension_reason = models.CharField(_("reason for suspension"), max_length=300, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Tallinn")
-    language = models.CharField(
-        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
-    )
+    language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Deleting a retailer's row must never silently drop its data: schemas are dropped only
@@ -81,3 +79,6 @@ class TenantEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("retailer event")
         verbose_name_plural = _("retailer events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.tenant}"

@@ -16,7 +16,9 @@ from tenants.models import Domain, Tenant, TenantEvent
 
 SCHEMA_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 RESERVED_SCHEMA_NAMES = {"public", "information_schema", "www", "admin", "static", "media", "api"}
-HOST_NAME_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST_NAME_PATTERN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def tenant_default_domain(schema_name: str) -> str:
@@ -29,7 +31,11 @@ def tenant_validate(*, name: str, schema_name: str, domain: str, plan: TariffPla
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors.setdefault("name", []).append(_("Enter the retailer's name."))
-    if not SCHEMA_NAME_PATTERN.match(schema_name) or schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMA_NAMES:
+    if (
+        not SCHEMA_NAME_PATTERN.match(schema_name)
+        or schema_name.startswith("pg_")
+        or schema_name in RESERVED_SCHEMA_NAMES
+    ):
         errors.setdefault("schema_name", []).append(
             _("Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “%(name)s”).")
             % {"name": schema_name}
@@ -91,7 +97,9 @@ def tenant_create(
     try:
         with transaction.atomic():
             Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
-            TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.CREATED, actor=created_by, new_value=plan.name)
+            TenantEvent.objects.create(
+                tenant=tenant, kind=TenantEvent.Kind.CREATED, actor=created_by, new_value=plan.name
+            )
             with tenant_context(tenant):
                 staff_create(
                     tenant=tenant,
@@ -160,9 +168,30 @@ def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, changed_by: str) -> 
 
 
 DEFAULT_PLANS = (
-    {"name": "Start", "price": "29.00", "max_active_customers": 1_000, "max_staff_users": 3, "max_stores": 1, "max_terminals": 2},
-    {"name": "Business", "price": "99.00", "max_active_customers": 20_000, "max_staff_users": 15, "max_stores": 10, "max_terminals": 30},
-    {"name": "Enterprise", "price": "399.00", "max_active_customers": 2_000_000, "max_staff_users": 200, "max_stores": 100, "max_terminals": 500},
+    {
+        "name": "Start",
+        "price": "29.00",
+        "max_active_customers": 1_000,
+        "max_staff_users": 3,
+        "max_stores": 1,
+        "max_terminals": 2,
+    },
+    {
+        "name": "Business",
+        "price": "99.00",
+        "max_active_customers": 20_000,
+        "max_staff_users": 15,
+        "max_stores": 10,
+        "max_terminals": 30,
+    },
+    {
+        "name": "Enterprise",
+        "price": "399.00",
+        "max_active_customers": 2_000_000,
+        "max_staff_users": 200,
+        "max_stores": 100,
+        "max_terminals": 500,
+    },
 )
 
 

@@ -76,14 +76,29 @@ def _tenant_setup(schema_name: str, *, plan_name: str = "Business") -> TenantSet
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """The test database, always created (pytest-django's own skips it when only tests that
+    use the live server run), with the platform and the session's retailers in it."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import platform_setup
 
     with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=request.config.option.verbose, interactive=False, aliases={"default"})
         platform_setup(public_domain="localhost")
         tenants = {name: _tenant_setup(name) for name in ("alpha", "beta", "browser")}
         connection.set_schema_to_public()
-    return tenants
+    yield tenants
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        # The live server's handler threads are daemons that may still hold an idle connection
+        # (a browser's keep-alive socket); end them so that the test database can be dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        teardown_databases(databases, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +155,20 @@ def celery_worker(django_db_setup):
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm.celery", "worker", "--pool", "solo", "-l", "WARNING",
-         "--hostname", f"tests-{os.getpid()}@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm.celery",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "WARNING",
+            "--hostname",
+            f"tests-{os.getpid()}@%h",
+        ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -190,8 +217,13 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         yield browser

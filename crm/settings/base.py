@@ -55,11 +55,7 @@ BASE_DOMAIN = env("REGULARS_BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("REGULARS_ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}")
 CSRF_TRUSTED_ORIGINS = env_list("REGULARS_CSRF_TRUSTED_ORIGINS")
 
-DATABASES = {
-    "default": database_from_url(
-        env("REGULARS_DATABASE_URL", "postgres://postgres@127.0.0.1:54329/regulars")
-    )
-}
+DATABASES = {"default": database_from_url(env("REGULARS_DATABASE_URL", "postgres://postgres@127.0.0.1:54329/regulars"))}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,30 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Private person'), ('business', 'Business')], default='person', max_length=10, verbose_name='type')),
-                ('first_name', models.CharField(blank=True, max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=100, verbose_name='last name')),
-                ('company_name', models.CharField(blank=True, max_length=200, verbose_name='company name')),
-                ('status', models.CharField(choices=[('introduced', 'Introduced'), ('control', 'Control'), ('archived', 'Archived')], default='control', max_length=12, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='changed')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Private person"), ("business", "Business")],
+                        default="person",
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=100, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=100, verbose_name="last name")),
+                ("company_name", models.CharField(blank=True, max_length=200, verbose_name="company name")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("introduced", "Introduced"), ("control", "Control"), ("archived", "Archived")],
+                        default="control",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="changed")),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'indexes': [models.Index(fields=['status'], name='customer_status_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('company_name__gt', ''), ('kind', 'business')), models.Q(('kind', 'person'), models.Q(('first_name__gt', ''), ('last_name__gt', ''), _connector='OR')), _connector='OR'), name='customer_has_a_name')],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "indexes": [models.Index(fields=["status"], name="customer_status_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("company_name__gt", ""), ("kind", "business")),
+                            models.Q(
+                                ("kind", "person"),
+                                models.Q(("first_name__gt", ""), ("last_name__gt", ""), _connector="OR"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="customer_has_a_name",
+                    )
+                ],
             },
         ),
     ]

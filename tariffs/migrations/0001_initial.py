@@ -4,32 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TariffPlan',
+            name="TariffPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='monthly price')),
-                ('currency', models.CharField(default='EUR', max_length=3, verbose_name='currency')),
-                ('max_active_customers', models.PositiveIntegerField(help_text='Customers in status Introduced or Control; archived customers are unlimited.', verbose_name='maximum active customers')),
-                ('max_staff_users', models.PositiveIntegerField(verbose_name='maximum staff users')),
-                ('max_stores', models.PositiveIntegerField(verbose_name='maximum stores')),
-                ('max_terminals', models.PositiveIntegerField(verbose_name='maximum POS terminals')),
-                ('is_available', models.BooleanField(default=True, verbose_name='offered to new retailers')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("price", models.DecimalField(decimal_places=2, max_digits=10, verbose_name="monthly price")),
+                ("currency", models.CharField(default="EUR", max_length=3, verbose_name="currency")),
+                (
+                    "max_active_customers",
+                    models.PositiveIntegerField(
+                        help_text="Customers in status Introduced or Control; archived customers are unlimited.",
+                        verbose_name="maximum active customers",
+                    ),
+                ),
+                ("max_staff_users", models.PositiveIntegerField(verbose_name="maximum staff users")),
+                ("max_stores", models.PositiveIntegerField(verbose_name="maximum stores")),
+                ("max_terminals", models.PositiveIntegerField(verbose_name="maximum POS terminals")),
+                ("is_available", models.BooleanField(default=True, verbose_name="offered to new retailers")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'tariff plan',
-                'verbose_name_plural': 'tariff plans',
-                'ordering': ['price', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='tariffplan_price_not_negative')],
+                "verbose_name": "tariff plan",
+                "verbose_name_plural": "tariff plans",
+                "ordering": ["price", "name"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("price__gte", 0)), name="tariffplan_price_not_negative")
+                ],
             },
         ),
     ]

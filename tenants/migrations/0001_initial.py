@@ -6,71 +6,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tariffs', '0001_initial'),
+        ("tariffs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('suspended_at', models.DateTimeField(blank=True, null=True, verbose_name='suspended at')),
-                ('suspension_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for suspension')),
-                ('currency', models.CharField(default='EUR', max_length=3, verbose_name='currency')),
-                ('time_zone', models.CharField(default='Europe/Tallinn', max_length=64, verbose_name='time zone')),
-                ('language', models.CharField(choices=[('en', 'English'), ('de', 'German'), ('et', 'Estonian')], default='en', max_length=8, verbose_name='default language')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tenants', to='tariffs.tariffplan', verbose_name='tariff plan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("suspended_at", models.DateTimeField(blank=True, null=True, verbose_name="suspended at")),
+                (
+                    "suspension_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for suspension"),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3, verbose_name="currency")),
+                ("time_zone", models.CharField(default="Europe/Tallinn", max_length=64, verbose_name="time zone")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("de", "German"), ("et", "Estonian")],
+                        default="en",
+                        max_length=8,
+                        verbose_name="default language",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tenants",
+                        to="tariffs.tariffplan",
+                        verbose_name="tariff plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retailer',
-                'verbose_name_plural': 'retailers',
-                'ordering': ['name'],
+                "verbose_name": "retailer",
+                "verbose_name_plural": "retailers",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="domains", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'domain',
-                'verbose_name_plural': 'domains',
+                "verbose_name": "domain",
+                "verbose_name_plural": "domains",
             },
         ),
         migrations.CreateModel(
-            name='TenantEvent',
+            name="TenantEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('plan_changed', 'Plan changed'), ('suspended', 'Suspended'), ('reactivated', 'Reactivated')], max_length=20)),
-                ('actor', models.CharField(blank=True, max_length=150, verbose_name='by')),
-                ('old_value', models.CharField(blank=True, max_length=300)),
-                ('new_value', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("plan_changed", "Plan changed"),
+                            ("suspended", "Suspended"),
+                            ("reactivated", "Reactivated"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("actor", models.CharField(blank=True, max_length=150, verbose_name="by")),
+                ("old_value", models.CharField(blank=True, max_length=300)),
+                ("new_value", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retailer event',
-                'verbose_name_plural': 'retailer events',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "retailer event",
+                "verbose_name_plural": "retailer events",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='tenant',
-            constraint=models.CheckConstraint(condition=models.Q(('schema_name', 'public'), ('plan__isnull', False), _connector='OR'), name='tenant_has_plan_unless_public'),
+            model_name="tenant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("schema_name", "public"), ("plan__isnull", False), _connector="OR"),
+                name="tenant_has_plan_unless_public",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tenant',
-            constraint=models.CheckConstraint(condition=models.Q(('is_active', True), ('suspended_at__isnull', False), _connector='OR'), name='tenant_suspension_has_time'),
+            model_name="tenant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_active", True), ("suspended_at__isnull", False), _connector="OR"),
+                name="tenant_suspension_has_time",
+            ),
         ),
     ]

@@ -104,16 +104,27 @@ def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants
         from staff.roles import Role
         from staff.services import staff_create
 
-        staff_create(tenant=setup.tenant, username="forgetful", email="", first_name="", last_name="",
-                     role=Role.CASHIER, password="forgetful-password")
+        staff_create(
+            tenant=setup.tenant,
+            username="forgetful",
+            email="",
+            first_name="",
+            last_name="",
+            role=Role.CASHIER,
+            password="forgetful-password",
+        )
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         log_in(page, live_server_port, "forgetful", "wrong")
     log_in(page, live_server_port, "forgetful", "forgetful-password")
-    expect(page.get_by_test_id("locked-out")).to_contain_text("Try again in 15 minutes, or ask your admin to unlock it.")
+    expect(page.get_by_test_id("locked-out")).to_contain_text(
+        "Try again in 15 minutes, or ask your admin to unlock it."
+    )
     screenshot(page, "login-locked-out")
 
 
 def test_unknown_host_page(page, live_server_port):
     page.goto(url(live_server_port, "/", host="nowhere.localhost"))
-    expect(page.get_by_test_id("unknown-host")).to_contain_text("There is no retailer at the address nowhere.localhost.")
+    expect(page.get_by_test_id("unknown-host")).to_contain_text(
+        "There is no retailer at the address nowhere.localhost."
+    )
     screenshot(page, "unknown-host")

@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer
 from staff.models import User
 from tests.conftest import client_for
 

@@ -15,7 +15,10 @@ SETTINGS_VARIABLES = set(
     + re.findall(r'env(?:_bool|_list)?\("(REGULARS_[A-Z_]+)"', (ROOT / "crm/settings/production.py").read_text())
 )
 REQUIRED_IN_PRODUCTION = {
-    "REGULARS_SECRET_KEY", "REGULARS_DATABASE_URL", "REGULARS_REDIS_URL", "REGULARS_BASE_DOMAIN",
+    "REGULARS_SECRET_KEY",
+    "REGULARS_DATABASE_URL",
+    "REGULARS_REDIS_URL",
+    "REGULARS_BASE_DOMAIN",
     "REGULARS_ALLOWED_HOSTS",
 }
 
@@ -75,7 +78,10 @@ def test_production_settings_pass_the_deployment_check():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=environment, capture_output=True, text=True,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

@@ -50,9 +50,7 @@ def test_log_lines_carry_the_schema(alpha):
 
 
 def _expired_session(key: str) -> None:
-    Session.objects.create(
-        session_key=key, session_data="", expire_date=timezone.now() - datetime.timedelta(days=1)
-    )
+    Session.objects.create(session_key=key, session_data="", expire_date=timezone.now() - datetime.timedelta(days=1))
 
 
 def test_a_task_sent_from_a_retailer_runs_in_that_retailers_schema(committed_db, celery_worker, alpha, beta):

@@ -46,7 +46,9 @@ def extracted(tmp_path_factory) -> dict[str, tuple[str, bool]]:
     (copy / "locale").mkdir()
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "-v", "0"],
-        cwd=copy, check=True, capture_output=True,
+        cwd=copy,
+        check=True,
+        capture_output=True,
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "crm.settings.base", "PYTHONPATH": str(copy)},
     )
     return catalog(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")

@@ -8,7 +8,9 @@ from django_tenants.utils import tenant_context
 from staff.models import User
 from tests.conftest import client_for
 
-WRONG_LOGIN = "The user name or the password is wrong. After 5 failed attempts in a row the login is locked for 15 minutes."
+WRONG_LOGIN = (
+    "The user name or the password is wrong. After 5 failed attempts in a row the login is locked for 15 minutes."
+)
 
 
 @pytest.mark.django_db
@@ -127,7 +129,11 @@ def test_password_change_needs_the_old_password(alpha):
         assert User.objects.get(username="marketer").check_password(alpha.marketer.password)
     response = client.post(
         "/password/change/",
-        {"old_password": alpha.marketer.password, "new_password1": "a-new-long-password-9", "new_password2": "a-new-long-password-9"},
+        {
+            "old_password": alpha.marketer.password,
+            "new_password1": "a-new-long-password-9",
+            "new_password2": "a-new-long-password-9",
+        },
     )
     assert response["Location"] == "/password/change/done/"
     with tenant_context(alpha.tenant):

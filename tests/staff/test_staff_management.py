@@ -29,8 +29,14 @@ def test_admin_invites_a_marketer_who_chooses_a_password_and_logs_in(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
             "/settings/staff/new/",
-            {"username": "kadri", "email": "Kadri@Alpha.example", "first_name": "Kadri", "last_name": "Tamm",
-             "role": "marketer", "language": "et"},
+            {
+                "username": "kadri",
+                "email": "Kadri@Alpha.example",
+                "first_name": "Kadri",
+                "last_name": "Tamm",
+                "role": "marketer",
+                "language": "et",
+            },
             follow=True,
         )
     assert "An invitation was sent to kadri@alpha.example." in response.content.decode()
@@ -41,7 +47,9 @@ def test_admin_invites_a_marketer_who_chooses_a_password_and_logs_in(
     link = re.search(r"http://alpha\.localhost(/password/reset/\S+)", mail.body).group(1)
     visitor = client_for(alpha)
     form_page = visitor.get(link, follow=True)
-    visitor.post(form_page.redirect_chain[-1][0], {"new_password1": "kadri-chose-this-1", "new_password2": "kadri-chose-this-1"})
+    visitor.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "kadri-chose-this-1", "new_password2": "kadri-chose-this-1"}
+    )
     client_for(alpha, type(alpha.admin)("kadri", "kadri-chose-this-1"))
     with tenant_context(alpha.tenant):
         kadri = User.objects.get(username="kadri")
@@ -55,8 +63,14 @@ def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha):
     admin = client_for(alpha, alpha.admin)
     admin.post(
         "/settings/staff/new/",
-        {"username": "jaan", "first_name": "Jaan", "last_name": "Saar", "role": "cashier",
-         "can_adjust_points": "on", "password": "jaan-starts-here-7"},
+        {
+            "username": "jaan",
+            "first_name": "Jaan",
+            "last_name": "Saar",
+            "role": "cashier",
+            "can_adjust_points": "on",
+            "password": "jaan-starts-here-7",
+        },
     )
     with tenant_context(alpha.tenant):
         jaan = User.objects.get(username="jaan")
@@ -69,19 +83,37 @@ def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"username": "admin", "role": "cashier", "password": "long-enough-password-1"}, "username",
-         "A staff user with this user name already exists."),
-        ({"username": "new", "email": "marketer@alpha.example", "role": "cashier"}, "email",
-         "A staff user with this e-mail address already exists."),
-        ({"username": "new", "role": "cashier"}, "email",
-         "Enter an e-mail address for the invitation, or set an initial password."),
+        (
+            {"username": "admin", "role": "cashier", "password": "long-enough-password-1"},
+            "username",
+            "A staff user with this user name already exists.",
+        ),
+        (
+            {"username": "new", "email": "marketer@alpha.example", "role": "cashier"},
+            "email",
+            "A staff user with this e-mail address already exists.",
+        ),
+        (
+            {"username": "new", "role": "cashier"},
+            "email",
+            "Enter an e-mail address for the invitation, or set an initial password.",
+        ),
         ({"username": "new", "email": "not-an-address", "role": "cashier"}, "email", "Enter a valid email address."),
-        ({"username": "new user", "role": "cashier", "password": "long-enough-password-1"}, "username",
-         "Use letters, digits and @ . + - _ only."),
-        ({"username": "new", "role": "owner", "password": "long-enough-password-1"}, "role",
-         "Select a valid choice. owner is not one of the available choices."),
-        ({"username": "new", "role": "cashier", "password": "123"}, "password",
-         "This password is too short. It must contain at least 8 characters."),
+        (
+            {"username": "new user", "role": "cashier", "password": "long-enough-password-1"},
+            "username",
+            "Use letters, digits and @ . + - _ only.",
+        ),
+        (
+            {"username": "new", "role": "owner", "password": "long-enough-password-1"},
+            "role",
+            "Select a valid choice. owner is not one of the available choices.",
+        ),
+        (
+            {"username": "new", "role": "cashier", "password": "123"},
+            "password",
+            "This password is too short. It must contain at least 8 characters.",
+        ),
     ],
 )
 def test_bad_staff_input_is_refused_with_a_message_and_nothing_is_created(alpha, data, field, message):
@@ -114,7 +146,9 @@ def test_deactivation_frees_a_seat_and_reactivation_over_the_limit_is_refused(al
         cashier = User.objects.get(username="cashier")
     response = admin.post(f"/settings/staff/{cashier.pk}/deactivate/", follow=True)
     assert "cashier can no longer log in." in response.content.decode()
-    admin.post("/settings/staff/new/", {"username": "newcomer", "role": "cashier", "password": "long-enough-password-1"})
+    admin.post(
+        "/settings/staff/new/", {"username": "newcomer", "role": "cashier", "password": "long-enough-password-1"}
+    )
     response = admin.post(f"/settings/staff/{cashier.pk}/reactivate/", follow=True)
     assert "Staff users: the plan" in response.content.decode()
     with tenant_context(alpha.tenant):
@@ -129,7 +163,13 @@ def test_admin_changes_a_role_and_the_history_shows_it(alpha):
         cashier = User.objects.get(username="cashier")
     admin.post(
         f"/settings/staff/{cashier.pk}/",
-        {"email": "cashier@alpha.example", "first_name": "Cashier", "last_name": "Alpha", "role": "marketer", "language": ""},
+        {
+            "email": "cashier@alpha.example",
+            "first_name": "Cashier",
+            "last_name": "Alpha",
+            "role": "marketer",
+            "language": "",
+        },
     )
     page = admin.get(f"/settings/staff/{cashier.pk}/").content.decode()
     assert "Role changed" in page
@@ -164,8 +204,15 @@ def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(alpha, djang
     admin = client_for(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         for number in range(8):
-            staff_create(tenant=alpha.tenant, username=f"extra{number}", email="", first_name="", last_name="",
-                         role=Role.CASHIER, password="x")
+            staff_create(
+                tenant=alpha.tenant,
+                username=f"extra{number}",
+                email="",
+                first_name="",
+                last_name="",
+                role=Role.CASHIER,
+                password="x",
+            )
     connection.set_schema_to_public()
     with django_assert_max_num_queries(16):
         response = admin.get("/settings/staff/")
@@ -175,8 +222,15 @@ def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(alpha, djang
 @pytest.mark.django_db
 def test_staff_of_one_retailer_is_not_listed_at_another(alpha, beta):
     with tenant_context(alpha.tenant):
-        staff_create(tenant=alpha.tenant, username="only-in-alpha", email="", first_name="", last_name="",
-                     role=Role.CASHIER, password="x")
+        staff_create(
+            tenant=alpha.tenant,
+            username="only-in-alpha",
+            email="",
+            first_name="",
+            last_name="",
+            role=Role.CASHIER,
+            password="x",
+        )
     page = client_for(beta, beta.admin).get("/settings/staff/").content.decode()
     assert "only-in-alpha" not in page
     assert 'data-testid="staff-row-admin"' in page
@@ -188,8 +242,13 @@ def test_the_staff_limit_holds_under_concurrency(committed_db):
         name="Two seats", price="1.00", max_active_customers=10, max_staff_users=2, max_stores=1, max_terminals=1
     )
     tenant = tenant_create(
-        name="Race", schema_name="race_staff", plan=plan, admin_username="admin", admin_email="admin@race.example",
-        admin_password="x", validate_admin_password=False,
+        name="Race",
+        schema_name="race_staff",
+        plan=plan,
+        admin_username="admin",
+        admin_email="admin@race.example",
+        admin_password="x",
+        validate_admin_password=False,
     )
     outcomes: list[str] = []
     barrier = threading.Barrier(10)
@@ -198,8 +257,15 @@ def test_the_staff_limit_holds_under_concurrency(committed_db):
         try:
             barrier.wait()
             with tenant_context(tenant):
-                staff_create(tenant=tenant, username=f"racer{number}", email="", first_name="", last_name="",
-                             role=Role.CASHIER, password="x")
+                staff_create(
+                    tenant=tenant,
+                    username=f"racer{number}",
+                    email="",
+                    first_name="",
+                    last_name="",
+                    role=Role.CASHIER,
+                    password="x",
+                )
             outcomes.append("created")
         except PlanLimitReached:
             outcomes.append("refused")

@@ -16,9 +16,14 @@ from tests.conftest import TenantSetup, client_for
 
 def test_a_new_retailer_is_ready_to_log_in(committed_db):
     tenant = tenant_create(
-        name="Kohvik Mokka", schema_name="mokka", plan=TariffPlan.objects.get(name="Start"),
-        admin_username="owner", admin_email="owner@mokka.example", admin_password="a-good-password-42",
-        language="et", created_by="test",
+        name="Kohvik Mokka",
+        schema_name="mokka",
+        plan=TariffPlan.objects.get(name="Start"),
+        admin_username="owner",
+        admin_email="owner@mokka.example",
+        admin_password="a-good-password-42",
+        language="et",
+        created_by="test",
     )
     assert schema_exists("mokka")
     assert list(tenant.domains.values_list("domain", "is_primary")) == [("mokka.localhost", True)]
@@ -36,22 +41,36 @@ def test_a_new_retailer_is_ready_to_log_in(committed_db):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"schema_name": "Bad Name"}, "schema_name",
-         "Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “bad name”)."),
-        ({"schema_name": "public"}, "schema_name",
-         "Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “public”)."),
+        (
+            {"schema_name": "Bad Name"},
+            "schema_name",
+            "Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “bad name”).",
+        ),
+        (
+            {"schema_name": "public"},
+            "schema_name",
+            "Use 2 to 41 lower-case letters, digits or underscores, starting with a letter (not “public”).",
+        ),
         ({"schema_name": "alpha"}, "schema_name", "A retailer with this short name already exists."),
         ({"domain": "alpha.localhost"}, "domain", "This host name is already in use."),
         ({"domain": "not a host"}, "domain", "“not a host” is not a valid host name."),
         ({"admin_email": "nope"}, "admin_email", "Enter a valid e-mail address."),
         ({"name": "  "}, "name", "Enter the retailer's name."),
-        ({"admin_password": "123"}, "admin_password", "This password is too short. It must contain at least 8 characters."),
+        (
+            {"admin_password": "123"},
+            "admin_password",
+            "This password is too short. It must contain at least 8 characters.",
+        ),
     ],
 )
 def test_bad_retailer_input_is_refused_and_nothing_is_created(committed_db, changes, field, message):
     arguments = {
-        "name": "Refused", "schema_name": "refused", "plan": TariffPlan.objects.get(name="Start"),
-        "admin_username": "admin", "admin_email": "admin@refused.example", "admin_password": "a-good-password-42",
+        "name": "Refused",
+        "schema_name": "refused",
+        "plan": TariffPlan.objects.get(name="Start"),
+        "admin_username": "admin",
+        "admin_email": "admin@refused.example",
+        "admin_password": "a-good-password-42",
     } | changes
     tenants_before, domains_before = Tenant.objects.count(), Domain.objects.count()
     with pytest.raises(ValidationError) as refused:
@@ -66,8 +85,12 @@ def test_a_failure_after_the_schema_exists_removes_the_schema_again(committed_db
     the retailer's row, domain and schema are all gone again."""
     with pytest.raises(Exception):  # noqa: B017 - the database refuses an over-long user name
         tenant_create(
-            name="Broken", schema_name="broken", plan=TariffPlan.objects.get(name="Start"),
-            admin_username="x" * 200, admin_email="admin@broken.example", admin_password="a-good-password-42",
+            name="Broken",
+            schema_name="broken",
+            plan=TariffPlan.objects.get(name="Start"),
+            admin_username="x" * 200,
+            admin_email="admin@broken.example",
+            admin_password="a-good-password-42",
         )
     connection.set_schema_to_public()
     assert not Tenant.objects.filter(schema_name="broken").exists()
@@ -87,7 +110,8 @@ def test_a_suspended_retailers_staff_see_a_clear_page(alpha):
     tenant_reactivate(tenant=alpha.tenant, reactivated_by="operator")
     assert client.get("/").status_code == 200
     assert list(TenantEvent.objects.filter(tenant=alpha.tenant).values_list("kind", "actor")[:2]) == [
-        ("reactivated", "operator"), ("suspended", "operator")
+        ("reactivated", "operator"),
+        ("suspended", "operator"),
     ]
 
 
@@ -116,8 +140,16 @@ def test_changing_the_plan_is_recorded(alpha):
 
 def test_the_provisioning_command_creates_a_retailer(committed_db, capsys):
     call_command(
-        "tenant_provision", "pagar", "--name", "Pagarikoda", "--plan", "Start",
-        "--admin-email", "owner@pagar.example", "--admin-password", "a-good-password-42",
+        "tenant_provision",
+        "pagar",
+        "--name",
+        "Pagarikoda",
+        "--plan",
+        "Start",
+        "--admin-email",
+        "owner@pagar.example",
+        "--admin-password",
+        "a-good-password-42",
     )
     assert "Retailer Pagarikoda ready at http://pagar.localhost/" in capsys.readouterr().out
     assert Tenant.objects.get(schema_name="pagar").plan.name == "Start"
@@ -125,11 +157,31 @@ def test_the_provisioning_command_creates_a_retailer(committed_db, capsys):
 
 def test_the_provisioning_command_explains_what_is_wrong(committed_db):
     with pytest.raises(CommandError, match="No tariff plan named 'Gold'; there are: "):
-        call_command("tenant_provision", "gold", "--name", "Gold", "--plan", "Gold", "--admin-email", "a@b.example",
-                     "--admin-password", "a-good-password-42")
+        call_command(
+            "tenant_provision",
+            "gold",
+            "--name",
+            "Gold",
+            "--plan",
+            "Gold",
+            "--admin-email",
+            "a@b.example",
+            "--admin-password",
+            "a-good-password-42",
+        )
     with pytest.raises(CommandError, match="schema_name: A retailer with this short name already exists."):
-        call_command("tenant_provision", "alpha", "--name", "Again", "--plan", "Start", "--admin-email", "a@b.example",
-                     "--admin-password", "a-good-password-42")
+        call_command(
+            "tenant_provision",
+            "alpha",
+            "--name",
+            "Again",
+            "--plan",
+            "Start",
+            "--admin-email",
+            "a@b.example",
+            "--admin-password",
+            "a-good-password-42",
+        )
     assert not Tenant.objects.filter(schema_name="gold").exists()
 
 
@@ -138,11 +190,20 @@ def test_the_operator_creates_and_suspends_a_retailer_in_the_public_admin(admin_
     client = admin_client
     client.defaults["HTTP_HOST"] = "localhost"
     start = TariffPlan.objects.get(name="Start")
-    response = client.post("/admin/tenants/tenant/add/", {
-        "name": "Lillepood", "schema_name": "alpha", "plan": start.pk, "language": "en", "currency": "EUR",
-        "time_zone": "Europe/Tallinn", "admin_username": "admin", "admin_email": "a@lill.example",
-        "admin_password": "a-good-password-42",
-    })
+    response = client.post(
+        "/admin/tenants/tenant/add/",
+        {
+            "name": "Lillepood",
+            "schema_name": "alpha",
+            "plan": start.pk,
+            "language": "en",
+            "currency": "EUR",
+            "time_zone": "Europe/Tallinn",
+            "admin_username": "admin",
+            "admin_email": "a@lill.example",
+            "admin_password": "a-good-password-42",
+        },
+    )
     assert response.status_code == 200
     assert "A retailer with this short name already exists." in response.content.decode()
     assert not Tenant.objects.filter(name="Lillepood").exists()

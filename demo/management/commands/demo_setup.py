@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Set up the platform and the demo retailer (idempotent) and print the logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", default="8000", help="the port the web server listens on, for the printed addresses")
+        parser.add_argument(
+            "--port", default="8000", help="the port the web server listens on, for the printed addresses"
+        )
 
     def handle(self, *args, port, **options):
         base = settings.BASE_DOMAIN

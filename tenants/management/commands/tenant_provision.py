@@ -40,5 +40,7 @@ class Command(BaseCommand):
                 created_by="manage.py tenant_provision",
             )
         except ValidationError as error:
-            raise CommandError("; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())) from error
+            raise CommandError(
+                "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+            ) from error
         self.stdout.write(f"Retailer {tenant.name} ready at http://{tenant.get_primary_domain().domain}/")
