@@ -125,8 +125,14 @@ class Postgres:
         self.data = self.home / "pg"
         self.log = self.home / "postgres.log"
 
+    @property
+    def cluster(self) -> Path:
+        """The cluster's real folder (var/<profile>/pg, or where that link points)."""
+        return self.data.resolve()
+
     def _as_owner(self, command: list[str]) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *command] if is_root() else command
+        # From "/": the postgres user may not be allowed into the current folder.
+        return ["runuser", "-u", "postgres", "--", "env", "-C", "/", *command] if is_root() else command
 
     def _reachable_by_owner(self, path: Path) -> bool:
         if not is_root():
@@ -173,7 +179,7 @@ class Postgres:
                     [
                         str(self.bin / "initdb"),
                         "-D",
-                        str(self.data),
+                        str(self.cluster),
                         "-U",
                         "postgres",
                         "--auth=trust",
@@ -202,7 +208,7 @@ class Postgres:
                 [
                     str(self.bin / "pg_ctl"),
                     "-D",
-                    str(self.data),
+                    str(self.cluster),
                     "-l",
                     str(self.log),
                     "-w",
@@ -222,7 +228,7 @@ class Postgres:
         if self.bin is None or not (self.data / "PG_VERSION").exists():
             return False
         status = subprocess.run(
-            self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]),
+            self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.cluster), "status"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -263,7 +269,7 @@ class Postgres:
         if not self.is_running():
             return
         subprocess.run(
-            self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+            self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.cluster), "-m", "fast", "-w", "stop"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
