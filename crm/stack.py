@@ -389,7 +389,14 @@ def command_run() -> int:
     manage(env, "compilemessages", "--ignore", ".venv", "-v", "0")
     say("Migrating the database (public schema and every retailer)")
     manage(env, "migrate_schemas", "-v", "0")
-    manage(env, "demo_setup", "--port", port)
+    logins = subprocess.run(
+        [str(VENV_PYTHON), str(ROOT / "manage.py"), "demo_setup", "--port", port],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     children = [
         subprocess.Popen(
             [str(VENV / "bin" / "celery"), "-A", "crm.celery", "worker", "-l", "INFO", "--concurrency", "2"],
@@ -426,6 +433,7 @@ def command_run() -> int:
         if wait_for_http(f"http://127.0.0.1:{port}/login/", f"demo.{base}", 60):
             ready_in = time.monotonic() - started
             say(f"Regulars is running at http://demo.{base}:{port}/ (ready in {ready_in:.0f} s).")
+            print(logins, flush=True)
             say("Ctrl-C stops everything.")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -458,7 +466,9 @@ def command_test(pytest_args: list[str]) -> int:
         manage(env, "compilemessages", "--ignore", ".venv", "-v", "0")
         say("ruff: lint and format check")
         lint = subprocess.run([str(VENV_PYTHON), "-m", "ruff", "check", "--quiet", "."], cwd=ROOT).returncode
-        lint |= subprocess.run([str(VENV_PYTHON), "-m", "ruff", "format", "--check", "--quiet", "."], cwd=ROOT).returncode
+        lint |= subprocess.run(
+            [str(VENV_PYTHON), "-m", "ruff", "format", "--check", "--quiet", "."], cwd=ROOT
+        ).returncode
         tests = subprocess.run([str(VENV_PYTHON), "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
         return tests or lint
     finally:
