@@ -465,7 +465,7 @@ def command_test(pytest_args: list[str]) -> int:
     try:
         manage(env, "compilemessages", "--ignore", ".venv", "-v", "0")
         say("ruff: lint and format check")
-        lint = subprocess.run([str(VENV_PYTHON), "-m", "ruff", "check", "--quiet", "."], cwd=ROOT).returncode
+        lint = subprocess.run([str(VENV_PYTHON), "-m", "ruff", "check", "."], cwd=ROOT).returncode
         lint |= subprocess.run(
             [str(VENV_PYTHON), "-m", "ruff", "format", "--check", "--quiet", "."], cwd=ROOT
         ).returncode

@@ -23,6 +23,10 @@ from tenants.services import (
     tenant_validate,
 )
 
+admin.site.site_header = _("Regulars platform")
+admin.site.site_title = _("Regulars platform")
+admin.site.index_title = _("Retailers and tariff plans")
+
 
 class TenantCreateForm(forms.ModelForm):
     domain = forms.CharField(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there
@@ -118,8 +119,10 @@ def beta(tenants) -> TenantSetup:
 
 @pytest.fixture(autouse=True)
 def _public_schema_at_start():
-    """Every test starts in the public schema, whatever the last request left behind."""
+    """Every test starts in the public schema and in English, whatever the last request left
+    behind in this thread."""
     connection.set_schema_to_public()
+    translation.activate("en")
     yield
     connection.set_schema_to_public()
 

@@ -179,6 +179,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Tallinn"
 LANGUAGE_COOKIE_NAME = "regulars_language"
+FORMAT_MODULE_PATH = ["crm.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

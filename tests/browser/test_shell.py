@@ -9,6 +9,8 @@ from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from staff.models import User
+from staff.roles import Role
+from staff.services import staff_create
 from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -18,8 +20,8 @@ def url(port: int, path: str = "/", host: str = "browser.localhost") -> str:
     return f"http://{host}:{port}{path}"
 
 
-def log_in(page, port: int, username: str, password: str) -> None:
-    page.goto(url(port, "/login/"))
+def log_in(page, port: int, username: str, password: str, host: str = "browser.localhost") -> None:
+    page.goto(url(port, "/login/", host=host))
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
@@ -101,9 +103,6 @@ def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tena
 def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants):
     setup = tenants["browser"]
     with tenant_context(setup.tenant):
-        from staff.roles import Role
-        from staff.services import staff_create
-
         staff_create(
             tenant=setup.tenant,
             username="forgetful",

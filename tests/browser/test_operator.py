@@ -1,0 +1,50 @@
+"""The platform operator creates a retailer in the admin, and suspends it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from staff.models import User
+from tests.browser.test_shell import log_in, url
+from tests.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_operator_creates_a_retailer_whose_admin_logs_in_then_suspends_it(page, live_server_port, committed_db):
+    User.objects.create_superuser("platform-operator", "operator@regulars.example", "operator-password-1")
+    port = live_server_port
+    page.goto(url(port, "/admin/", host="localhost"))
+    page.get_by_label("Username").fill("platform-operator")
+    page.get_by_label("Password").fill("operator-password-1")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Retailers and tariff plans")).to_be_visible()
+    page.goto(url(port, "/admin/tenants/tenant/add/", host="localhost"))
+    page.get_by_label("Name:", exact=True).fill("Lillepood")
+    page.get_by_label("Short name").fill("lillepood")
+    page.get_by_label("Tariff plan").select_option(label="Start")
+    page.get_by_label("First admin's user name").fill("owner")
+    page.get_by_label("First admin's e-mail").fill("owner@lillepood.example")
+    page.get_by_label("First admin's password").fill("short")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("This password is too short.")).to_be_visible()
+    page.get_by_label("First admin's password").fill("lillepood-owner-password")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#result_list").get_by_role("link", name="Lillepood")).to_be_visible()
+    screenshot(page, "operator-retailers")
+
+    retailer = page.context.new_page()
+    log_in(retailer, port, "owner", "lillepood-owner-password", host="lillepood.localhost")
+    expect(retailer.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(retailer.get_by_role("link", name="Lillepood")).to_be_visible()
+
+    page.get_by_role("checkbox", name="Select this object for an action - Lillepood").check()
+    page.get_by_label("Action:").select_option(label="Suspend the selected retailers")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_text("1 retailer suspended.")).to_be_visible()
+
+    retailer.reload()
+    expect(retailer.get_by_test_id("suspended")).to_have_text(
+        "The back office of Lillepood is suspended by the platform operator. Your data is kept. "
+        "Please ask the owner of your account to contact the operator."
+    )
+    screenshot(retailer, "retailer-suspended")
