@@ -108,6 +108,10 @@ class TenantAdmin(admin.ModelAdmin):
     actions = ("suspend", "reactivate")
     readonly_fields = ("schema_name", "is_active", "suspended_at", "suspension_reason", "created_at")
 
+    def has_delete_permission(self, request, obj=None):
+        # A retailer is suspended, never deleted here: its schema and data would be orphaned.
+        return False
+
     def get_queryset(self, request):
         return (
             super()
