@@ -186,7 +186,7 @@ def test_the_provisioning_command_explains_what_is_wrong(committed_db):
 
 
 @pytest.mark.django_db
-def test_the_operator_creates_and_suspends_a_retailer_in_the_public_admin(admin_client):
+def test_the_public_admin_refuses_a_duplicate_short_name_and_creates_nothing(admin_client):
     client = admin_client
     client.defaults["HTTP_HOST"] = "localhost"
     start = TariffPlan.objects.get(name="Start")
