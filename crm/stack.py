@@ -38,7 +38,15 @@ class Profile:
 
 
 RUN = Profile("run", postgres_port=54329, redis_port=63799, database="regulars", throw_away=False)
-TEST = Profile("test", postgres_port=54339, redis_port=63809, database="regulars", throw_away=True)
+# REGULARS_TEST_SLOT=N (1-9) runs a second test set-up beside the first, on ports of its own.
+_SLOT = int(os.environ.get("REGULARS_TEST_SLOT", "0") or 0)
+TEST = Profile(
+    f"test{_SLOT or ''}",
+    postgres_port=54339 + 100 * _SLOT,
+    redis_port=63809 + 100 * _SLOT,
+    database="regulars",
+    throw_away=True,
+)
 
 
 def say(message: str) -> None:
@@ -492,7 +500,7 @@ def main(argv: list[str]) -> int:
         return command_run()
     if argv[0] == "test":
         return command_test(argv[1:])
-    profile = TEST if argv[1:] == ["test"] else RUN
+    profile = TEST if argv[1:] and argv[1].startswith("test") else RUN
     if argv[0] == "services":
         return command_services(profile)
     Redis(profile).stop()

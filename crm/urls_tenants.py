@@ -9,4 +9,5 @@ urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("", include("staff.urls")),
     path("settings/plan/", plan_usage_view, name="plan_usage"),
+    path("customers/", include("customers.urls")),
 ]

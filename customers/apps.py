@@ -7,7 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers.selectors import customer_active_count
+        from customers.selectors.customers import customer_active_count
         from tariffs.registry import usage_counter_register
 
         usage_counter_register(resource="active_customers", counter=customer_active_count)

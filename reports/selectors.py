@@ -1,4 +1,4 @@
-from customers.selectors import customer_status_counts
+from customers.selectors.customers import customer_status_counts
 from staff.selectors import staff_active_count
 from tariffs.selectors import tenant_usage
 

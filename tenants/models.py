@@ -21,6 +21,9 @@ class Tenant(TenantMixin):
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspension_reason = models.CharField(_("reason for suspension"), max_length=300, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    country = models.CharField(
+        _("country"), max_length=2, default="EE", help_text=_("Two letters; phone numbers without a prefix are of it.")
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Tallinn")
     language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
     created_at = models.DateTimeField(auto_now_add=True)

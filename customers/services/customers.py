@@ -1,0 +1,235 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from customers.completeness import customer_missing
+from customers.models import ACTIVE_STATUSES, ConsentEvent, Customer, CustomerEvent, CustomerNote, CustomerStatus
+from customers.selectors.properties import property_list
+from tariffs.selectors import plan_limit_check
+
+# The fields a person may write through the forms, the import and the API.
+EDITABLE_FIELDS = (
+    "kind", "group", "first_name", "last_name", "birth_date", "gender", "phone", "email", "language",
+    "address", "postal_code", "city", "country", "company_name", "registry_code", "vat_number",
+    "billing_email", "payment_terms_days", "delivery_address", "delivery_postal_code", "delivery_city",
+    "delivery_country", "company", "department", "position_title", "email_consent", "sms_consent",
+)  # fmt: skip
+CONSENT_FIELDS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _status_check(customer: Customer, status: str) -> None:
+    if status == CustomerStatus.INTRODUCED:
+        missing = customer_missing(customer, property_list(include_archived=False))
+        if missing:
+            raise ValidationError(
+                {
+                    "status": _("Only Control is possible while these are missing: %(missing)s.")
+                    % {"missing": ", ".join(missing)}
+                }
+            )
+
+
+def _name_check(customer: Customer) -> None:
+    if customer.kind == Customer.Kind.BUSINESS and not customer.company_name:
+        raise ValidationError({"company_name": _("A business needs a company name.")})
+    if customer.kind == Customer.Kind.PERSON and not (customer.first_name or customer.last_name):
+        raise ValidationError({"last_name": _("A person needs a first or a last name.")})
+
+
+def _consent_events(*, customer: Customer, before: dict, consent_source: str, actor) -> None:
+    for field, channel in CONSENT_FIELDS.items():
+        if before.get(field) != getattr(customer, field):
+            ConsentEvent.objects.create(
+                customer=customer,
+                channel=channel,
+                is_given=getattr(customer, field),
+                source=consent_source or _("recorded in the back office"),
+                actor=actor,
+            )
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    tenant,
+    fields: dict,
+    property_values: dict | None = None,
+    status: str = CustomerStatus.CONTROL,
+    actor=None,
+    source: str = "back office",
+    consent_source: str = "",
+) -> Customer:
+    """Create a customer from cleaned values. Introduced only when nothing required is missing;
+    an active status counts against the plan's customer limit."""
+    customer = Customer(**{name: value for name, value in fields.items() if name in EDITABLE_FIELDS})
+    customer.properties = {code: value for code, value in (property_values or {}).items() if value is not None}
+    customer.status = status
+    _name_check(customer)
+    _status_check(customer, status)
+    if status in ACTIVE_STATUSES:
+        plan_limit_check(tenant=tenant, resource="active_customers")
+    customer.save()
+    CustomerEvent.objects.create(
+        customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), actor=actor, source=source
+    )
+    _consent_events(customer=customer, before={}, consent_source=consent_source, actor=actor)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    tenant,
+    customer: Customer,
+    fields: dict,
+    property_values: dict | None = None,
+    status: str | None = None,
+    actor=None,
+    source: str = "back office",
+    consent_source: str = "",
+) -> Customer:
+    """Change a customer; every changed field is written to its history with old and new value.
+
+    Properties not named in `property_values` keep their values (archived ones included)."""
+    customer = Customer.objects.select_for_update(no_key=True, of=("self",)).get(pk=customer.pk)
+    before = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
+    before_properties = dict(customer.properties)
+    before_status = customer.status
+    for name, value in fields.items():
+        if name in EDITABLE_FIELDS:
+            setattr(customer, name, value)
+    for code, value in (property_values or {}).items():
+        if value is None:
+            customer.properties.pop(code, None)
+        else:
+            customer.properties[code] = value
+    status = status or customer.status
+    _name_check(customer)
+    _status_check(customer, status)
+    if status in ACTIVE_STATUSES and before_status not in ACTIVE_STATUSES:
+        plan_limit_check(tenant=tenant, resource="active_customers")
+    customer.status = status
+    customer.save()
+    events = [
+        CustomerEvent(
+            customer=customer, kind=CustomerEvent.Kind.CHANGED, field=name, actor=actor, source=source,
+            old_value=_display(before[name]), new_value=_display(getattr(customer, name)),
+        )
+        for name in EDITABLE_FIELDS
+        if before[name] != getattr(customer, name) and name != "group"
+    ]  # fmt: skip
+    if before["group"] != customer.group:
+        events.append(
+            CustomerEvent(
+                customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source=source,
+                old_value=_display(before["group"]), new_value=_display(customer.group),
+            )
+        )  # fmt: skip
+    for code in sorted(set(before_properties) | set(customer.properties)):
+        if before_properties.get(code) != customer.properties.get(code):
+            events.append(
+                CustomerEvent(
+                    customer=customer, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", actor=actor,
+                    source=source, old_value=_display(before_properties.get(code)),
+                    new_value=_display(customer.properties.get(code)),
+                )
+            )  # fmt: skip
+    if before_status != status:
+        events.append(
+            CustomerEvent(
+                customer=customer, kind=CustomerEvent.Kind.STATUS, field="status", actor=actor, source=source,
+                old_value=before_status, new_value=status,
+            )
+        )  # fmt: skip
+    CustomerEvent.objects.bulk_create(events)
+    _consent_events(customer=customer, before=before, consent_source=consent_source, actor=actor)
+    return customer
+
+
+@transaction.atomic
+def customer_note_add(*, customer: Customer, text: str, author) -> CustomerNote:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note first.")})
+    note = CustomerNote.objects.create(customer=customer, text=text, author=author)
+    CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.NOTE, new_value=text[:200], actor=author)
+    return note
+
+
+def customer_consent_set(*, tenant, customer: Customer, channel: str, is_given: bool, source: str, actor) -> Customer:
+    """Record consent given or withdrawn on one channel, with how it was given."""
+    field = {value: key for key, value in CONSENT_FIELDS.items()}[channel]
+    return customer_update(
+        tenant=tenant, customer=customer, fields={field: is_given}, actor=actor, consent_source=source
+    )
+
+
+class BulkAction:
+    ASSIGN_GROUP = "assign_group"
+    SET_STATUS = "set_status"
+    ARCHIVE = "archive"
+
+
+@transaction.atomic
+def customers_bulk_action(
+    *, tenant, queryset: QuerySet[Customer], action: str, group=None, status: str | None = None, actor=None
+) -> int:
+    """Apply one change to every customer of `queryset` (a selection or a whole filter).
+
+    All or nothing: a status change that would make an incomplete record Introduced, or go past
+    the plan's limit, refuses the whole action and names why. Returns how many changed.
+    """
+    if action == BulkAction.ARCHIVE:
+        action, status = BulkAction.SET_STATUS, CustomerStatus.ARCHIVED
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    customers = list(Customer.objects.filter(pk__in=ids).select_for_update(no_key=True, of=("self",)).order_by("pk"))
+    events = []
+    if action == BulkAction.ASSIGN_GROUP:
+        changed = [customer for customer in customers if customer.group_id != (group.pk if group else None)]
+        for customer in changed:
+            events.append(
+                CustomerEvent(
+                    customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source="bulk",
+                    old_value=_display(customer.group), new_value=_display(group),
+                )
+            )  # fmt: skip
+        Customer.objects.filter(pk__in=[customer.pk for customer in changed]).update(group=group)
+    elif action == BulkAction.SET_STATUS:
+        if status not in CustomerStatus.values:
+            raise ValidationError(_("Choose a status."))
+        changed = [customer for customer in customers if customer.status != status]
+        if status == CustomerStatus.INTRODUCED:
+            properties = property_list(include_archived=False)
+            incomplete = [customer for customer in changed if customer_missing(customer, properties)]
+            if incomplete:
+                raise ValidationError(
+                    _("%(count)s of the chosen customers miss required data and can only be in Control, e.g. %(name)s.")
+                    % {"count": len(incomplete), "name": incomplete[0]}
+                )
+        if status in ACTIVE_STATUSES:
+            reactivated = sum(1 for customer in changed if customer.status not in ACTIVE_STATUSES)
+            if reactivated:
+                plan_limit_check(tenant=tenant, resource="active_customers", adding=reactivated)
+        for customer in changed:
+            events.append(
+                CustomerEvent(
+                    customer=customer, kind=CustomerEvent.Kind.STATUS, field="status", actor=actor, source="bulk",
+                    old_value=customer.status, new_value=status,
+                )
+            )  # fmt: skip
+        Customer.objects.filter(pk__in=[customer.pk for customer in changed]).update(status=status)
+    else:
+        raise ValidationError(_("Choose an action."))
+    CustomerEvent.objects.bulk_create(events, batch_size=1000)
+    return len(changed)
