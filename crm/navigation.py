@@ -22,6 +22,10 @@ class NavEntry:
 
 NAVIGATION = (
     NavEntry(_("Dashboard"), "dashboard"),
+    NavEntry(_("Customers"), "customer_list", right="view_customers"),
+    NavEntry(_("Control"), "customer_control", right="edit_customers"),
+    NavEntry(_("Customer properties"), "customer_property_list", right="manage_settings", section="settings"),
+    NavEntry(_("Customer groups"), "customer_group_list", right="manage_settings", section="settings"),
     NavEntry(_("Staff"), "staff_list", right="manage_staff", section="settings"),
     NavEntry(_("Plan and usage"), "plan_usage", right="manage_staff", section="settings"),
 )
@@ -30,10 +34,19 @@ NAVIGATION = (
 def navigation_for(user, current_path: str) -> dict[str, list[dict]]:
     """The entries `user` may open, grouped by section, the current one marked."""
     sections: dict[str, list[dict]] = {"main": [], "settings": []}
+    items = []
     for entry in NAVIGATION:
         if entry.right and not user.has_perm(f"staff.{entry.right}"):
             continue
-        url = reverse(entry.url_name)
-        is_current = current_path == url if url == "/" else current_path.startswith(url)
-        sections[entry.section].append({"label": entry.label, "url": url, "is_current": is_current})
+        item = {"label": entry.label, "url": reverse(entry.url_name), "is_current": False}
+        sections[entry.section].append(item)
+        items.append(item)
+    # The entry whose address is the longest start of the current one is the current entry.
+    matching = [
+        item
+        for item in items
+        if current_path == item["url"] or item["url"] != "/" and current_path.startswith(item["url"])
+    ]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["is_current"] = True
     return sections

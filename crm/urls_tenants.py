@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from customers.urls import settings_urlpatterns as customer_settings_urls
 from reports.views import dashboard_view
 from tariffs.views import plan_usage_view
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("", include("staff.urls")),
     path("settings/plan/", plan_usage_view, name="plan_usage"),
     path("customers/", include("customers.urls")),
+    path("settings/customers/", include(customer_settings_urls)),
 ]

@@ -4,13 +4,13 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import DateField, DecimalField, Q
+from django.db.models import FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, CustomerGroup, CustomerStatus, CustomProperty
+from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.search import search_q
 from customers.selectors.groups import group_choices, group_descendant_ids
 
@@ -63,11 +63,14 @@ def years_ago(today: datetime.date, years: int) -> datetime.date:
 
 
 def property_number(code: str) -> Cast:
-    return Cast(KeyTextTransform(code, "properties"), DecimalField())
+    """A number property as double precision: the cast is IMMUTABLE, so it can be indexed
+    (customers.services.properties.property_index builds the index from this same expression)."""
+    return Cast(KeyTextTransform(code, "properties"), FloatField())
 
 
-def property_date(code: str) -> Cast:
-    return Cast(KeyTextTransform(code, "properties"), DateField())
+def property_date(code: str) -> KeyTextTransform:
+    """A date property as its stored ISO text (compared with ISO text, it orders as dates)."""
+    return KeyTextTransform(code, "properties")
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -75,8 +78,8 @@ class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None
     )
-    group = django_filters.ModelChoiceFilter(
-        label=_("Group (with sub-groups)"), queryset=CustomerGroup.objects.all(), method="filter_group"
+    group = django_filters.ChoiceFilter(
+        label=_("Group (with sub-groups)"), choices=group_choices, method="filter_group"
     )
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=Customer.Kind.choices)
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Customer.Gender.choices)
@@ -113,7 +116,6 @@ class CustomerFilter(django_filters.FilterSet):
             data.setdefault("status", ACTIVE)
             data.setdefault("sort", "-created")
         super().__init__(data, *args, **kwargs)
-        self.filters["group"].field.choices = [("", "—"), *group_choices()]
         self.properties = [prop for prop in (properties or []) if not prop.is_archived]
         for prop in self.properties:
             self._property_filters(prop)
@@ -157,6 +159,8 @@ class CustomerFilter(django_filters.FilterSet):
         def method(queryset, _name, value):
             if value in (None, ""):
                 return queryset
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
             return queryset.alias(**{alias: expression(code)}).filter(**{f"{alias}__{lookup}": value})
 
         return method
@@ -181,7 +185,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(status=value)
 
     def filter_group(self, queryset, _name, value):
-        return queryset.filter(group_id__in=group_descendant_ids(value.pk)) if value else queryset
+        return queryset.filter(group_id__in=group_descendant_ids(int(value))) if value else queryset
 
     def filter_age_min(self, queryset, _name, value):
         return queryset.filter(birth_date__lte=years_ago(timezone.localdate(), int(value)))

@@ -3,13 +3,16 @@
 Deterministic (a fixed random seed), and safe to run again: an existing demo is left as it is.
 """
 
+import datetime
 import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerEvent, CustomerGroup, CustomerStatus
+from customers.services.properties import property_create
 from staff.roles import Role
 from staff.services import staff_create
 from tariffs.models import TariffPlan
@@ -107,27 +110,156 @@ DEMO_LOGINS = (
 )
 
 
+CITIES = (("Tallinn", "EE", "10111"), ("Tartu", "EE", "50090"), ("Pärnu", "EE", "80010"), ("Narva", "EE", "20308"),
+          ("Berlin", "DE", "10115"), ("Hamburg", "DE", "20095"), ("München", "DE", "80331"))  # fmt: skip
+STREETS = ("Pikk", "Narva mnt", "Tartu mnt", "Lai", "Hauptstraße", "Gartenweg", "Rüütli", "Riia")
+STORES = ["Tallinn Kesklinn", "Tartu Lõunakeskus", "Pärnu Keskus", "Online"]
+
+
+def demo_properties_create() -> None:
+    """The demo retailer's own customer fields: one of each type."""
+    property_create(
+        code="member_since",
+        label_en="Member since",
+        label_de="Mitglied seit",
+        label_et="Liige alates",
+        type="date",
+        is_shown_in_list=True,
+        position=1,
+    )
+    property_create(
+        code="shoe_size",
+        label_en="Shoe size",
+        label_de="Schuhgröße",
+        label_et="Jalanõu suurus",
+        type="number",
+        position=2,
+    )
+    property_create(
+        code="preferred_store",
+        label_en="Preferred store",
+        label_de="Bevorzugtes Geschäft",
+        label_et="Eelistatud kauplus",
+        type="choice",
+        choices=STORES,
+        is_shown_in_list=True,
+        position=3,
+    )
+    property_create(
+        code="has_pet",
+        label_en="Has a pet",
+        label_de="Hat ein Haustier",
+        label_et="Lemmikloom",
+        type="boolean",
+        position=4,
+    )
+    property_create(code="interests", label_en="Interests", label_de="Interessen", label_et="Huvid",
+                    type="text", position=5)  # fmt: skip
+
+
+def demo_groups_create() -> list[CustomerGroup]:
+    regulars = CustomerGroup.objects.create(name="Regulars")
+    groups = [
+        regulars,
+        CustomerGroup.objects.create(name="Weekly", parent=regulars),
+        CustomerGroup.objects.create(name="Monthly", parent=regulars),
+        CustomerGroup.objects.create(name="Friends & family"),
+        CustomerGroup.objects.create(name="VIP"),
+    ]
+    wholesale = CustomerGroup.objects.create(name="Wholesale")
+    return [*groups, wholesale]
+
+
 def demo_customers_create(*, count: int, seed: int = 2026) -> int:
-    """Create `count` customers in the current schema: mostly people, some businesses; most
-    introduced, some in Control (data to complete), a few archived."""
+    """Create `count` customers in the current schema: mostly people with realistic data and
+    properties, some businesses with contact persons; most Introduced, some in Control with data
+    to complete, a few archived. Deterministic for a seed."""
     rng = random.Random(seed)
+    groups = demo_groups_create()
+    wholesale = groups[-1]
+    person_groups = groups[:-1]
+    today = timezone.localdate()
     customers = []
-    for _index in range(count):
-        status = rng.choices(
-            [CustomerStatus.INTRODUCED, CustomerStatus.CONTROL, CustomerStatus.ARCHIVED], weights=[80, 14, 6]
-        )[0]
-        if rng.random() < 0.05:
-            customers.append(Customer(kind=Customer.Kind.BUSINESS, company_name=rng.choice(COMPANIES), status=status))
-        else:
-            customers.append(
-                Customer(first_name=rng.choice(FIRST_NAMES), last_name=rng.choice(LAST_NAMES), status=status)
+    for number in range(count):
+        if rng.random() < 0.04:
+            city, country, postal = rng.choice(CITIES)
+            company = (
+                f"{rng.choice(COMPANIES).split(' ')[0]} {rng.choice(LAST_NAMES)} {rng.choice(['OÜ', 'AS', 'GmbH'])}"
             )
-    Customer.objects.bulk_create(customers, batch_size=1000)
-    return len(customers)
+            customers.append(Customer(
+                kind=Customer.Kind.BUSINESS, company_name=company, registry_code=str(10_000_000 + number),
+                vat_number=f"{country}{100_000_000 + number}", email=f"info{number}@example.com",
+                phone=f"+372{6_000_000 + number}", address=f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
+                city=city, postal_code=postal, country=country, payment_terms_days=rng.choice([7, 14, 30]),
+                group=wholesale, status=CustomerStatus.INTRODUCED, email_consent=True,
+            ))  # fmt: skip
+            continue
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        city, country, postal = rng.choice(CITIES)
+        statuses = [CustomerStatus.INTRODUCED, CustomerStatus.CONTROL, CustomerStatus.ARCHIVED]
+        status = rng.choices(statuses, [82, 12, 6])[0]
+        has_contact = status != CustomerStatus.CONTROL or rng.random() < 0.5
+        if country == "EE":
+            phone = f"+3725{rng.randint(1_000_000, 9_999_999)}"
+        else:
+            phone = f"+49151{rng.randint(10_000_000, 99_999_999)}"
+        email = f"{first}.{last}.{number}@example.com".lower() if has_contact and rng.random() < 0.8 else ""
+        birth = today - datetime.timedelta(days=rng.randint(18 * 365, 85 * 365))
+        properties = {"member_since": (today - datetime.timedelta(days=rng.randint(0, 3000))).isoformat()}
+        if rng.random() < 0.6:
+            properties["shoe_size"] = str(rng.randint(35, 47))
+        if rng.random() < 0.7:
+            properties["preferred_store"] = rng.choice(STORES)
+        if rng.random() < 0.5:
+            properties["has_pet"] = rng.random() < 0.4
+        customers.append(
+            Customer(
+                first_name=first,
+                last_name=last,
+                birth_date=birth if rng.random() < 0.85 else None,
+                gender=rng.choice(["female", "male", "female", "male", "", "other"]),
+                phone=phone if has_contact else "",
+                email=email,
+                address=f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
+                city=city,
+                postal_code=postal,
+                country=country,
+                language={"EE": "et", "DE": "de"}[country],
+                status=status,
+                properties=properties,
+                group=rng.choice(person_groups) if rng.random() < 0.5 else None,
+                email_consent=rng.random() < 0.55,
+                sms_consent=rng.random() < 0.35,
+            )
+        )
+    created = Customer.objects.bulk_create(customers, batch_size=1000)
+    businesses = [customer for customer in created if customer.kind == Customer.Kind.BUSINESS]
+    contacts = []
+    for company in businesses:
+        for department in rng.sample(["Purchasing", "Accounting", "Management"], 2):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            contacts.append(
+                Customer(
+                    first_name=first,
+                    last_name=last,
+                    company=company,
+                    department=department,
+                    status=CustomerStatus.INTRODUCED,
+                    email=f"{first}.{last}@{company.pk}.example.com".lower(),
+                    position_title="Buyer" if department == "Purchasing" else "",
+                )
+            )
+    Customer.objects.bulk_create(contacts, batch_size=1000)
+    CustomerEvent.objects.bulk_create(
+        [CustomerEvent(customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), source="import")
+         for customer in [*created, *contacts]],
+        batch_size=2000,
+    )  # fmt: skip
+    return len(created) + len(contacts)
 
 
 @transaction.atomic
-def demo_tenant_setup(*, domain: str, customers: int = 600) -> tuple[Tenant, bool]:
+def demo_tenant_setup(*, domain: str, customers: int = 3000) -> tuple[Tenant, bool]:
     """Create the demo retailer unless it exists; returns it and whether it was created now."""
     existing = Tenant.objects.filter(schema_name=DEMO_SCHEMA).first()
     if existing is not None:
@@ -155,5 +287,6 @@ def demo_tenant_setup(*, domain: str, customers: int = 600) -> tuple[Tenant, boo
                 role=login.role,
                 password=login.password,
             )
+        demo_properties_create()
         demo_customers_create(count=customers)
     return tenant, True

@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.backoffice",
             ],
+            "builtins": ["crm.templatetags.regulars"],
         },
     }
 ]

@@ -83,7 +83,12 @@ def customer_create(
     CustomerEvent.objects.create(
         customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), actor=actor, source=source
     )
-    _consent_events(customer=customer, before={}, consent_source=consent_source, actor=actor)
+    _consent_events(
+        customer=customer,
+        before={"email_consent": False, "sms_consent": False},
+        consent_source=consent_source,
+        actor=actor,
+    )
     return customer
 
 

@@ -21,9 +21,11 @@ def property_index(prop: CustomProperty) -> models.Index | None:
     from the very expression the list's filter uses, so PostgreSQL can use it."""
     text = KeyTextTransform(prop.code, "properties")
     if prop.type == CustomProperty.Type.NUMBER:
-        return models.Index(Cast(text, models.DecimalField()), name=property_index_name(prop))
+        return models.Index(Cast(text, models.FloatField()), name=property_index_name(prop))
     if prop.type == CustomProperty.Type.DATE:
-        return models.Index(Cast(text, models.DateField()), name=property_index_name(prop))
+        # Dates are stored as ISO text, which sorts as the dates do; a cast to date would not be
+        # IMMUTABLE (it depends on DateStyle), so the text itself is indexed.
+        return models.Index(text, name=property_index_name(prop))
     return None
 
 

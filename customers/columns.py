@@ -1,0 +1,56 @@
+"""The columns the customer list can show and its export writes: one definition for both."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, CustomProperty
+from customers.values import phone_display, property_value_display
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    value: Callable[[Customer], object]
+    is_default: bool = False
+
+
+BASE_COLUMNS = (
+    Column("name", _("Name"), str, True),
+    Column("kind", _("Type"), lambda c: c.get_kind_display()),
+    Column("status", _("Status"), lambda c: c.get_status_display(), True),
+    Column("group", _("Group"), lambda c: c.group.name if c.group else "", True),
+    Column("phone", _("Phone"), lambda c: phone_display(c.phone), True),
+    Column("email", _("E-mail"), lambda c: c.email, True),
+    Column("birth_date", _("Birth date"), lambda c: c.birth_date),
+    Column("city", _("City"), lambda c: c.city),
+    Column("registry_code", _("Registry code"), lambda c: c.registry_code),
+    Column("purchase_count", _("Purchases"), lambda c: c.purchase_count),
+    Column("purchase_total", _("Total amount"), lambda c: c.purchase_total),
+    Column("last_purchase_at", _("Last purchase"), lambda c: c.last_purchase_at),
+    Column("email_consent", _("E-mail consent"), lambda c: c.email_consent),
+    Column("sms_consent", _("SMS consent"), lambda c: c.sms_consent),
+    Column("created_at", _("Created"), lambda c: c.created_at, True),
+)
+
+
+def property_column(prop: CustomProperty) -> Column:
+    return Column(
+        f"p_{prop.code}",
+        prop.label,
+        lambda customer: property_value_display(prop, customer.properties.get(prop.code)),
+        prop.is_shown_in_list,
+    )
+
+
+def available_columns(properties: list[CustomProperty]) -> list[Column]:
+    return [*BASE_COLUMNS, *(property_column(prop) for prop in properties if not prop.is_archived)]
+
+
+def chosen_columns(keys: list[str], properties: list[CustomProperty]) -> list[Column]:
+    """The columns named in `keys` (in the list's order), or the default ones when none are."""
+    columns = available_columns(properties)
+    chosen = [column for column in columns if column.key in keys]
+    return chosen or [column for column in columns if column.is_default]

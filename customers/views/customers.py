@@ -1,0 +1,238 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.permissions import right_required
+from customers.columns import available_columns, chosen_columns
+from customers.completeness import customer_missing
+from customers.forms import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
+from customers.models import Customer, CustomerStatus
+from customers.selectors.card import customer_card, customer_tab
+from customers.selectors.customers import control_queue, customer_filterset, customer_list
+from customers.selectors.properties import property_list
+from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
+from customers.services.exporting import customer_export_xlsx
+from staff.roles import Right
+
+PAGE_SIZE = 50
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+@right_required(Right.VIEW_CUSTOMERS)
+def customer_list_view(request):
+    filters = customer_filterset(request.GET)
+    properties = filters.properties
+    columns = chosen_columns(request.GET.getlist("cols"), properties)
+    page = Paginator(customer_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "columns": columns,
+        "rows": [(customer, [column.value(customer) for column in columns]) for customer in page.object_list],
+        "available_columns": available_columns(properties),
+        "chosen_keys": {column.key for column in columns},
+        "bulk_form": BulkActionForm(),
+        "may_manage": request.user.has_perm(f"staff.{Right.MANAGE_CUSTOMERS}"),
+    }
+    template = "customers/customer_list.html#results" if request.htmx else "customers/customer_list.html"
+    return render(request, template, context)
+
+
+@right_required(Right.MANAGE_CUSTOMERS)
+def customer_export_view(request):
+    """The list's current filter and columns as an .xlsx download."""
+    filters = customer_filterset(request.GET)
+    columns = chosen_columns(request.GET.getlist("cols"), filters.properties)
+    output = customer_export_xlsx(queryset=customer_list(filters=filters), columns=columns)
+    name = f"customers-{timezone.localdate().isoformat()}.xlsx"
+    return FileResponse(output, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+
+
+@require_POST
+@right_required(Right.MANAGE_CUSTOMERS)
+def customer_bulk_view(request):
+    form = BulkActionForm(request.POST)
+    back = f"{reverse('customer_list')}?{request.POST.get('query', '')}"
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    if data["scope"] == "filter":
+        queryset = customer_filterset(_query_dict(request.POST.get("query", ""))).qs
+    else:
+        queryset = Customer.objects.filter(pk__in=data["selected"])
+    try:
+        changed = customers_bulk_action(
+            tenant=request.tenant,
+            queryset=queryset,
+            action=data["action"],
+            group=data["group"],
+            status=data["status"] or None,
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)s customers changed.") % {"count": changed})
+    return redirect(back)
+
+
+def _query_dict(query: str) -> QueryDict:
+    return QueryDict(query)
+
+
+@right_required(Right.EDIT_CUSTOMERS)
+def customer_create_view(request, kind: str):
+    if kind not in Customer.Kind.values:
+        raise Http404
+    properties = property_list(include_archived=False)
+    company = None
+    if request.GET.get("company") or request.POST.get("company"):
+        company = get_object_or_404(
+            Customer, pk=request.GET.get("company") or request.POST.get("company"), kind=Customer.Kind.BUSINESS
+        )
+    form = CustomerForm(request.POST or None, kind=kind, tenant=request.tenant, properties=properties)
+    if company is not None:
+        form.fields["department"] = Customer._meta.get_field("department").formfield(required=False)
+        form.fields["position_title"] = Customer._meta.get_field("position_title").formfield(required=False)
+    if request.method == "POST" and form.is_valid():
+        fields = form.customer_fields()
+        fields["company"] = company
+        try:
+            customer = customer_create(
+                tenant=request.tenant,
+                fields=fields,
+                property_values=form.property_values,
+                status=form.cleaned_data["status"],
+                actor=request.user,
+                consent_source=form.cleaned_data["consent_source"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer})
+            return redirect("customer_detail", customer_id=customer.pk)
+    title = _("New business customer") if kind == Customer.Kind.BUSINESS else _("New private customer")
+    if company is not None:
+        title = _("New contact person of %(company)s") % {"company": company}
+    return render(request, "customers/customer_form.html", {"form": form, "title": title, "company": company})
+
+
+@right_required(Right.CREATE_CUSTOMERS)
+def customer_quick_create_view(request):
+    form = QuickCustomerForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(
+                tenant=request.tenant,
+                fields={**form.cleaned_data, "kind": Customer.Kind.PERSON},
+                status=CustomerStatus.CONTROL,
+                actor=request.user,
+                source="till",
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Customer %(name)s created; complete the data later from Control.") % {"name": customer}
+            )
+            return redirect("customer_detail", customer_id=customer.pk)
+    return render(request, "customers/customer_quick_form.html", {"form": form})
+
+
+@right_required(Right.EDIT_CUSTOMERS)
+def customer_edit_view(request, customer_id: int):
+    customer = get_object_or_404(Customer.objects.select_related("group", "company"), pk=customer_id)
+    properties = property_list(include_archived=False)
+    form = CustomerForm(
+        request.POST or None, kind=customer.kind, tenant=request.tenant, properties=properties, instance=customer
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_update(
+                tenant=request.tenant,
+                customer=customer,
+                fields=form.customer_fields(),
+                property_values=form.property_values,
+                status=form.cleaned_data["status"],
+                actor=request.user,
+                consent_source=form.cleaned_data["consent_source"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Changes to %(name)s saved.") % {"name": customer})
+            next_url = request.POST.get("next")
+            if next_url == "control":
+                return redirect("customer_control")
+            return redirect("customer_detail", customer_id=customer.pk)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "title": str(customer),
+            "missing": customer_missing(customer, properties),
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+TABS = ("overview", "sales", "returns", "cards", "points", "notes", "history")
+
+
+@right_required(Right.VIEW_CUSTOMERS)
+def customer_detail_view(request, customer_id: int, tab: str = "overview"):
+    if tab not in TABS:
+        raise Http404
+    try:
+        card = customer_card(customer_id=customer_id)
+    except Customer.DoesNotExist as error:
+        raise Http404 from error
+    context = {
+        "card": card,
+        "customer": card.customer,
+        "tab": tab,
+        "tabs": TABS,
+        **customer_tab(customer=card.customer, tab=tab),
+        "note_form": NoteForm(),
+    }
+    if request.htmx and request.htmx.target == "tab-content":
+        return render(request, f"customers/card/_tab_{tab}.html", context)
+    return render(request, "customers/customer_detail.html", context)
+
+
+@require_POST
+@right_required(Right.EDIT_CUSTOMERS)
+def customer_note_add_view(request, customer_id: int):
+    customer = get_object_or_404(Customer, pk=customer_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        customer_note_add(customer=customer, text=form.cleaned_data["text"], author=request.user)
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("Write the note first."))
+    return redirect("customer_detail_tab", customer_id=customer.pk, tab="notes")
+
+
+@right_required(Right.EDIT_CUSTOMERS)
+def customer_control_view(request):
+    properties = property_list(include_archived=False)
+    page = Paginator(control_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(customer, customer_missing(customer, properties)) for customer in page.object_list]
+    return render(request, "customers/control_queue.html", {"page": page, "rows": rows})

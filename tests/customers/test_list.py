@@ -1,0 +1,233 @@
+"""The customer list: search, filters (custom properties and group trees included), bulk actions,
+export, and its query budget."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from customers.models import Customer, CustomerEvent, CustomerGroup, CustomerStatus
+from customers.services import group_create, property_create
+from tariffs.models import TariffPlan
+from tests.conftest import client_for
+
+
+def names(response) -> list[str]:
+    return sorted(str(customer) for customer, _values in response.context["rows"])
+
+
+@pytest.fixture
+def directory(alpha):
+    """A small directory in alpha: groups with a sub-group, two properties, six customers."""
+    with tenant_context(alpha.tenant):
+        regulars = group_create(name="Regulars")
+        weekly = group_create(name="Weekly", parent=regulars)
+        vip = group_create(name="VIP")
+        property_create(code="shoe_size", label_en="Shoe size", type="number", is_shown_in_list=True)
+        property_create(code="member_since", label_en="Member since", type="date")
+        property_create(code="has_pet", label_en="Has a pet", type="boolean")
+        today = timezone.localdate()
+        Customer.objects.bulk_create([
+            Customer(first_name="Mari", last_name="Tamm", phone="+37251234567", email="mari@example.com",
+                     status="introduced", group=weekly, birth_date=today.replace(year=today.year - 30) - datetime.timedelta(days=20),
+                     properties={"shoe_size": "38", "member_since": "2019-03-01", "has_pet": True}, email_consent=True),
+            Customer(first_name="Jaan", last_name="Saar", phone="+37255550000", status="control", group=regulars,
+                     birth_date=datetime.date(1950, 1, 1), properties={"shoe_size": "44"}),
+            Customer(first_name="Anna", last_name="Müller", email="anna@example.de", status="introduced", group=vip,
+                     birth_date=today + datetime.timedelta(days=3) - datetime.timedelta(days=365 * 40 + 10),
+                     properties={"member_since": "2023-07-15", "has_pet": False}),
+            Customer(kind="business", company_name="Kohvik Mokka OÜ", registry_code="1234", status="introduced",
+                     purchase_count=12, purchase_total="1500.00",
+                     last_purchase_at=timezone.now() - datetime.timedelta(days=400)),
+            Customer(first_name="Old", last_name="Archive", status="archived"),
+            Customer(first_name="Tiina", last_name="Tamme", status="introduced", sms_consent=True),
+        ])  # fmt: skip
+    return {"regulars": regulars, "weekly": weekly, "vip": vip}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Anna Müller", "Jaan Saar", "Kohvik Mokka OÜ", "Mari Tamm", "Tiina Tamme"]),
+        ("q=tamm", ["Mari Tamm", "Tiina Tamme"]),
+        ("q=mari tamm", ["Mari Tamm"]),
+        ("q=5123 4567", ["Mari Tamm"]),
+        ("q=%2B372 5555 0000", ["Jaan Saar"]),
+        ("q=anna@example", ["Anna Müller"]),
+        ("q=mokka", ["Kohvik Mokka OÜ"]),
+        ("status=archived", ["Old Archive"]),
+        ("status=control", ["Jaan Saar"]),
+        ("kind=business", ["Kohvik Mokka OÜ"]),
+        ("email_consent=yes", ["Mari Tamm"]),
+        ("sms_consent=yes", ["Tiina Tamme"]),
+        ("age_min=60", ["Jaan Saar"]),
+        ("age_min=25&age_max=35", ["Mari Tamm"]),
+        ("birthday_within=7", ["Anna Müller"]),
+        ("p_shoe_size_min=40", ["Jaan Saar"]),
+        ("p_shoe_size_min=30&p_shoe_size_max=40", ["Mari Tamm"]),
+        ("p_member_since_from=2020-01-01", ["Anna Müller"]),
+        ("p_has_pet=yes", ["Mari Tamm"]),
+        ("p_has_pet=no", ["Anna Müller"]),
+        ("purchases_min=10", ["Kohvik Mokka OÜ"]),
+        ("total_min=1000", ["Kohvik Mokka OÜ"]),
+        (
+            f"last_purchase_before={(timezone.localdate() - datetime.timedelta(days=365)).isoformat()}",
+            ["Kohvik Mokka OÜ"],
+        ),
+    ],
+)
+def test_search_and_filters(alpha, directory, query, expected):
+    response = client_for(alpha, alpha.marketer).get(f"/customers/?{query}")
+    assert names(response) == expected
+
+
+@pytest.mark.django_db
+def test_a_group_filter_includes_its_sub_groups(alpha, directory):
+    client = client_for(alpha, alpha.marketer)
+    assert names(client.get(f"/customers/?group={directory['regulars'].pk}")) == ["Jaan Saar", "Mari Tamm"]
+    assert names(client.get(f"/customers/?group={directory['weekly'].pk}")) == ["Mari Tamm"]
+
+
+@pytest.mark.django_db
+def test_three_filters_together(alpha, directory):
+    response = client_for(alpha, alpha.marketer).get(
+        f"/customers/?group={directory['regulars'].pk}&p_shoe_size_max=40&status=introduced"
+    )
+    assert names(response) == ["Mari Tamm"]
+
+
+@pytest.mark.django_db
+def test_a_bad_filter_value_is_named_and_ignored(alpha, directory):
+    response = client_for(alpha, alpha.marketer).get("/customers/?age_min=old&status=introduced")
+    assert "Some filters were not applied:" in response.content.decode()
+    assert "Enter a number." in response.content.decode()
+    assert names(response) == ["Anna Müller", "Kohvik Mokka OÜ", "Mari Tamm", "Tiina Tamme"]
+
+
+@pytest.mark.django_db
+def test_chosen_columns_include_properties(alpha, directory):
+    response = client_for(alpha, alpha.marketer).get("/customers/?q=Mari&cols=name&cols=p_shoe_size&cols=city")
+    assert [str(column.label) for column in response.context["columns"]] == ["Name", "City", "Shoe size"]
+    assert response.context["rows"][0][1] == ["Mari Tamm", "", "38"]
+
+
+@pytest.mark.django_db
+def test_the_list_page_has_a_fixed_number_of_queries(alpha, directory, django_assert_max_num_queries):
+    client = client_for(alpha, alpha.marketer)
+    with tenant_context(alpha.tenant):
+        group = CustomerGroup.objects.get(name="VIP")
+        Customer.objects.bulk_create(
+            Customer(first_name="Extra", last_name=str(number), status="introduced", group=group)
+            for number in range(60)
+        )
+    connection.set_schema_to_public()
+    with django_assert_max_num_queries(16):
+        response = client.get("/customers/?cols=name&cols=group&cols=p_shoe_size")
+    assert len(response.context["rows"]) == 50
+
+
+@pytest.mark.django_db
+def test_htmx_asks_for_the_results_only(alpha, directory):
+    response = client_for(alpha, alpha.marketer).get("/customers/?q=tamm", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'data-testid="result-count">2 customers<' in body
+
+
+@pytest.mark.django_db
+def test_bulk_assign_a_group_to_the_selection(alpha, directory):
+    with tenant_context(alpha.tenant):
+        mari, jaan = Customer.objects.get(first_name="Mari"), Customer.objects.get(first_name="Jaan")
+    client = client_for(alpha, alpha.marketer)
+    response = client.post(
+        "/customers/bulk/",
+        {"action": "assign_group", "group": directory["vip"].pk, "scope": "selected", "selected": [mari.pk, jaan.pk]},
+        follow=True,
+    )
+    assert "2 customers changed." in response.content.decode()
+    with tenant_context(alpha.tenant):
+        assert set(Customer.objects.filter(group=directory["vip"]).values_list("first_name", flat=True)) == {
+            "Mari", "Jaan", "Anna",
+        }  # fmt: skip
+        assert CustomerEvent.objects.get(customer=mari, field="group").new_value == "VIP"
+
+
+@pytest.mark.django_db
+def test_bulk_archive_the_whole_filter(alpha, directory):
+    client = client_for(alpha, alpha.marketer)
+    client.post("/customers/bulk/", {"action": "archive", "scope": "filter", "query": "q=tamm"})
+    with tenant_context(alpha.tenant):
+        assert set(Customer.objects.filter(status="archived").values_list("first_name", flat=True)) == {
+            "Old", "Mari", "Tiina",
+        }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_bulk_introduced_is_refused_for_incomplete_records_and_changes_nothing(alpha, directory):
+    with tenant_context(alpha.tenant):
+        Customer.objects.filter(first_name="Jaan").update(phone="")
+    client = client_for(alpha, alpha.marketer)
+    response = client.post(
+        "/customers/bulk/", {"action": "set_status", "status": "introduced", "scope": "filter", "query": "status=all"},
+        follow=True,
+    )  # fmt: skip
+    assert "miss required data and can only be in Control" in response.content.decode()
+    with tenant_context(alpha.tenant):
+        assert Customer.objects.filter(status="archived").count() == 1
+        assert Customer.objects.get(first_name="Jaan").status == "control"
+
+
+@pytest.mark.django_db
+def test_bulk_unarchive_past_the_plan_limit_is_refused(alpha, directory):
+    TariffPlan.objects.filter(pk=alpha.tenant.plan_id).update(max_active_customers=5)
+    client = client_for(alpha, alpha.marketer)
+    response = client.post(
+        "/customers/bulk/", {"action": "set_status", "status": "control", "scope": "filter", "query": "status=archived"},
+        follow=True,
+    )  # fmt: skip
+    assert (
+        "Active customers: the plan “Business” allows 5 and 5 are in use. Ask the platform operator for a larger plan."
+        in response.content.decode()
+    )
+    with tenant_context(alpha.tenant):
+        assert Customer.objects.get(first_name="Old").status == CustomerStatus.ARCHIVED
+
+
+@pytest.mark.django_db
+def test_bulk_without_a_selection_says_so(alpha, directory):
+    response = client_for(alpha, alpha.marketer).post(
+        "/customers/bulk/", {"action": "archive", "scope": "selected"}, follow=True
+    )
+    assert "Select customers first, or apply the action to the whole filter." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cashier_cannot_bulk_change_or_export(alpha, directory):
+    client = client_for(alpha, alpha.cashier)
+    assert client.post("/customers/bulk/", {"action": "archive", "scope": "filter", "query": ""}).status_code == 403
+    assert client.get("/customers/export/").status_code == 403
+    with tenant_context(alpha.tenant):
+        assert Customer.objects.filter(status="archived").count() == 1
+
+
+@pytest.mark.django_db
+def test_export_writes_the_filter_with_its_columns_as_text(alpha, directory):
+    with tenant_context(alpha.tenant):
+        Customer.objects.create(first_name='=HYPERLINK("x")', last_name="Tamm", status="introduced")
+    response = client_for(alpha, alpha.marketer).get("/customers/export/?q=tamm&cols=name&cols=phone&cols=p_shoe_size")
+    assert response["Content-Disposition"].startswith('attachment; filename="customers-')
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Name", "Phone", "Shoe size")
+    assert sorted(rows[1:]) == [
+        ('=HYPERLINK("x") Tamm', None, None),
+        ("Mari Tamm", "+372 5123 4567", "38"),
+        ("Tiina Tamme", None, None),
+    ]
+    formula_like = next(cell for cell in sheet["A"] if str(cell.value).startswith("="))
+    assert formula_like.data_type == "s"
