@@ -55,7 +55,7 @@ class CustomProperty(models.Model):
         BOOLEAN = "boolean", _("Yes / no")
         CHOICE = "choice", _("One of a list")
 
-    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Used in imports and exports."))
+    code = models.CharField(_("code"), max_length=40, unique=True, help_text=_("Used in imports and exports."))
     label_en = models.CharField(_("label in English"), max_length=100)
     label_de = models.CharField(_("label in German"), max_length=100, blank=True)
     label_et = models.CharField(_("label in Estonian"), max_length=100, blank=True)
@@ -73,7 +73,9 @@ class CustomProperty(models.Model):
         verbose_name_plural = _("customer properties")
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[a-z][a-z0-9_]*$"), name="custom_property_code_is_an_identifier"
+                condition=Q(code__regex=r"^[a-z][a-z0-9_]*$"),
+                name="custom_property_code_is_an_identifier",
+                violation_error_message=_("Use lower-case letters, digits and underscores, starting with a letter."),
             ),
         ]
 

@@ -100,7 +100,7 @@ def property_value_clean(prop: CustomProperty, raw):
             raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}, code="number") from error
         if not number.is_finite():
             raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}, code="number")
-        return str(number.normalize()) if number == number.to_integral() else str(number)
+        return str(number.to_integral()) if number == number.to_integral() else str(number.normalize())
     if prop.type == CustomProperty.Type.DATE:
         return date_parse(raw).isoformat()
     if prop.type == CustomProperty.Type.BOOLEAN:

@@ -37,6 +37,10 @@ def _index_drop(prop: CustomProperty) -> None:
 def _index_create(prop: CustomProperty) -> None:
     index = property_index(prop)
     if index is not None:
+        with connection.cursor() as cursor:
+            # Rows written earlier in this transaction leave deferred foreign-key checks pending,
+            # and PostgreSQL builds no index on a table with pending checks: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with connection.schema_editor(atomic=False) as editor:
             editor.add_index(Customer, index)
 
