@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerGroup, CustomerStatus, CustomProperty
@@ -25,7 +26,7 @@ def _model_field(name: str) -> forms.Field:
     model_field = Customer._meta.get_field(name)
     if name in ("birth_date", "phone", "email", "billing_email"):
         return forms.CharField(
-            label=model_field.verbose_name,
+            label=capfirst(model_field.verbose_name),
             required=False,
             widget=TEXT_WIDGET_FIELDS.get(name, forms.TextInput(attrs={"type": "email"} if "email" in name else {})),
             help_text=model_field.help_text,

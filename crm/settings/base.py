@@ -181,6 +181,7 @@ USE_TZ = True
 TIME_ZONE = "Europe/Tallinn"
 LANGUAGE_COOKIE_NAME = "regulars_language"
 FORMAT_MODULE_PATH = ["crm.formats"]
+FILTERS_EMPTY_CHOICE_LABEL = "—"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

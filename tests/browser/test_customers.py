@@ -1,0 +1,114 @@
+"""A marketer's day in the customer directory, in the browser, on the `browser` retailer."""
+
+import io
+
+import openpyxl
+import pytest
+from django_tenants.utils import tenant_context
+from playwright.sync_api import expect
+
+from customers.models import Customer
+from tests.browser.test_shell import log_in, url
+from tests.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def define_property(page, port, *, code, label, type_label, shown=False):
+    page.goto(url(port, "/settings/customers/properties/new/"))
+    page.get_by_label("Code").fill(code)
+    page.get_by_label("Label in English").fill(label)
+    page.get_by_label("Type").select_option(label=type_label)
+    if shown:
+        page.get_by_label("Shown in the list").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Property “{label}” saved.")).to_be_visible()
+
+
+def test_a_marketers_day(page, live_server_port, tenants):
+    setup = tenants["browser"]
+    port = live_server_port
+    log_in(page, port, "admin", setup.admin.password)
+
+    # The admin defines two properties: a date and a number.
+    define_property(page, port, code="member_since", label="Member since", type_label="Date", shown=True)
+    define_property(page, port, code="shoe_size", label="Shoe size", type_label="Number")
+    screenshot(page, "customer-properties")
+
+    # A private customer with a property value.
+    page.goto(url(port, "/customers/"))
+    page.get_by_role("link", name="New private customer").click()
+    page.get_by_label("First name").fill("Kadri")
+    page.get_by_label("Last name").fill("Kask")
+    page.get_by_label("Phone").fill("5123 9876")
+    page.get_by_label("E-mail", exact=True).fill("kadri.kask@example.com")
+    page.get_by_label("Shoe size").fill("big")
+    page.get_by_label("Status").select_option(label="Introduced")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("“big” is not a number.")).to_be_visible()
+    screenshot(page, "customer-form-error")
+    page.get_by_label("Shoe size").fill("39")
+    page.get_by_label("Member since").fill("2021-05-04")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Customer Kadri Kask created.")).to_be_visible()
+    expect(page.get_by_test_id("status")).to_have_text("Introduced")
+    screenshot(page, "customer-card")
+
+    # A business customer.
+    page.goto(url(port, "/customers/new/business/"))
+    page.get_by_label("Company name").fill("Rohelise Aia Talu OÜ")
+    page.get_by_label("Registry code").fill("14141414")
+    page.get_by_label("E-mail", exact=True).fill("info@roheline.example")
+    page.get_by_label("Status").select_option(label="Introduced")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Customer Rohelise Aia Talu OÜ created.")).to_be_visible()
+
+    # Find them by phone and by a custom property.
+    page.goto(url(port, "/customers/"))
+    page.get_by_label("Search").fill("+372 5123 9876")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_test_id("result-count")).to_have_text("1 customer")
+    expect(page.get_by_test_id("customer-row")).to_contain_text("Kadri Kask")
+    page.goto(url(port, "/customers/?p_shoe_size_min=38&p_shoe_size_max=40"))
+    expect(page.get_by_test_id("customer-row")).to_have_count(1)
+    expect(page.get_by_test_id("customer-row")).to_contain_text("Kadri Kask")
+    screenshot(page, "customer-list-filtered")
+
+    # An incomplete customer goes to Control and is completed from the queue.
+    page.goto(url(port, "/customers/new/person/"))
+    page.get_by_label("First name").fill("Peeter")
+    page.get_by_label("Last name").fill("Pärn")
+    page.get_by_label("Status").select_option(label="Introduced")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Only Control is possible while these are missing: phone or e-mail.")).to_be_visible()
+    page.get_by_label("Status").select_option(label="Control")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("status")).to_have_text("Control")
+    page.get_by_role("link", name="Control", exact=True).click()
+    row = page.get_by_test_id("control-row").filter(has_text="Peeter Pärn")
+    expect(row).to_contain_text("phone or e-mail")
+    screenshot(page, "control-queue")
+    row.get_by_role("link", name="Complete").click()
+    page.get_by_label("Phone").fill("+372 5000 1111")
+    page.get_by_label("Status").select_option(label="Introduced")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Changes to Peeter Pärn saved.")).to_be_visible()
+    expect(page.get_by_test_id("control-row").filter(has_text="Peeter Pärn")).to_have_count(0)
+
+    # Archive one from the list.
+    page.goto(url(port, "/customers/?q=Peeter"))
+    page.get_by_label("Select Peeter Pärn").check()
+    page.get_by_label("Action").select_option(label="Archive")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_text("1 customers changed.")).to_be_visible()
+    with tenant_context(setup.tenant):
+        assert Customer.objects.get(first_name="Peeter").status == "archived"
+
+    # Export the filter.
+    page.goto(url(port, "/customers/?q=kask"))
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export to Excel").click()
+    workbook = openpyxl.load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Name"
+    assert [row[0] for row in rows[1:]] == ["Kadri Kask"]
