@@ -1,0 +1,110 @@
+"""Merging two customer records that are the same person or business into one."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customers.merging_registry import merge_steps
+from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, ImportRow
+from customers.selectors.duplicates import customer_merge_outcome, customer_merge_refusal
+from customers.services.customers import _display
+
+SOURCE = "merge"
+
+
+@transaction.atomic
+def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Customer:
+    """Merge `remove` into `keep` and delete `remove`; returns the kept customer as stored.
+
+    Both rows are locked in primary-key order first. Refused, with nothing changed, when both
+    are the same customer, when one is a private person and the other a business, or when one
+    of them no longer exists.
+
+    On `keep` (see `customer_merge_outcome` for the rules):
+    - every empty field, and every custom property value it lacks, is taken from `remove`;
+    - purchase figures add up (count and total summed, earliest first and latest last purchase);
+    - keep's own marketing consent stays; where it has none and `remove` gave consent, keep takes
+      it (unless keep withdrew it later than that consent was given);
+    - the status becomes the more active of the two, Introduced > Control > Archived: an archived
+      record merged with an active one is active afterwards. This never adds an active customer
+      (two active records become one, an archived and an active one stay one active), so the
+      plan's limit is not checked. A record that would become Introduced but misses required
+      data becomes Control.
+
+    Each changed field is written to keep's history (source "merge"). Remove's notes, history
+    events, consent events and import rows move to keep, its contact persons become keep's
+    contacts (each with a history event), a MERGED event naming the removed record and its id is
+    written on keep, the steps of `customers.merging_registry` run (later apps move their rows),
+    and `remove` is deleted. `tenant` is the retailer whose schema is active.
+    """
+    if keep.pk == remove.pk:
+        raise ValidationError(customer_merge_refusal(keep=keep, remove=remove), code="merge_refused")
+    # Primary-key order, as every writer that locks several customers does, so that two merges
+    # of overlapping pairs wait for each other instead of deadlocking.
+    locked = {
+        customer.pk: customer
+        for customer in Customer.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("group", "company")
+        .filter(pk__in=(keep.pk, remove.pk))
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError(
+            _("One of the two customers no longer exists; it may have been merged already."), code="merge_gone"
+        )
+    keep, remove = locked[keep.pk], locked[remove.pk]
+    refusal = customer_merge_refusal(keep=keep, remove=remove)
+    if refusal is not None:
+        raise ValidationError(refusal, code="merge_refused")
+
+    outcome = customer_merge_outcome(keep=keep, remove=remove)
+    events = []
+    for name, (old, new) in outcome.changes.items():
+        setattr(keep, name, new)
+        events.append(
+            CustomerEvent(
+                customer=keep,
+                kind=CustomerEvent.Kind.STATUS if name == "status" else CustomerEvent.Kind.CHANGED,
+                field=name,
+                old_value=old if name == "status" else _display(old),
+                new_value=new if name == "status" else _display(new),
+                actor=actor,
+                source=SOURCE,
+            )
+        )
+    for code, (old, new) in outcome.property_changes.items():
+        events.append(
+            CustomerEvent(
+                customer=keep, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", old_value=_display(old),
+                new_value=_display(new), actor=actor, source=SOURCE,
+            )
+        )  # fmt: skip
+    keep.properties = outcome.properties
+    keep.save()
+
+    CustomerNote.objects.filter(customer=remove).update(customer=keep)
+    CustomerEvent.objects.filter(customer=remove).update(customer=keep)
+    ConsentEvent.objects.filter(customer=remove).update(customer=keep)
+    ImportRow.objects.filter(customer=remove).update(customer=keep)
+    contacts = list(Customer.objects.filter(company=remove).exclude(pk=keep.pk).order_by("pk"))
+    Customer.objects.filter(pk__in=[contact.pk for contact in contacts]).update(company=keep)
+    for contact in contacts:
+        events.append(
+            CustomerEvent(
+                customer=contact, kind=CustomerEvent.Kind.CHANGED, field="company", old_value=str(remove),
+                new_value=str(keep), actor=actor, source=SOURCE,
+            )
+        )  # fmt: skip
+    # Last, so that it tops keep's history.
+    events.append(
+        CustomerEvent(
+            customer=keep, kind=CustomerEvent.Kind.MERGED, new_value=f"{remove} (#{remove.pk})", actor=actor,
+            source=SOURCE,
+        )
+    )  # fmt: skip
+    CustomerEvent.objects.bulk_create(events)
+
+    for step in merge_steps():
+        step(keep, remove)
+    remove.delete()
+    return keep
