@@ -1,28 +1,25 @@
 import datetime
 import tempfile
-from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from crm.xlsx import xlsx_text_row
 from customers.columns import Column
 from customers.models import Customer
 
 CHUNK = 2000
 
 
-def _cell(sheet, value):
-    """A write-only cell; text stays text (a leading = + - @ never makes a formula)."""
+def _plain(value):
+    """What a cell can hold: local time without a zone (Excel has none), text for lazy labels."""
     if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).replace(tzinfo=None)
-    elif isinstance(value, Decimal):
-        value = float(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
 
 
 def customer_export_xlsx(*, queryset: QuerySet[Customer], columns: list[Column]) -> tempfile.SpooledTemporaryFile:
@@ -30,9 +27,9 @@ def customer_export_xlsx(*, queryset: QuerySet[Customer], columns: list[Column])
     streaming rows from the database so memory stays flat; returns the file, rewound."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
-    sheet.append([_cell(sheet, str(column.label)) for column in columns])
+    sheet.append(xlsx_text_row(sheet, [str(column.label) for column in columns]))
     for customer in queryset.iterator(chunk_size=CHUNK):
-        sheet.append([_cell(sheet, column.value(customer)) for column in columns])
+        sheet.append(xlsx_text_row(sheet, [_plain(column.value(customer)) for column in columns]))
     output = tempfile.SpooledTemporaryFile(max_size=50 * 1024 * 1024)
     workbook.save(output)
     output.seek(0)
