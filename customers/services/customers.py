@@ -18,7 +18,8 @@ EDITABLE_FIELDS = (
 CONSENT_FIELDS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
 
 
-def _display(value) -> str:
+def history_value(value) -> str:
+    """How a value is written into a customer's history (old and new value columns)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -129,7 +130,7 @@ def customer_update(
     events = [
         CustomerEvent(
             customer=customer, kind=CustomerEvent.Kind.CHANGED, field=name, actor=actor, source=source,
-            old_value=_display(before[name]), new_value=_display(getattr(customer, name)),
+            old_value=history_value(before[name]), new_value=history_value(getattr(customer, name)),
         )
         for name in EDITABLE_FIELDS
         if before[name] != getattr(customer, name) and name != "group"
@@ -138,7 +139,7 @@ def customer_update(
         events.append(
             CustomerEvent(
                 customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source=source,
-                old_value=_display(before["group"]), new_value=_display(customer.group),
+                old_value=history_value(before["group"]), new_value=history_value(customer.group),
             )
         )  # fmt: skip
     for code in sorted(set(before_properties) | set(customer.properties)):
@@ -146,8 +147,8 @@ def customer_update(
             events.append(
                 CustomerEvent(
                     customer=customer, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", actor=actor,
-                    source=source, old_value=_display(before_properties.get(code)),
-                    new_value=_display(customer.properties.get(code)),
+                    source=source, old_value=history_value(before_properties.get(code)),
+                    new_value=history_value(customer.properties.get(code)),
                 )
             )  # fmt: skip
     if before_status != status:
@@ -206,7 +207,7 @@ def customers_bulk_action(
             events.append(
                 CustomerEvent(
                     customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source="bulk",
-                    old_value=_display(customer.group), new_value=_display(group),
+                    old_value=history_value(customer.group), new_value=history_value(group),
                 )
             )  # fmt: skip
         Customer.objects.filter(pk__in=[customer.pk for customer in changed]).update(group=group)

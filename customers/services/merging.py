@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from customers.merging_registry import merge_steps
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, ImportRow
 from customers.selectors.duplicates import customer_merge_outcome, customer_merge_refusal
-from customers.services.customers import _display
+from customers.services.customers import history_value
 
 SOURCE = "merge"
 
@@ -66,8 +66,8 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 customer=keep,
                 kind=CustomerEvent.Kind.STATUS if name == "status" else CustomerEvent.Kind.CHANGED,
                 field=name,
-                old_value=old if name == "status" else _display(old),
-                new_value=new if name == "status" else _display(new),
+                old_value=old if name == "status" else history_value(old),
+                new_value=new if name == "status" else history_value(new),
                 actor=actor,
                 source=SOURCE,
             )
@@ -75,8 +75,8 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
     for code, (old, new) in outcome.property_changes.items():
         events.append(
             CustomerEvent(
-                customer=keep, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", old_value=_display(old),
-                new_value=_display(new), actor=actor, source=SOURCE,
+                customer=keep, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", old_value=history_value(old),
+                new_value=history_value(new), actor=actor, source=SOURCE,
             )
         )  # fmt: skip
     keep.properties = outcome.properties
