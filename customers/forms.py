@@ -9,14 +9,38 @@ from customers.selectors.groups import group_choices
 from customers.values import birth_date_clean, email_clean, phone_clean, property_value_clean
 
 PERSON_FIELDS = (
-    "first_name", "last_name", "birth_date", "gender", "phone", "email", "language",
-    "address", "postal_code", "city", "country", "department", "position_title",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "language",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "department",
+    "position_title",
+)
 BUSINESS_FIELDS = (
-    "company_name", "registry_code", "vat_number", "phone", "email", "billing_email", "language",
-    "address", "postal_code", "city", "country", "payment_terms_days",
-    "delivery_address", "delivery_postal_code", "delivery_city", "delivery_country",
-)  # fmt: skip
+    "company_name",
+    "registry_code",
+    "vat_number",
+    "phone",
+    "email",
+    "billing_email",
+    "language",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "payment_terms_days",
+    "delivery_address",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+)
 TEXT_WIDGET_FIELDS = {"birth_date": forms.DateInput(attrs={"type": "date"})}
 YES_NO_EMPTY = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -32,6 +56,8 @@ def _model_field(name: str) -> forms.Field:
             help_text=model_field.help_text,
         )
     field = model_field.formfield(required=False)
+    if name == "gender":
+        field.choices = [("", "—"), *Customer.Gender.choices]
     if name == "language":
         field.choices = [("", _("The retailer's default")), *settings.LANGUAGES]
     return field

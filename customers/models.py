@@ -111,7 +111,9 @@ class Customer(models.Model):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("Stored as +<country><number>."))
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("Stored in international form, e.g. +372 5123 4567.")
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language for communication"), max_length=8, choices=settings.LANGUAGES, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -164,6 +166,9 @@ class Customer(models.Model):
             models.Index(fields=["purchase_total"], name="customer_purchase_total_idx"),
             models.Index(fields=["purchase_count"], name="customer_purchase_count_idx"),
             models.Index(fields=["phone"], name="customer_phone_idx"),
+            # Equality look-ups of the import's and the till's duplicate matching.
+            models.Index(fields=["email"], name="customer_email_idx"),
+            models.Index(fields=["registry_code"], name="customer_registry_code_idx"),
             GinIndex(fields=["properties"], opclasses=["jsonb_path_ops"], name="customer_properties_gin"),
             # Trigram indexes for the search box are made in migration 0001 (see docs/customers.md).
         ]

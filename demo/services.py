@@ -110,8 +110,15 @@ DEMO_LOGINS = (
 )
 
 
-CITIES = (("Tallinn", "EE", "10111"), ("Tartu", "EE", "50090"), ("Pärnu", "EE", "80010"), ("Narva", "EE", "20308"),
-          ("Berlin", "DE", "10115"), ("Hamburg", "DE", "20095"), ("München", "DE", "80331"))  # fmt: skip
+CITIES = (
+    ("Tallinn", "EE", "10111"),
+    ("Tartu", "EE", "50090"),
+    ("Pärnu", "EE", "80010"),
+    ("Narva", "EE", "20308"),
+    ("Berlin", "DE", "10115"),
+    ("Hamburg", "DE", "20095"),
+    ("München", "DE", "80331"),
+)
 STREETS = ("Pikk", "Narva mnt", "Tartu mnt", "Lai", "Hauptstraße", "Gartenweg", "Rüütli", "Riia")
 STORES = ["Tallinn Kesklinn", "Tartu Lõunakeskus", "Pärnu Keskus", "Online"]
 
@@ -153,8 +160,9 @@ def demo_properties_create() -> None:
         type="boolean",
         position=4,
     )
-    property_create(code="interests", label_en="Interests", label_de="Interessen", label_et="Huvid",
-                    type="text", position=5)  # fmt: skip
+    property_create(
+        code="interests", label_en="Interests", label_de="Interessen", label_et="Huvid", type="text", position=5
+    )
 
 
 def demo_groups_create() -> list[CustomerGroup]:
@@ -186,13 +194,24 @@ def demo_customers_create(*, count: int, seed: int = 2026) -> int:
             company = (
                 f"{rng.choice(COMPANIES).split(' ')[0]} {rng.choice(LAST_NAMES)} {rng.choice(['OÜ', 'AS', 'GmbH'])}"
             )
-            customers.append(Customer(
-                kind=Customer.Kind.BUSINESS, company_name=company, registry_code=str(10_000_000 + number),
-                vat_number=f"{country}{100_000_000 + number}", email=f"info{number}@example.com",
-                phone=f"+372{6_000_000 + number}", address=f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
-                city=city, postal_code=postal, country=country, payment_terms_days=rng.choice([7, 14, 30]),
-                group=wholesale, status=CustomerStatus.INTRODUCED, email_consent=True,
-            ))  # fmt: skip
+            customers.append(
+                Customer(
+                    kind=Customer.Kind.BUSINESS,
+                    company_name=company,
+                    registry_code=str(10_000_000 + number),
+                    vat_number=f"{country}{100_000_000 + number}",
+                    email=f"info{number}@example.com",
+                    phone=f"+372{6_000_000 + number}",
+                    address=f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
+                    city=city,
+                    postal_code=postal,
+                    country=country,
+                    payment_terms_days=rng.choice([7, 14, 30]),
+                    group=wholesale,
+                    status=CustomerStatus.INTRODUCED,
+                    email_consent=True,
+                )
+            )
             continue
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, country, postal = rng.choice(CITIES)
@@ -251,10 +270,12 @@ def demo_customers_create(*, count: int, seed: int = 2026) -> int:
             )
     Customer.objects.bulk_create(contacts, batch_size=1000)
     CustomerEvent.objects.bulk_create(
-        [CustomerEvent(customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), source="import")
-         for customer in [*created, *contacts]],
+        [
+            CustomerEvent(customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), source="import")
+            for customer in [*created, *contacts]
+        ],
         batch_size=2000,
-    )  # fmt: skip
+    )
     return len(created) + len(contacts)
 
 

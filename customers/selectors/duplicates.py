@@ -147,11 +147,31 @@ def customer_duplicate_pairs(*, limit: int = 100) -> list[DuplicatePair]:
 
 # The fields a merge fills on the kept record when they are empty there, in the card's order.
 MERGE_FILLED_FIELDS = (
-    "first_name", "last_name", "company_name", "birth_date", "gender", "phone", "email", "language", "group",
-    "address", "postal_code", "city", "country", "registry_code", "vat_number", "billing_email",
-    "payment_terms_days", "delivery_address", "delivery_postal_code", "delivery_city", "delivery_country",
-    "company", "department", "position_title",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "company_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "language",
+    "group",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "registry_code",
+    "vat_number",
+    "billing_email",
+    "payment_terms_days",
+    "delivery_address",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "company",
+    "department",
+    "position_title",
+)
 CONSENT_CHANNELS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
 PURCHASE_FIELDS = ("purchase_count", "purchase_total", "first_purchase_at", "last_purchase_at")
 # Introduced > Control > Archived: the merged record keeps the more active status of the two.

@@ -10,11 +10,34 @@ from tariffs.selectors import plan_limit_check
 
 # The fields a person may write through the forms, the import and the API.
 EDITABLE_FIELDS = (
-    "kind", "group", "first_name", "last_name", "birth_date", "gender", "phone", "email", "language",
-    "address", "postal_code", "city", "country", "company_name", "registry_code", "vat_number",
-    "billing_email", "payment_terms_days", "delivery_address", "delivery_postal_code", "delivery_city",
-    "delivery_country", "company", "department", "position_title", "email_consent", "sms_consent",
-)  # fmt: skip
+    "kind",
+    "group",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "language",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "company_name",
+    "registry_code",
+    "vat_number",
+    "billing_email",
+    "payment_terms_days",
+    "delivery_address",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "company",
+    "department",
+    "position_title",
+    "email_consent",
+    "sms_consent",
+)
 CONSENT_FIELDS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
 
 
@@ -129,35 +152,54 @@ def customer_update(
     customer.save()
     events = [
         CustomerEvent(
-            customer=customer, kind=CustomerEvent.Kind.CHANGED, field=name, actor=actor, source=source,
-            old_value=history_value(before[name]), new_value=history_value(getattr(customer, name)),
+            customer=customer,
+            kind=CustomerEvent.Kind.CHANGED,
+            field=name,
+            actor=actor,
+            source=source,
+            old_value=history_value(before[name]),
+            new_value=history_value(getattr(customer, name)),
         )
         for name in EDITABLE_FIELDS
         if before[name] != getattr(customer, name) and name != "group"
-    ]  # fmt: skip
+    ]
     if before["group"] != customer.group:
         events.append(
             CustomerEvent(
-                customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source=source,
-                old_value=history_value(before["group"]), new_value=history_value(customer.group),
+                customer=customer,
+                kind=CustomerEvent.Kind.CHANGED,
+                field="group",
+                actor=actor,
+                source=source,
+                old_value=history_value(before["group"]),
+                new_value=history_value(customer.group),
             )
-        )  # fmt: skip
+        )
     for code in sorted(set(before_properties) | set(customer.properties)):
         if before_properties.get(code) != customer.properties.get(code):
             events.append(
                 CustomerEvent(
-                    customer=customer, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", actor=actor,
-                    source=source, old_value=history_value(before_properties.get(code)),
+                    customer=customer,
+                    kind=CustomerEvent.Kind.CHANGED,
+                    field=f"property:{code}",
+                    actor=actor,
+                    source=source,
+                    old_value=history_value(before_properties.get(code)),
                     new_value=history_value(customer.properties.get(code)),
                 )
-            )  # fmt: skip
+            )
     if before_status != status:
         events.append(
             CustomerEvent(
-                customer=customer, kind=CustomerEvent.Kind.STATUS, field="status", actor=actor, source=source,
-                old_value=before_status, new_value=status,
+                customer=customer,
+                kind=CustomerEvent.Kind.STATUS,
+                field="status",
+                actor=actor,
+                source=source,
+                old_value=before_status,
+                new_value=status,
             )
-        )  # fmt: skip
+        )
     CustomerEvent.objects.bulk_create(events)
     _consent_events(customer=customer, before=before, consent_source=consent_source, actor=actor)
     return customer
@@ -206,10 +248,15 @@ def customers_bulk_action(
         for customer in changed:
             events.append(
                 CustomerEvent(
-                    customer=customer, kind=CustomerEvent.Kind.CHANGED, field="group", actor=actor, source="bulk",
-                    old_value=history_value(customer.group), new_value=history_value(group),
+                    customer=customer,
+                    kind=CustomerEvent.Kind.CHANGED,
+                    field="group",
+                    actor=actor,
+                    source="bulk",
+                    old_value=history_value(customer.group),
+                    new_value=history_value(group),
                 )
-            )  # fmt: skip
+            )
         Customer.objects.filter(pk__in=[customer.pk for customer in changed]).update(group=group)
     elif action == BulkAction.SET_STATUS:
         if status not in CustomerStatus.values:
@@ -230,10 +277,15 @@ def customers_bulk_action(
         for customer in changed:
             events.append(
                 CustomerEvent(
-                    customer=customer, kind=CustomerEvent.Kind.STATUS, field="status", actor=actor, source="bulk",
-                    old_value=customer.status, new_value=status,
+                    customer=customer,
+                    kind=CustomerEvent.Kind.STATUS,
+                    field="status",
+                    actor=actor,
+                    source="bulk",
+                    old_value=customer.status,
+                    new_value=status,
                 )
-            )  # fmt: skip
+            )
         Customer.objects.filter(pk__in=[customer.pk for customer in changed]).update(status=status)
     else:
         raise ValidationError(_("Choose an action."))

@@ -75,10 +75,15 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
     for code, (old, new) in outcome.property_changes.items():
         events.append(
             CustomerEvent(
-                customer=keep, kind=CustomerEvent.Kind.CHANGED, field=f"property:{code}", old_value=history_value(old),
-                new_value=history_value(new), actor=actor, source=SOURCE,
+                customer=keep,
+                kind=CustomerEvent.Kind.CHANGED,
+                field=f"property:{code}",
+                old_value=history_value(old),
+                new_value=history_value(new),
+                actor=actor,
+                source=SOURCE,
             )
-        )  # fmt: skip
+        )
     keep.properties = outcome.properties
     keep.save()
 
@@ -91,17 +96,25 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
     for contact in contacts:
         events.append(
             CustomerEvent(
-                customer=contact, kind=CustomerEvent.Kind.CHANGED, field="company", old_value=str(remove),
-                new_value=str(keep), actor=actor, source=SOURCE,
+                customer=contact,
+                kind=CustomerEvent.Kind.CHANGED,
+                field="company",
+                old_value=str(remove),
+                new_value=str(keep),
+                actor=actor,
+                source=SOURCE,
             )
-        )  # fmt: skip
+        )
     # Last, so that it tops keep's history.
     events.append(
         CustomerEvent(
-            customer=keep, kind=CustomerEvent.Kind.MERGED, new_value=f"{remove} (#{remove.pk})", actor=actor,
+            customer=keep,
+            kind=CustomerEvent.Kind.MERGED,
+            new_value=f"{remove} (#{remove.pk})",
+            actor=actor,
             source=SOURCE,
         )
-    )  # fmt: skip
+    )
     CustomerEvent.objects.bulk_create(events)
 
     for step in merge_steps():

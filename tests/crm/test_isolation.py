@@ -3,6 +3,7 @@
 import datetime
 import logging
 import time
+import uuid
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -29,14 +30,18 @@ def test_a_cache_entry_written_for_one_retailer_is_not_read_by_another(alpha, be
 
 
 @pytest.mark.django_db
-def test_files_are_stored_in_a_folder_of_the_retailer(alpha, beta, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_files_are_stored_in_a_folder_of_the_retailer(alpha, beta, settings):
+    name = f"exports/isolation-{uuid.uuid4().hex}.xlsx"
     with tenant_context(alpha.tenant):
-        name = default_storage.save("exports/list.xlsx", ContentFile(b"alpha"))
+        default_storage.save(name, ContentFile(b"alpha"))
         alpha_path = default_storage.path(name)
-    with tenant_context(beta.tenant):
-        assert not default_storage.exists(name)
-    assert alpha_path == str(tmp_path / "alpha" / "exports" / "list.xlsx")
+    try:
+        with tenant_context(beta.tenant):
+            assert not default_storage.exists(name)
+        assert alpha_path == str(settings.MEDIA_ROOT / "alpha" / name)
+    finally:
+        with tenant_context(alpha.tenant):
+            default_storage.delete(name)
 
 
 @pytest.mark.django_db

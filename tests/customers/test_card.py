@@ -20,12 +20,16 @@ def customer(alpha):
     with tenant_context(alpha.tenant):
         property_create(code="shoe_size", label_en="Shoe size", type="number")
         customer = Customer.objects.create(
-            first_name="Mari", last_name="Tamm", phone="+37251234567", status="control",
-            purchase_count=4, purchase_total=Decimal("1234.50"),
+            first_name="Mari",
+            last_name="Tamm",
+            phone="+37251234567",
+            status="control",
+            purchase_count=4,
+            purchase_total=Decimal("1234.50"),
             first_purchase_at=timezone.now() - datetime.timedelta(days=300),
             last_purchase_at=timezone.now() - datetime.timedelta(days=12),
             properties={"shoe_size": "38"},
-        )  # fmt: skip
+        )
         for number in range(5):
             CustomerNote.objects.create(customer=customer, text=f"note {number}")
             CustomerEvent.objects.create(customer=customer, kind="changed", field="city", new_value=str(number))

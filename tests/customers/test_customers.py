@@ -48,11 +48,16 @@ def test_a_business_with_registry_code_and_delivery_address(alpha):
     client.post(
         "/customers/new/business/",
         {
-            "company_name": "Kohvik Mokka OÜ", "registry_code": "12345678", "vat_number": "EE101234567",
-            "email": "arved@mokka.example", "payment_terms_days": "14", "delivery_city": "Tartu",
-            "delivery_country": "ee", "status": "introduced",
+            "company_name": "Kohvik Mokka OÜ",
+            "registry_code": "12345678",
+            "vat_number": "EE101234567",
+            "email": "arved@mokka.example",
+            "payment_terms_days": "14",
+            "delivery_city": "Tartu",
+            "delivery_country": "ee",
+            "status": "introduced",
         },
-    )  # fmt: skip
+    )
     with tenant_context(alpha.tenant):
         business = Customer.objects.get(company_name="Kohvik Mokka OÜ")
         assert (business.kind, business.payment_terms_days, business.delivery_country) == ("business", 14, "EE")
@@ -111,8 +116,10 @@ def test_property_values_are_validated_by_type(alpha):
     )
     with tenant_context(alpha.tenant):
         assert Customer.objects.get(last_name="Tamm").properties == {
-            "shoe_size": "42.5", "member_since": "2020-05-01", "store": "Tartu",
-        }  # fmt: skip
+            "shoe_size": "42.5",
+            "member_since": "2020-05-01",
+            "store": "Tartu",
+        }
 
 
 @pytest.mark.django_db
@@ -168,9 +175,10 @@ def test_the_till_form_refuses_a_bad_phone(alpha):
 def test_every_change_is_in_the_history_and_consent_keeps_how(alpha):
     with tenant_context(alpha.tenant):
         customer = customer_create(
-            tenant=alpha.tenant, fields={"first_name": "Mari", "last_name": "Tamm", "phone": "+37251234567"},
+            tenant=alpha.tenant,
+            fields={"first_name": "Mari", "last_name": "Tamm", "phone": "+37251234567"},
             status=CustomerStatus.INTRODUCED,
-        )  # fmt: skip
+        )
     client = client_for(alpha, alpha.marketer)
     client.post(
         f"/customers/{customer.pk}/edit/",

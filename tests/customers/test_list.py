@@ -31,21 +31,50 @@ def directory(alpha):
         property_create(code="member_since", label_en="Member since", type="date")
         property_create(code="has_pet", label_en="Has a pet", type="boolean")
         today = timezone.localdate()
-        Customer.objects.bulk_create([
-            Customer(first_name="Mari", last_name="Tamm", phone="+37251234567", email="mari@example.com",
-                     status="introduced", group=weekly, birth_date=today.replace(year=today.year - 30) - datetime.timedelta(days=20),
-                     properties={"shoe_size": "38", "member_since": "2019-03-01", "has_pet": True}, email_consent=True),
-            Customer(first_name="Jaan", last_name="Saar", phone="+37255550000", status="control", group=regulars,
-                     birth_date=datetime.date(1950, 1, 1), properties={"shoe_size": "44"}),
-            Customer(first_name="Anna", last_name="Müller", email="anna@example.de", status="introduced", group=vip,
-                     birth_date=today + datetime.timedelta(days=3) - datetime.timedelta(days=365 * 40 + 10),
-                     properties={"member_since": "2023-07-15", "has_pet": False}),
-            Customer(kind="business", company_name="Kohvik Mokka OÜ", registry_code="1234", status="introduced",
-                     purchase_count=12, purchase_total="1500.00",
-                     last_purchase_at=timezone.now() - datetime.timedelta(days=400)),
-            Customer(first_name="Old", last_name="Archive", status="archived"),
-            Customer(first_name="Tiina", last_name="Tamme", status="introduced", sms_consent=True),
-        ])  # fmt: skip
+        Customer.objects.bulk_create(
+            [
+                Customer(
+                    first_name="Mari",
+                    last_name="Tamm",
+                    phone="+37251234567",
+                    email="mari@example.com",
+                    status="introduced",
+                    group=weekly,
+                    birth_date=today.replace(year=today.year - 30) - datetime.timedelta(days=20),
+                    properties={"shoe_size": "38", "member_since": "2019-03-01", "has_pet": True},
+                    email_consent=True,
+                ),
+                Customer(
+                    first_name="Jaan",
+                    last_name="Saar",
+                    phone="+37255550000",
+                    status="control",
+                    group=regulars,
+                    birth_date=datetime.date(1950, 1, 1),
+                    properties={"shoe_size": "44"},
+                ),
+                Customer(
+                    first_name="Anna",
+                    last_name="Müller",
+                    email="anna@example.de",
+                    status="introduced",
+                    group=vip,
+                    birth_date=today + datetime.timedelta(days=3) - datetime.timedelta(days=365 * 40 + 10),
+                    properties={"member_since": "2023-07-15", "has_pet": False},
+                ),
+                Customer(
+                    kind="business",
+                    company_name="Kohvik Mokka OÜ",
+                    registry_code="1234",
+                    status="introduced",
+                    purchase_count=12,
+                    purchase_total="1500.00",
+                    last_purchase_at=timezone.now() - datetime.timedelta(days=400),
+                ),
+                Customer(first_name="Old", last_name="Archive", status="archived"),
+                Customer(first_name="Tiina", last_name="Tamme", status="introduced", sms_consent=True),
+            ]
+        )
     return {"regulars": regulars, "weekly": weekly, "vip": vip}
 
 
@@ -152,8 +181,10 @@ def test_bulk_assign_a_group_to_the_selection(alpha, directory):
     assert "2 customers changed." in response.content.decode()
     with tenant_context(alpha.tenant):
         assert set(Customer.objects.filter(group=directory["vip"]).values_list("first_name", flat=True)) == {
-            "Mari", "Jaan", "Anna",
-        }  # fmt: skip
+            "Mari",
+            "Jaan",
+            "Anna",
+        }
         assert CustomerEvent.objects.get(customer=mari, field="group").new_value == "VIP"
 
 
@@ -163,8 +194,10 @@ def test_bulk_archive_the_whole_filter(alpha, directory):
     client.post("/customers/bulk/", {"action": "archive", "scope": "filter", "query": "q=tamm"})
     with tenant_context(alpha.tenant):
         assert set(Customer.objects.filter(status="archived").values_list("first_name", flat=True)) == {
-            "Old", "Mari", "Tiina",
-        }  # fmt: skip
+            "Old",
+            "Mari",
+            "Tiina",
+        }
 
 
 @pytest.mark.django_db
@@ -173,9 +206,10 @@ def test_bulk_introduced_is_refused_for_incomplete_records_and_changes_nothing(a
         Customer.objects.filter(first_name="Jaan").update(phone="")
     client = client_for(alpha, alpha.marketer)
     response = client.post(
-        "/customers/bulk/", {"action": "set_status", "status": "introduced", "scope": "filter", "query": "status=all"},
+        "/customers/bulk/",
+        {"action": "set_status", "status": "introduced", "scope": "filter", "query": "status=all"},
         follow=True,
-    )  # fmt: skip
+    )
     assert "miss required data and can only be in Control" in response.content.decode()
     with tenant_context(alpha.tenant):
         assert Customer.objects.filter(status="archived").count() == 1
@@ -187,9 +221,10 @@ def test_bulk_unarchive_past_the_plan_limit_is_refused(alpha, directory):
     TariffPlan.objects.filter(pk=alpha.tenant.plan_id).update(max_active_customers=5)
     client = client_for(alpha, alpha.marketer)
     response = client.post(
-        "/customers/bulk/", {"action": "set_status", "status": "control", "scope": "filter", "query": "status=archived"},
+        "/customers/bulk/",
+        {"action": "set_status", "status": "control", "scope": "filter", "query": "status=archived"},
         follow=True,
-    )  # fmt: skip
+    )
     assert (
         "Active customers: the plan “Business” allows 5 and 5 are in use. Ask the platform operator for a larger plan."
         in response.content.decode()

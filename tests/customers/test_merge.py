@@ -84,13 +84,17 @@ def test_a_merge_fills_empty_fields_adds_up_purchases_and_moves_notes_history_an
             consent_source="signed form",
         )
         Customer.objects.filter(pk=keep.pk).update(
-            purchase_count=2, purchase_total=Decimal("50.00"), first_purchase_at=at(2024, 1, 1),
+            purchase_count=2,
+            purchase_total=Decimal("50.00"),
+            first_purchase_at=at(2024, 1, 1),
             last_purchase_at=at(2024, 3, 1),
-        )  # fmt: skip
+        )
         Customer.objects.filter(pk=remove.pk).update(
-            purchase_count=3, purchase_total=Decimal("25.50"), first_purchase_at=at(2023, 6, 1),
+            purchase_count=3,
+            purchase_total=Decimal("25.50"),
+            first_purchase_at=at(2023, 6, 1),
             last_purchase_at=at(2024, 2, 1),
-        )  # fmt: skip
+        )
         customer_note_add(customer=remove, text="Likes green tea", author=admin)
         batch = ImportBatch.objects.create(file="imports/old.csv", original_name="old.csv")
         ImportRow.objects.create(batch=batch, row_number=2, outcome=ImportRow.Outcome.CREATE, customer=remove)

@@ -41,9 +41,14 @@ def test_twenty_simultaneous_creations_at_cap_minus_one_leave_exactly_one(commit
         max_terminals=1,
     )
     tenant = tenant_create(
-        name="Customer race", schema_name="race_customers", plan=plan, admin_username="admin",
-        admin_email="admin@race-customers.example", admin_password="x", validate_admin_password=False,
-    )  # fmt: skip
+        name="Customer race",
+        schema_name="race_customers",
+        plan=plan,
+        admin_username="admin",
+        admin_email="admin@race-customers.example",
+        admin_password="x",
+        validate_admin_password=False,
+    )
     with tenant_context(tenant):
         Customer.objects.bulk_create(Customer(first_name=f"Existing {n}", status="introduced") for n in range(4))
     outcomes: list[str] = []

@@ -9,8 +9,15 @@ from customers.models import Customer, CustomProperty
 from customers.services import property_create, property_update
 from tests.conftest import client_for
 
-NEW = {"code": "shoe_size", "label_en": "Shoe size", "label_de": "Schuhgröße", "label_et": "Jalanõu suurus",
-       "type": "number", "position": "1", "is_shown_in_list": "on"}  # fmt: skip
+NEW = {
+    "code": "shoe_size",
+    "label_en": "Shoe size",
+    "label_de": "Schuhgröße",
+    "label_et": "Jalanõu suurus",
+    "type": "number",
+    "position": "1",
+    "is_shown_in_list": "on",
+}
 
 
 @pytest.mark.django_db
@@ -65,8 +72,16 @@ def _with_values(setup, prop_type, values, **options):
 
 
 def _update(prop, **changes):
-    arguments = {"label_en": prop.label_en, "label_de": "", "label_et": "", "type": prop.type, "choices": prop.choices,
-                 "is_required": False, "is_shown_in_list": False, "position": 0} | changes  # fmt: skip
+    arguments = {
+        "label_en": prop.label_en,
+        "label_de": "",
+        "label_et": "",
+        "type": prop.type,
+        "choices": prop.choices,
+        "is_required": False,
+        "is_shown_in_list": False,
+        "position": 0,
+    } | changes
     return property_update(prop=prop, **arguments)
 
 

@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer
+from customers.models import Customer, CustomerGroup, CustomProperty
 from staff.models import User
 from tenants.models import Tenant
 
@@ -22,9 +22,13 @@ def test_demo_setup_creates_the_demo_once_and_prints_the_logins(committed_db, ca
             "cashier": "cashier",
         }
         assert User.objects.get(username="cashier").check_password("regulars-cashier")
-        assert Customer.objects.count() == 600
+        # 3,000 customers, 109 of them businesses with two contact persons each (a fixed seed).
+        assert Customer.objects.count() == 3218
+        assert Customer.objects.filter(kind="business").count() == 109
+        assert CustomProperty.objects.count() == 5
+        assert CustomerGroup.objects.filter(parent__isnull=False).count() == 2
     call_command("demo_setup", "--port", "8000")
     assert "Kept the demo retailer “Demo Market”." in capsys.readouterr().out
     with tenant_context(demo):
-        assert Customer.objects.count() == 600
+        assert Customer.objects.count() == 3218
     assert User.objects.get(username="operator").is_superuser

@@ -1,0 +1,18 @@
+"""Background jobs of the customers app. Each runs in the schema of the retailer it was sent for."""
+
+from django.db import connection
+
+from crm.celery import app
+from customers.services.importing import import_batch_check, import_batch_execute
+
+
+@app.task
+def import_check_task(batch_id: int) -> str:
+    """The dry run of a customer import (see customers.services.importing)."""
+    return import_batch_check(batch_id=batch_id, tenant=connection.tenant).status
+
+
+@app.task
+def import_execute_task(batch_id: int) -> str:
+    """The real run of a customer import, in one transaction (see customers.services.importing)."""
+    return import_batch_execute(batch_id=batch_id, tenant=connection.tenant).status
