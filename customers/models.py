@@ -258,6 +258,40 @@ class CustomerEvent(models.Model):
         return f"{self.kind} {self.field}"
 
 
+# The fields a person may write through the forms, the import and the API.
+EDITABLE_FIELDS = (
+    "kind",
+    "group",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "language",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "company_name",
+    "registry_code",
+    "vat_number",
+    "billing_email",
+    "payment_terms_days",
+    "delivery_address",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "company",
+    "department",
+    "position_title",
+    "email_consent",
+    "sms_consent",
+)
+# The consent flags and the channel each one is for.
+CONSENT_FIELDS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
+
+
 class ImportBatch(models.Model):
     """One upload of a customer file: its column mapping, its dry run and its real run."""
 

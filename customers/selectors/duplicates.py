@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.completeness import customer_missing
-from customers.models import ConsentEvent, Customer, CustomerStatus, CustomProperty
+from customers.models import CONSENT_FIELDS, EDITABLE_FIELDS, ConsentEvent, Customer, CustomerStatus, CustomProperty
 from customers.selectors.properties import property_list
 from customers.values import phone_display, property_value_display
 
@@ -145,34 +145,8 @@ def customer_duplicate_pairs(*, limit: int = 100) -> list[DuplicatePair]:
 
 # --- merging ------------------------------------------------------------------------------------
 
-# The fields a merge fills on the kept record when they are empty there, in the card's order.
-MERGE_FILLED_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "birth_date",
-    "gender",
-    "phone",
-    "email",
-    "language",
-    "group",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "registry_code",
-    "vat_number",
-    "billing_email",
-    "payment_terms_days",
-    "delivery_address",
-    "delivery_postal_code",
-    "delivery_city",
-    "delivery_country",
-    "company",
-    "department",
-    "position_title",
-)
-CONSENT_CHANNELS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
+# The fields a merge fills on the kept record when they are empty there.
+MERGE_FILLED_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("kind", *CONSENT_FIELDS))
 PURCHASE_FIELDS = ("purchase_count", "purchase_total", "first_purchase_at", "last_purchase_at")
 # Introduced > Control > Archived: the merged record keeps the more active status of the two.
 STATUS_RANK = {CustomerStatus.ARCHIVED: 0, CustomerStatus.CONTROL: 1, CustomerStatus.INTRODUCED: 2}
@@ -219,7 +193,7 @@ class MergeOutcome:
     def rows(self) -> list[MergeRow]:
         """The lines of the merge page: every field either record has a value for."""
         rows = []
-        names = (*MERGE_FILLED_FIELDS, "status", *CONSENT_CHANNELS, *PURCHASE_FIELDS)
+        names = (*MERGE_FILLED_FIELDS, "status", *CONSENT_FIELDS, *PURCHASE_FIELDS)
         for name in names:
             kept, removed = getattr(self.keep, name), getattr(self.remove, name)
             if _is_empty(kept) and _is_empty(removed):
@@ -296,13 +270,13 @@ def _consents_taken(keep: Customer, remove: Customer) -> list[str]:
     it, unless keep's history holds a withdrawal on that channel recorded after the other
     record's consent: the person's latest word wins.
     """
-    candidates = [name for name in CONSENT_CHANNELS if not getattr(keep, name) and getattr(remove, name)]
+    candidates = [name for name in CONSENT_FIELDS if not getattr(keep, name) and getattr(remove, name)]
     if not candidates:
         return []
     latest = {
         (row["customer_id"], row["channel"], row["is_given"]): row["latest"]
         for row in ConsentEvent.objects.filter(
-            customer__in=(keep.pk, remove.pk), channel__in=[CONSENT_CHANNELS[name] for name in candidates]
+            customer__in=(keep.pk, remove.pk), channel__in=[CONSENT_FIELDS[name] for name in candidates]
         )
         .values("customer_id", "channel", "is_given")
         .annotate(latest=Max("created_at"))
@@ -310,7 +284,7 @@ def _consents_taken(keep: Customer, remove: Customer) -> list[str]:
     }
     taken = []
     for name in candidates:
-        channel = CONSENT_CHANNELS[name]
+        channel = CONSENT_FIELDS[name]
         withdrawn_at = latest.get((keep.pk, channel, False))
         given_at = latest.get((remove.pk, channel, True))
         if withdrawn_at is not None and (given_at is None or withdrawn_at > given_at):

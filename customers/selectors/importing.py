@@ -34,9 +34,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from crm.xlsx import xlsx_text_row
-from customers.models import Customer, ImportBatch, ImportRow
+from customers.models import EDITABLE_FIELDS, Customer, ImportBatch, ImportRow
 from customers.selectors.properties import property_list
-from customers.services.customers import EDITABLE_FIELDS
 
 CSV, XLSX = "csv", "xlsx"
 SNIFF_BYTES = 16 * 1024

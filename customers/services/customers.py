@@ -4,41 +4,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from customers.completeness import customer_missing
-from customers.models import ACTIVE_STATUSES, ConsentEvent, Customer, CustomerEvent, CustomerNote, CustomerStatus
+from customers.models import (
+    ACTIVE_STATUSES,
+    CONSENT_FIELDS,
+    EDITABLE_FIELDS,
+    ConsentEvent,
+    Customer,
+    CustomerEvent,
+    CustomerNote,
+    CustomerStatus,
+)
 from customers.selectors.properties import property_list
 from tariffs.selectors import plan_limit_check
-
-# The fields a person may write through the forms, the import and the API.
-EDITABLE_FIELDS = (
-    "kind",
-    "group",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "phone",
-    "email",
-    "language",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "company_name",
-    "registry_code",
-    "vat_number",
-    "billing_email",
-    "payment_terms_days",
-    "delivery_address",
-    "delivery_postal_code",
-    "delivery_city",
-    "delivery_country",
-    "company",
-    "department",
-    "position_title",
-    "email_consent",
-    "sms_consent",
-)
-CONSENT_FIELDS = {"email_consent": ConsentEvent.Channel.EMAIL, "sms_consent": ConsentEvent.Channel.SMS}
 
 
 def history_value(value) -> str:

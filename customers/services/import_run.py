@@ -20,6 +20,8 @@ from django_tenants.utils import get_tenant_model
 from customers.completeness import customer_missing
 from customers.models import (
     ACTIVE_STATUSES,
+    CONSENT_FIELDS,
+    EDITABLE_FIELDS,
     ConsentEvent,
     Customer,
     CustomerEvent,
@@ -38,7 +40,7 @@ from customers.selectors.importing import (
     import_progress_key,
 )
 from customers.selectors.properties import property_list
-from customers.services.customers import CONSENT_FIELDS, EDITABLE_FIELDS, history_value
+from customers.services.customers import history_value
 from customers.values import FALSE_WORDS, TRUE_WORDS, birth_date_clean, email_clean, phone_clean, property_value_clean
 from tariffs.registry import usage_count
 from tariffs.selectors import PlanLimitReached, plan_limit_check
