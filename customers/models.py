@@ -152,6 +152,7 @@ class Customer(models.Model):
     purchase_total = models.DecimalField(_("total amount"), max_digits=14, decimal_places=2, default=0)
     first_purchase_at = models.DateTimeField(_("first purchase"), null=True, blank=True)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+    return_count = models.PositiveIntegerField(_("returns"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 

@@ -78,6 +78,8 @@ SHARED_APPS = [
     "axes",
     "django_htmx",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
 ]
 # Apps whose tables every retailer gets in its own schema. Staff users, sessions, the admin log
 # and login attempts are here too, so that each retailer has its own.
@@ -92,6 +94,7 @@ TENANT_APPS = [
     "sales",
     "loyalty",
     "reports",
+    "pos",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["demo"]
 

@@ -1,0 +1,276 @@
+"""Registering sales and returns: the one path every till, screen, import and demo goes through.
+
+A sale of N lines costs a handful of queries: the products (one), the customer's price list
+(two when the customer has a group), the document (one), the lines (one), the customer's
+purchase figures (one UPDATE with F() expressions), plus what the registered steps add.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from sales.models import Product, Return, ReturnLine, SalesDocument, SalesLine, Store, Terminal
+from sales.registry import return_steps, sale_steps
+from sales.selectors.pricing import customer_prices
+
+CENT = Decimal("0.01")
+# A till's clock may run a little ahead of ours.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as a till or a screen sends it: the product by SKU or EAN, the quantity, and
+    optionally the price paid (else the customer's price today) and a manual discount source."""
+
+    product: str
+    quantity: Decimal
+    unit_price: Decimal | None = None
+    discount_source: str = ""
+
+
+@dataclass
+class SaleContext:
+    """What the registered steps get besides the sale: who registered it and anything the
+    caller passes on for them (a loyalty card scanned at the till, say)."""
+
+    terminal: Terminal | None = None
+    author: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def _money_clean(value: Decimal, *, where: str) -> Decimal:
+    if value.as_tuple().exponent < -2:
+        raise ValidationError(
+            _("%(where)s: %(value)s has more decimals than the currency (2).") % {"where": where, "value": value}
+        )
+    if value < 0:
+        raise ValidationError(_("%(where)s: the price cannot be negative.") % {"where": where})
+    return value
+
+
+def _occurred_at_clean(occurred_at: datetime.datetime | None) -> datetime.datetime:
+    now = timezone.now()
+    if occurred_at is None:
+        return now
+    if occurred_at > now + CLOCK_SKEW:
+        raise ValidationError(
+            {"occurred_at": _("The sale is dated in the future (%(when)s).") % {"when": occurred_at.isoformat()}}
+        )
+    return occurred_at
+
+
+def _purchase_figures_add(*, customer_id: int, amount: Decimal, occurred_at: datetime.datetime) -> None:
+    Customer.objects.filter(pk=customer_id).update(
+        purchase_count=F("purchase_count") + 1,
+        purchase_total=F("purchase_total") + amount,
+        first_purchase_at=Least(Coalesce(F("first_purchase_at"), Value(occurred_at)), Value(occurred_at)),
+        last_purchase_at=Greatest(Coalesce(F("last_purchase_at"), Value(occurred_at)), Value(occurred_at)),
+    )
+
+
+@transaction.atomic
+def sale_register(
+    *,
+    store: Store,
+    lines: list[LineInput],
+    customer: Customer | None = None,
+    kind: str = SalesDocument.Kind.RECEIPT,
+    occurred_at: datetime.datetime | None = None,
+    number: str = "",
+    terminal: Terminal | None = None,
+    author=None,
+    client_id: str | None = None,
+    payment_status: str = SalesDocument.PaymentStatus.PAID,
+    paid_amount: Decimal | None = None,
+    extra: dict | None = None,
+) -> SalesDocument:
+    """Write a sales document with its lines. A receipt or an invoice of a known customer adds to
+    the customer's purchase figures; the registered steps (points) run in the same transaction.
+
+    Refused with a ValidationError naming the line and the problem: no lines, an unknown or
+    inactive product, a quantity that is not positive, a price with more than two decimals or
+    negative, a date in the future. Nothing is written then.
+    """
+    if not lines:
+        raise ValidationError({"lines": _("A sale needs at least one line.")})
+    occurred_at = _occurred_at_clean(occurred_at)
+    codes = {line.product for line in lines}
+    products = {}
+    for product in Product.objects.filter(sku__in=codes) | Product.objects.filter(ean__in=codes):
+        products[product.sku] = product
+        if product.ean:
+            products[product.ean] = product
+    prices = customer_prices(
+        customer=customer, products=list({p.pk: p for p in products.values()}.values()), today=occurred_at.date()
+    )
+    documents_lines = []
+    total = discount_total = Decimal("0")
+    for number_in_sale, line in enumerate(lines, start=1):
+        where = _("Line %(number)s") % {"number": number_in_sale}
+        product = products.get(line.product)
+        if product is None or not product.is_active:
+            raise ValidationError(
+                {
+                    "lines": _("%(where)s: no active product with the code “%(code)s”.")
+                    % {"where": where, "code": line.product}
+                }
+            )
+        quantity = Decimal(line.quantity)
+        if quantity <= 0:
+            raise ValidationError({"lines": _("%(where)s: the quantity must be more than zero.") % {"where": where}})
+        if quantity.as_tuple().exponent < -3:
+            raise ValidationError({"lines": _("%(where)s: a quantity has at most three decimals.") % {"where": where}})
+        price = prices[product.pk]
+        if line.unit_price is None:
+            unit_price, source = price.price, price.source
+        else:
+            unit_price = _money_clean(Decimal(line.unit_price), where=where)
+            source = line.discount_source or (
+                SalesLine.DiscountSource.MANUAL if unit_price < product.list_price else ""
+            )
+        line_total = (unit_price * quantity).quantize(CENT)
+        discount = max((product.list_price - unit_price) * quantity, Decimal("0")).quantize(CENT)
+        total += line_total
+        discount_total += discount
+        documents_lines.append(
+            SalesLine(
+                product=product,
+                quantity=quantity,
+                list_price=product.list_price,
+                unit_price=unit_price,
+                discount=discount,
+                discount_source=source if discount else "",
+                line_total=line_total,
+            )
+        )
+    sale = SalesDocument.objects.create(
+        kind=kind,
+        number=number,
+        store=store,
+        terminal=terminal,
+        author=author,
+        customer=customer,
+        occurred_at=occurred_at,
+        total=total,
+        discount_total=discount_total,
+        payment_status=payment_status,
+        paid_amount=total
+        if paid_amount is None and payment_status == SalesDocument.PaymentStatus.PAID
+        else (paid_amount or 0),
+        due_date=(occurred_at.date() + datetime.timedelta(days=customer.payment_terms_days))
+        if kind == SalesDocument.Kind.INVOICE and customer is not None and customer.payment_terms_days
+        else None,
+        client_id=client_id,
+    )
+    for sales_line in documents_lines:
+        sales_line.document = sale
+    SalesLine.objects.bulk_create(documents_lines)
+    if customer is not None and sale.is_purchase:
+        _purchase_figures_add(customer_id=customer.pk, amount=total, occurred_at=occurred_at)
+    context = SaleContext(terminal=terminal, author=author, extra=extra or {})
+    for step in sale_steps():
+        step(sale, documents_lines, context)
+    return sale
+
+
+@dataclass(frozen=True)
+class ReturnLineInput:
+    sale_line_id: int
+    quantity: Decimal
+
+
+@transaction.atomic
+def return_register(
+    *,
+    sale: SalesDocument,
+    lines: list[ReturnLineInput],
+    reason: str = "",
+    store: Store | None = None,
+    terminal: Terminal | None = None,
+    author=None,
+    occurred_at: datetime.datetime | None = None,
+    client_id: str | None = None,
+    extra: dict | None = None,
+) -> Return:
+    """Take goods back against the sale they were bought in, line by line (partly if need be).
+
+    The sale's lines are locked first, so two returns of the same line at once cannot together
+    return more than was sold (a database constraint holds it too). The amount is what was paid
+    for the returned quantity; it comes off the customer's total, and the return is counted.
+    """
+    if not lines:
+        raise ValidationError({"lines": _("Choose at least one line to return.")})
+    occurred_at = _occurred_at_clean(occurred_at)
+    requested: dict[int, Decimal] = {}
+    for line in lines:
+        quantity = Decimal(line.quantity)
+        if quantity <= 0:
+            raise ValidationError({"lines": _("A returned quantity must be more than zero.")})
+        requested[line.sale_line_id] = requested.get(line.sale_line_id, Decimal("0")) + quantity
+    sale_lines = {
+        sale_line.pk: sale_line
+        for sale_line in SalesLine.objects.select_for_update(no_key=True, of=("self",))
+        .filter(document=sale, pk__in=requested)
+        .select_related("product")
+        .order_by("pk")
+    }
+    return_lines = []
+    amount = Decimal("0")
+    for sale_line_id, quantity in requested.items():
+        sale_line = sale_lines.get(sale_line_id)
+        if sale_line is None:
+            raise ValidationError({"lines": _("Line %(line)s is not a line of this sale.") % {"line": sale_line_id}})
+        if quantity > sale_line.returnable_quantity:
+            raise ValidationError(
+                {
+                    "lines": _(
+                        "%(product)s: %(asked)s asked back, but only %(left)s of %(sold)s sold can still be returned."
+                    )
+                    % {
+                        "product": sale_line.product.name,
+                        "asked": quantity.normalize(),
+                        "left": sale_line.returnable_quantity.normalize(),
+                        "sold": sale_line.quantity.normalize(),
+                    }
+                }
+            )
+        if quantity == sale_line.returnable_quantity:
+            line_amount = sale_line.line_total - (sale_line.unit_price * sale_line.returned_quantity).quantize(CENT)
+        else:
+            line_amount = (sale_line.unit_price * quantity).quantize(CENT)
+        amount += line_amount
+        sale_line.returned_quantity += quantity
+        return_lines.append(ReturnLine(sale_line=sale_line, quantity=quantity, amount=line_amount))
+    SalesLine.objects.bulk_update(list(sale_lines.values()), ["returned_quantity"])
+    SalesDocument.objects.filter(pk=sale.pk).update(returned_total=F("returned_total") + amount)
+    return_document = Return.objects.create(
+        sale=sale,
+        store=store or sale.store,
+        terminal=terminal,
+        author=author,
+        customer_id=sale.customer_id,
+        occurred_at=occurred_at,
+        amount=amount,
+        reason=reason.strip(),
+        client_id=client_id,
+    )
+    for return_line in return_lines:
+        return_line.return_document = return_document
+    ReturnLine.objects.bulk_create(return_lines)
+    if sale.customer_id is not None and sale.is_purchase:
+        Customer.objects.filter(pk=sale.customer_id).update(
+            purchase_total=F("purchase_total") - amount, return_count=F("return_count") + 1
+        )
+    context = SaleContext(terminal=terminal, author=author, extra=extra or {})
+    for step in return_steps():
+        step(return_document, return_lines, context)
+    return return_document
