@@ -26,6 +26,9 @@ NAVIGATION = (
     NavEntry(_("Control"), "customer_control", right="edit_customers"),
     NavEntry(_("Customer properties"), "customer_property_list", right="manage_settings", section="settings"),
     NavEntry(_("Customer groups"), "customer_group_list", right="manage_settings", section="settings"),
+    NavEntry(_("Stores and terminals"), "store_list", right="manage_settings", section="settings"),
+    NavEntry(_("Products"), "product_list", right="manage_settings", section="settings"),
+    NavEntry(_("Price lists"), "price_list_list", right="manage_settings", section="settings"),
     NavEntry(_("Staff"), "staff_list", right="manage_staff", section="settings"),
     NavEntry(_("Plan and usage"), "plan_usage", right="manage_staff", section="settings"),
 )

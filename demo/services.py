@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerEvent, CustomerGroup, CustomerStatus
 from customers.services.properties import property_create
+from demo.sales_demo import demo_sales_create
 from staff.roles import Role
 from staff.services import staff_create
 from tariffs.models import TariffPlan
@@ -310,4 +311,5 @@ def demo_tenant_setup(*, domain: str, customers: int = 3000) -> tuple[Tenant, bo
             )
         demo_properties_create()
         demo_customers_create(count=customers)
+        demo_sales_create(tenant=tenant)
     return tenant, True

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from customers.card_tabs import card_tab_register
+        from sales.selectors.documents import returns_tab_context, sales_tab_context
+        from sales.services.stores import store_active_count, terminal_active_count
+        from tariffs.registry import usage_counter_register
+
+        usage_counter_register(resource="stores", counter=store_active_count)
+        usage_counter_register(resource="terminals", counter=terminal_active_count)
+        card_tab_register(tab="sales", provider=sales_tab_context, template="sales/card/_tab_sales.html")
+        card_tab_register(tab="returns", provider=returns_tab_context, template="sales/card/_tab_returns.html")

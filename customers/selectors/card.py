@@ -72,7 +72,7 @@ def _field_label(field: str, properties: dict[str, CustomProperty]) -> str:
         return field
 
 
-def customer_tab(*, customer: Customer, tab: str) -> dict:
+def customer_tab(*, customer: Customer, tab: str, page: str | None = None) -> dict:
     """The context of one tab of the card, each in a fixed number of queries."""
     if tab == "notes":
         return {"notes": CustomerNote.objects.filter(customer=customer).select_related("author")}
@@ -93,4 +93,4 @@ def customer_tab(*, customer: Customer, tab: str) -> dict:
             else [],
             "consent_events": ConsentEvent.objects.filter(customer=customer).select_related("actor")[:20],
         }
-    return card_tab_context(tab=tab, customer=customer)
+    return card_tab_context(tab=tab, customer=customer, page=page)

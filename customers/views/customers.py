@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
+from customers.card_tabs import card_tab_template
 from customers.columns import available_columns, chosen_columns
 from customers.completeness import customer_missing
 from customers.forms import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
@@ -209,11 +210,12 @@ def customer_detail_view(request, customer_id: int, tab: str = "overview"):
         "customer": card.customer,
         "tab": tab,
         "tabs": TABS,
-        **customer_tab(customer=card.customer, tab=tab),
+        "tab_template": card_tab_template(tab),
+        **customer_tab(customer=card.customer, tab=tab, page=request.GET.get("page")),
         "note_form": NoteForm(),
     }
     if request.htmx and request.htmx.target == "tab-content":
-        return render(request, f"customers/card/_tab_{tab}.html", context)
+        return render(request, context["tab_template"], context)
     return render(request, "customers/customer_detail.html", context)
 
 

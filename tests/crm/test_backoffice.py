@@ -22,7 +22,7 @@ def test_dashboard_shows_the_retailers_own_figures(alpha, beta, django_assert_ma
     customers_add(alpha, introduced=4, control=2, archived=1)
     customers_add(beta, introduced=9)
     client = client_for(alpha, alpha.admin)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get("/")
     assert response.context["customers"] == {"introduced": 4, "control": 2, "archived": 1, "total": 7}
     assert response.context["staff_active"] == 3

@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SOURCE_FOLDERS = ("crm", "tenants", "tariffs", "staff", "customers", "sales", "loyalty", "reports", "demo", "templates")
+SOURCE_FOLDERS = (
+    "crm",
+    "tenants",
+    "tariffs",
+    "staff",
+    "customers",
+    "sales",
+    "loyalty",
+    "reports",
+    "pos",
+    "demo",
+    "templates",
+)
 
 
 def catalog(path: Path) -> dict[str, tuple[str, bool]]:

@@ -214,7 +214,7 @@ def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(alpha, djang
                 password="x",
             )
     connection.set_schema_to_public()
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = admin.get("/settings/staff/")
     assert response.content.decode().count('data-testid="staff-row-') == 11
 

@@ -1,11 +1,154 @@
 """The demo retailer that `make run` creates."""
 
+import datetime
+from decimal import Decimal
+
 from django.core.management import call_command
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerGroup, CustomProperty
+from demo.sales_demo import demo_sales_create
+from sales.models import (
+    GroupPriceList,
+    Product,
+    ProductGroup,
+    Return,
+    ReturnLine,
+    SalesDocument,
+    SalesLine,
+    Store,
+)
+from sales.values import ean_clean
 from staff.models import User
 from tenants.models import Tenant
+
+
+def _figures_from_sales() -> dict[int, tuple]:
+    """Every customer's purchase figures recomputed from scratch from the sales and returns:
+    (purchases, total net of returns, first, last, returns)."""
+    purchases = SalesDocument.objects.filter(kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+    figures = {
+        row["customer_id"]: [row["count"], row["total"], row["first"], row["last"], 0]
+        for row in purchases.values("customer_id").annotate(
+            count=Count("pk"), total=Sum("total"), first=Min("occurred_at"), last=Max("occurred_at")
+        )
+    }
+    for row in (
+        Return.objects.filter(sale__kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+        .values("customer_id")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+    ):
+        figures[row["customer_id"]][1] -= row["amount"]
+        figures[row["customer_id"]][4] = row["count"]
+    return {customer_id: tuple(values) for customer_id, values in figures.items()}
+
+
+def _stored_figures() -> dict[int, tuple]:
+    return {
+        row[0]: tuple(row[1:])
+        for row in Customer.objects.values_list(
+            "pk", "purchase_count", "purchase_total", "first_purchase_at", "last_purchase_at", "return_count"
+        )
+    }
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "stores": Store.objects.count(),
+        "products": Product.objects.count(),
+        "sales": SalesDocument.objects.count(),
+        "lines": SalesLine.objects.count(),
+        "returns": Return.objects.count(),
+        "customers": Customer.objects.count(),
+    }
+
+
+def _per_day(sales, days: list[datetime.date], *, field: str = "occurred_at") -> float:
+    return sales.filter(**{f"{field}__date__in": days}).count() / len(days)
+
+
+def _assert_demo_sales(today: datetime.date) -> None:
+    now = timezone.now()
+    assert sorted(Store.objects.values_list("code", "name")) == [
+        ("PRN1", "Pärnu Keskus"),
+        ("TLN1", "Tallinn Kesklinn"),
+        ("TRT1", "Tartu Lõunakeskus"),
+    ]
+    assert ProductGroup.objects.count() == 17
+    assert ProductGroup.objects.filter(parent__isnull=True).count() == 6
+    assert Product.objects.count() == 150
+    assert all(ean_clean(ean) == ean for ean in Product.objects.values_list("ean", flat=True))
+    assert dict(GroupPriceList.objects.values_list("customer_group__name", "price_list__name")) == {
+        "Wholesale": "Wholesale −15 %",
+        "VIP": "VIP prices",
+    }
+
+    # Two years of sales ending today, of every kind; about 9,500 (the dates move with today).
+    sales = SalesDocument.objects.all()
+    assert 8_000 <= sales.count() <= 11_000, sales.count()
+    span = sales.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    assert now - datetime.timedelta(days=731) <= span["first"] <= now - datetime.timedelta(days=700)
+    assert now - datetime.timedelta(days=3) <= span["last"] <= now
+    assert set(sales.values_list("kind", flat=True)) == {"receipt", "invoice", "order", "quote"}
+    receipts = sales.filter(kind="receipt")
+    anonymous_share = receipts.filter(customer__isnull=True).count() / receipts.count()
+    assert 0.10 <= anonymous_share <= 0.25, anonymous_share
+    assert set(receipts.values_list("store__code", flat=True)) == {"TLN1", "TRT1", "PRN1"}
+    assert sales.filter(kind="invoice").exclude(customer__kind="business").count() == 0
+    invoices = sales.filter(kind="invoice")
+    assert set(invoices.values_list("payment_status", flat=True)) == {"paid", "partly_paid", "unpaid"}
+    assert invoices.filter(payment_status="paid").count() > invoices.exclude(payment_status="paid").count()
+    assert invoices.exclude(payment_status="paid").filter(due_date__lt=today).exists()  # overdue
+    partly = invoices.filter(payment_status="partly_paid")
+    assert all(0 < sale.paid_amount < sale.total for sale in partly)
+
+    # Price lists at work: wholesale on invoices, VIP fixed prices on receipts.
+    discounted = SalesLine.objects.filter(discount_source="price_list")
+    assert discounted.filter(document__customer__group__name="Wholesale").exists()
+    assert discounted.filter(document__customer__group__name="VIP").exists()
+    assert not discounted.filter(document__customer__isnull=True).exists()
+
+    # Regulars buy every week; others stopped 6-12 months ago.
+    weekly = Customer.objects.filter(group__name="Weekly", status__in=("introduced", "control"))
+    recent = weekly.filter(last_purchase_at__gte=now - datetime.timedelta(days=14))
+    assert recent.count() >= weekly.count() * 0.7
+    assert recent.filter(purchase_count__gte=4).count() >= recent.count() * 0.6
+    stopped = Customer.objects.filter(
+        purchase_count__gte=3,
+        last_purchase_at__lt=now - datetime.timedelta(days=180),
+        last_purchase_at__gte=now - datetime.timedelta(days=366),
+    )
+    assert stopped.count() >= 100
+    assert Customer.objects.filter(purchase_count=0, company__isnull=True).count() >= 300
+
+    # Seasons: December's days are busier than ordinary ones (the walk-in receipts show it best,
+    # regulars come on their days), and lunch boxes sell at back-to-school.
+    days = [today - datetime.timedelta(days=offset) for offset in range(730)]
+    december = [day for day in days if day.month == 12]
+    school = [day for day in days if (day.month == 8 and day.day >= 12) or (day.month == 9 and day.day <= 7)]
+    ordinary = [day for day in days if day.month in (3, 4, 5, 6, 10)]
+    walk_ins = receipts.filter(customer__isnull=True)
+    assert _per_day(walk_ins, december) > 1.3 * _per_day(walk_ins, ordinary)
+    lunch = SalesLine.objects.filter(product__group__name="Lunch & On the Go")
+    field = "document__occurred_at"
+    assert _per_day(lunch, school, field=field) > 3 * _per_day(lunch, ordinary, field=field)
+
+    # About 3 % of the lines came back later, with a reason.
+    returned_lines = ReturnLine.objects.values("sale_line").distinct().count()
+    assert 0.02 <= returned_lines / SalesLine.objects.count() <= 0.04
+    assert not Return.objects.filter(reason="").exists()
+    assert not Return.objects.filter(sale__kind__in=("order", "quote")).exists()
+    late = Return.objects.filter(occurred_at__lte=now).select_related("sale")
+    assert all(ret.sale.occurred_at < ret.occurred_at for ret in late[:500])
+
+    # The purchase figures are exactly what the sales and returns say, for every customer.
+    recomputed = _figures_from_sales()
+    stored = _stored_figures()
+    for customer_id, figures in stored.items():
+        assert figures == recomputed.get(customer_id, (0, Decimal("0"), None, None, 0)), customer_id
+    assert sum(figures[4] for figures in recomputed.values()) > 0
 
 
 def test_demo_setup_creates_the_demo_once_and_prints_the_logins(committed_db, capsys):
@@ -27,8 +170,13 @@ def test_demo_setup_creates_the_demo_once_and_prints_the_logins(committed_db, ca
         assert Customer.objects.filter(kind="business").count() == 109
         assert CustomProperty.objects.count() == 5
         assert CustomerGroup.objects.filter(parent__isnull=False).count() == 2
+        _assert_demo_sales(timezone.localdate())
+        counts = _counts()
     call_command("demo_setup", "--port", "8000")
     assert "Kept the demo retailer “Demo Market”." in capsys.readouterr().out
     with tenant_context(demo):
-        assert Customer.objects.count() == 3218
+        assert _counts() == counts
+        # Asked directly, the sales demo sees its stores and adds nothing either.
+        assert demo_sales_create(tenant=demo) is None
+        assert _counts() == counts
     assert User.objects.get(username="operator").is_superuser

@@ -1,0 +1,23 @@
+"""The till's API, included by the retailers' URLconf under `api/`: `/api/v1/…`, `/api/schema/`,
+`/api/docs/`."""
+
+from django.urls import path, re_path
+
+from pos import views
+
+app_name = "pos"
+
+# What the OpenAPI schema describes.
+api_v1_patterns = [
+    path("v1/customers/", views.CustomersView.as_view(), name="customers"),
+    path("v1/sales/", views.SalesView.as_view(), name="sales"),
+    path("v1/returns/", views.ReturnsView.as_view(), name="returns"),
+    path("v1/prices/", views.PricesView.as_view(), name="prices"),
+]
+
+urlpatterns = [
+    *api_v1_patterns,
+    path("schema/", views.PosSchemaView.as_view(), name="schema"),
+    path("docs/", views.PosDocsView.as_view(url_name="pos:schema"), name="docs"),
+    re_path(r"^.*$", views.not_found_view),
+]

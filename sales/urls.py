@@ -1,0 +1,36 @@
+"""Settings → Stores and terminals, Products, Price lists (included at settings/sales/)."""
+
+from django.urls import path
+
+from sales.views import price_lists, products, stores
+
+urlpatterns = [
+    path("stores/", stores.store_list_view, name="store_list"),
+    path("stores/new/", stores.store_form_view, name="store_create"),
+    path("stores/<int:store_id>/", stores.store_form_view, name="store_edit"),
+    path("stores/<int:store_id>/terminals/new/", stores.terminal_create_view, name="terminal_create"),
+    path("terminals/<int:terminal_id>/rotate/", stores.terminal_rotate_view, name="terminal_rotate"),
+    path("terminals/<int:terminal_id>/revoke/", stores.terminal_revoke_view, name="terminal_revoke"),
+    path("products/", products.product_list_view, name="product_list"),
+    path("products/new/", products.product_form_view, name="product_create"),
+    path("products/<int:product_id>/", products.product_form_view, name="product_edit"),
+    path("products/groups/", products.product_group_list_view, name="product_group_list"),
+    path("products/groups/new/", products.product_group_form_view, name="product_group_create"),
+    path("products/groups/<int:group_id>/", products.product_group_form_view, name="product_group_edit"),
+    path("products/groups/<int:group_id>/delete/", products.product_group_delete_view, name="product_group_delete"),
+    path("price-lists/", price_lists.price_list_list_view, name="price_list_list"),
+    path("price-lists/new/", price_lists.price_list_form_view, name="price_list_create"),
+    path("price-lists/<int:price_list_id>/", price_lists.price_list_form_view, name="price_list_edit"),
+    path("price-lists/<int:price_list_id>/delete/", price_lists.price_list_delete_view, name="price_list_delete"),
+    path("price-lists/<int:price_list_id>/items/", price_lists.price_list_item_add_view, name="price_list_item_add"),
+    path(
+        "price-lists/<int:price_list_id>/items/<int:item_id>/",
+        price_lists.price_list_item_edit_view,
+        name="price_list_item_edit",
+    ),
+    path(
+        "price-lists/<int:price_list_id>/items/<int:item_id>/remove/",
+        price_lists.price_list_item_remove_view,
+        name="price_list_item_remove",
+    ),
+]

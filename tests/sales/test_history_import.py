@@ -1,0 +1,443 @@
+"""The sales history import: documents from lines, customer matching, the dry run's outcomes and
+reasons, the all-or-nothing import through sale_register, idempotency, pages, rights, tenancy."""
+
+import csv
+import datetime
+import io
+import shutil
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from customers.models import Customer
+from sales.models import Product, Return, SalesDocument, SalesLine, Store
+from sales.services.history_import import sales_history_check, sales_history_execute
+from sales.services.product_import import ImportRefused
+from sales.services.sales import LineInput, sale_register
+from tests.conftest import client_for
+
+URL = "/settings/sales/import/history/"
+HEADER = ["document", "date", "store", "phone", "email", "customer_code", "product", "quantity", "unit_price", "kind"]
+TEA_EAN = "4740000000018"
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue().encode()
+
+
+def check(rows: list[list]):
+    return sales_history_check(binary=io.BytesIO(csv_bytes(rows)), name="history.csv")
+
+
+def execute(rows: list[list], author=None):
+    return sales_history_execute(binary=io.BytesIO(csv_bytes(rows)), name="history.csv", author=author)
+
+
+def outcomes(result) -> dict[str, tuple[str, list[str]]]:
+    return {
+        document.number or f"row {document.first_row}": (document.outcome, document.reasons)
+        for document in result.documents
+    }
+
+
+def local(*args) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(*args))
+
+
+def state() -> tuple:
+    """What an import could change: the sales, their lines and every customer's figures."""
+    return (
+        SalesDocument.objects.count(),
+        SalesLine.objects.count(),
+        Return.objects.count(),
+        sorted(
+            Customer.objects.values_list(
+                "pk", "purchase_count", "purchase_total", "first_purchase_at", "last_purchase_at", "return_count"
+            )
+        ),
+    )
+
+
+@pytest.fixture
+def shop(alpha):
+    with tenant_context(alpha.tenant):
+        tallinn = Store.objects.create(name="Tallinn", code="TLN1")
+        tartu = Store.objects.create(name="Tartu", code="TRT1")
+        Product.objects.create(sku="TEA-1", ean=TEA_EAN, name="Green tea", list_price="4.00")
+        Product.objects.create(sku="CUP-1", name="Cup", list_price="10.00")
+        Product.objects.create(sku="OLD-1", name="Old tea", list_price="3.00", is_active=False)
+        mari = Customer.objects.create(
+            first_name="Mari", last_name="Tamm", phone="+37251234567", email="mari@example.com", status="introduced"
+        )
+        jaan = Customer.objects.create(
+            first_name="Jaan", last_name="Kask", email="Jaan@Example.com", status="introduced"
+        )
+        kati = Customer.objects.create(first_name="Kati", last_name="Saar", status="control")
+        yield {"tallinn": tallinn, "tartu": tartu, "mari": mari, "jaan": jaan, "kati": kati}
+
+
+@pytest.fixture
+def uploads_cleaned():
+    yield
+    for schema in ("alpha", "beta"):
+        shutil.rmtree(settings.MEDIA_ROOT / schema / "sales-imports", ignore_errors=True)
+
+
+def good_rows(shop) -> list[list]:
+    return [
+        HEADER,
+        ["R-1", "2025-03-01 10:15", "TLN1", "+372 5123 4567", "", "", "TEA-1", "2", "3.50", "receipt"],
+        ["R-2", "05.03.2025 18:40", "trt1", "", "jaan@example.COM", "", TEA_EAN, "1.5", "4", "Invoice"],
+        ["R-1", "2025-03-01 10:15", "TLN1", "", "", "", "CUP-1", "1", "9.00", ""],
+        ["R-3", "2025-03-07", "TLN1", "", "", str(shop["kati"].pk), "CUP-1", "1", "10,00", ""],
+        [
+            "R-4",
+            "2025-03-08T12:00:00+02:00",
+            "TLN1",
+            "+372 5555 5555",
+            "nobody@example.com",
+            "",
+            "TEA-1",
+            "1",
+            "4.00",
+            "",
+        ],
+        ["R-5", "2025-03-09 09:00", "TLN1", "", "", "", "CUP-1", "3", "8.00", ""],
+        ["R-6", "2025-03-10 09:30", "TLN1", "12", "", "", "CUP-1", "1", "10.00", ""],
+    ]
+
+
+# --- the dry run -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_dry_run_groups_lines_into_documents_matches_customers_and_writes_nothing(alpha, shop):
+    with tenant_context(alpha.tenant):
+        before = state()
+        result = check(good_rows(shop))
+        assert outcomes(result) == {
+            "R-1": ("import", []),
+            "R-2": ("import", []),
+            "R-3": ("import", []),
+            "R-4": (
+                "import",
+                [
+                    "No customer matches (e-mail nobody@example.com, phone +37255555555): "
+                    "the sale is imported without a customer."
+                ],
+            ),
+            "R-5": ("import", ["No customer in the file: the sale is imported without a customer."]),
+            "R-6": ("import", ["phone: “12” is not a phone number.", "The sale is imported without a customer."]),
+        }
+        documents = {document.number: document for document in result.documents}
+        assert documents["R-1"].rows == [2, 4] and documents["R-1"].rows_display == "2, 4"
+        assert (documents["R-1"].customer, documents["R-1"].matched_by) == (shop["mari"], "phone")
+        assert (documents["R-2"].customer, documents["R-2"].matched_by) == (shop["jaan"], "e-mail")
+        assert (documents["R-3"].customer, documents["R-3"].matched_by) == (shop["kati"], "customer code")
+        assert documents["R-2"].kind == "invoice" and documents["R-2"].store == shop["tartu"]
+        assert documents["R-2"].occurred_at == local(2025, 3, 5, 18, 40)
+        assert documents["R-3"].occurred_at == local(2025, 3, 7, 0, 0)
+        assert documents["R-4"].occurred_at == datetime.datetime(2025, 3, 8, 10, 0, tzinfo=datetime.UTC)
+        assert [document.total for document in result.documents] == [
+            Decimal("16.00"),
+            Decimal("6.00"),
+            Decimal("10.00"),
+            Decimal("4.00"),
+            Decimal("24.00"),
+            Decimal("10.00"),
+        ]
+        assert result.counts == {"import": 6, "skip": 0, "refuse": 0}
+        assert (result.line_count, result.matched_count, result.total) == (7, 3, Decimal("70.00"))
+        assert state() == before
+
+
+@pytest.mark.django_db
+def test_bad_documents_are_refused_with_every_reason_and_the_file_is_not_imported(alpha, shop):
+    rows = [
+        HEADER,
+        ["B-1", "2025-03-01", "XXX", "", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-2", "2025-03-01", "TLN1", "", "", "", "NOPE", "1", "1.00", ""],
+        ["B-3", "2025-03-01", "TLN1", "", "", "", "OLD-1", "1", "1.00", ""],
+        ["B-4", "2025-03-01", "TLN1", "", "", "", "TEA-1", "0", "1.00", ""],
+        ["B-5", "2025-03-01", "TLN1", "", "", "", "TEA-1", "1", "1.005", ""],
+        ["B-6", "2025-03-01", "TLN1", "", "", "", "TEA-1", "1", "-2", ""],
+        ["B-7", "2999-01-01", "TLN1", "", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-8", "31.02.2025", "TLN1", "", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-9", "2025-03-01", "TLN1", "", "", "", "TEA-1", "1", "1.00", "order"],
+        ["B-10", "2025-03-01", "TLN1", "+37251234567", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-10", "2025-03-02", "TLN1", "+372 5123 4567", "", "", "CUP-1", "1.2345", "abc", ""],
+        ["", "2025-03-01", "TLN1", "", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-11", "", "TLN1", "", "", "", "TEA-1", "1", "1.00", ""],
+        ["B-12", "2025-03-01", "", "", "", "", "", "", "", ""],
+        ["G-1", "2025-03-01", "TLN1", "+37251234567", "", "", "TEA-1", "1", "4.00", ""],
+    ]
+    with tenant_context(alpha.tenant):
+        before = state()
+        result = check(rows)
+        assert outcomes(result) == {
+            "B-1": ("refuse", ["Row 2: store: there is no store with the code “XXX”."]),
+            "B-2": ("refuse", ["Row 3: product: there is no product with the SKU or EAN “NOPE”."]),
+            "B-3": (
+                "refuse",
+                ["Row 4: product: “Old tea” (SKU OLD-1) is not active; make it active to import its sales."],
+            ),
+            "B-4": ("refuse", ["Row 5: quantity: “0” is not a quantity: it must be more than zero."]),
+            "B-5": ("refuse", ["Row 6: unit_price: “1.005” has more decimals than the currency (2)."]),
+            "B-6": ("refuse", ["Row 7: unit_price: “-2” is negative: a price cannot be."]),
+            "B-7": ("refuse", ["Row 8: date: “2999-01-01” is in the future."]),
+            "B-8": (
+                "refuse",
+                ["Row 9: date: “31.02.2025” is not a date (use 2024-12-31 14:30 or 31.12.2024 14:30)."],
+            ),
+            "B-9": ("refuse", ["Row 10: kind: “order” is neither receipt nor invoice."]),
+            "B-10": (
+                "refuse",
+                [
+                    "Row 12: date: “2025-03-02” differs from “2025-03-01” on row 11 of the same document.",
+                    "Row 12: quantity: “1.2345” has more than three decimals.",
+                    "Row 12: unit_price: “abc” is not a number.",
+                ],
+            ),
+            "row 13": ("refuse", ["Row 13: document: the document is missing."]),
+            "B-11": ("refuse", ["Row 14: date: the date is missing."]),
+            "B-12": (
+                "refuse",
+                [
+                    "Row 15: store: the store is missing.",
+                    "Row 15: product: the product is missing.",
+                    "Row 15: quantity: the quantity is missing.",
+                    "Row 15: unit_price: the price paid is missing.",
+                ],
+            ),
+            "G-1": ("import", []),
+        }
+        assert result.counts == {"import": 1, "skip": 0, "refuse": 13}
+        assert state() == before
+        with pytest.raises(ImportRefused) as refused:
+            execute(rows)
+        assert refused.value.messages == [
+            "13 documents are refused; nothing was imported. Correct them and upload the file again."
+        ]
+        assert state() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"document,date,store,product,quantity\n1,2025-01-01,TLN1,TEA-1,1\n",
+            "“history.csv” has no column “unit_price”. The first row must name the columns: document, date, store, "
+            "phone, email, customer_code, product, quantity, unit_price, kind.",
+        ),
+        (
+            b"document,date,store,product,quantity,unit_price\n",
+            "“history.csv” has column names but no rows below them.",
+        ),
+    ],
+)
+def test_a_file_without_the_columns_or_rows_is_refused(alpha, shop, content, message):
+    with tenant_context(alpha.tenant):
+        with pytest.raises(ValidationError) as refused:
+            sales_history_check(binary=io.BytesIO(content), name="history.csv")
+        assert refused.value.messages == [message]
+
+
+@pytest.mark.django_db
+def test_the_same_document_id_in_two_stores_is_two_documents(alpha, shop):
+    rows = [
+        HEADER,
+        ["1001", "2025-03-01 10:00", "TLN1", "", "", "", "TEA-1", "1", "4.00", ""],
+        ["1001", "2025-03-01 10:05", "TRT1", "", "", "", "CUP-1", "1", "10.00", ""],
+        ["1001", "2025-03-01 10:00", "tln1", "", "", "", "CUP-1", "2", "10.00", ""],
+    ]
+    with tenant_context(alpha.tenant):
+        result = execute(rows)
+        assert [(document.store.code, document.rows, document.total) for document in result.documents] == [
+            ("TLN1", [2, 4], Decimal("24.00")),
+            ("TRT1", [3], Decimal("10.00")),
+        ]
+        assert sorted(SalesDocument.objects.values_list("store__code", "number", "total")) == [
+            ("TLN1", "1001", Decimal("24.00")),
+            ("TRT1", "1001", Decimal("10.00")),
+        ]
+
+
+# --- the import --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_import_registers_each_document_as_a_sale_and_updates_the_purchase_figures(alpha, shop):
+    with tenant_context(alpha.tenant):
+        result = execute(good_rows(shop))
+        assert result.is_written
+        sales = {sale.number: sale for sale in SalesDocument.objects.select_related("customer", "store")}
+        assert sorted(sales) == ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6"]
+        assert {number: (sale.store.code, sale.kind, sale.customer, sale.total) for number, sale in sales.items()} == {
+            "R-1": ("TLN1", "receipt", shop["mari"], Decimal("16.00")),
+            "R-2": ("TRT1", "invoice", shop["jaan"], Decimal("6.00")),
+            "R-3": ("TLN1", "receipt", shop["kati"], Decimal("10.00")),
+            "R-4": ("TLN1", "receipt", None, Decimal("4.00")),
+            "R-5": ("TLN1", "receipt", None, Decimal("24.00")),
+            "R-6": ("TLN1", "receipt", None, Decimal("10.00")),
+        }
+        assert sales["R-1"].occurred_at == local(2025, 3, 1, 10, 15)
+        assert sales["R-2"].payment_status == "paid" and sales["R-2"].paid_amount == Decimal("6.00")
+        assert list(
+            sales["R-1"].lines.values_list("product__sku", "quantity", "list_price", "unit_price", "discount_source")
+        ) == [
+            ("TEA-1", Decimal("2.000"), Decimal("4.00"), Decimal("3.50"), "manual"),
+            ("CUP-1", Decimal("1.000"), Decimal("10.00"), Decimal("9.00"), "manual"),
+        ]
+        assert list(sales["R-2"].lines.values_list("quantity", "line_total")) == [(Decimal("1.500"), Decimal("6.00"))]
+        # Registered oldest first: their ids follow their dates.
+        assert list(SalesDocument.objects.order_by("pk").values_list("number", flat=True)) == [
+            "R-1",
+            "R-2",
+            "R-3",
+            "R-4",
+            "R-5",
+            "R-6",
+        ]
+        figures = {
+            customer.first_name: (
+                customer.purchase_count,
+                customer.purchase_total,
+                customer.first_purchase_at,
+                customer.last_purchase_at,
+            )
+            for customer in Customer.objects.all()
+        }
+        assert figures == {
+            "Mari": (1, Decimal("16.00"), local(2025, 3, 1, 10, 15), local(2025, 3, 1, 10, 15)),
+            "Jaan": (1, Decimal("6.00"), local(2025, 3, 5, 18, 40), local(2025, 3, 5, 18, 40)),
+            "Kati": (1, Decimal("10.00"), local(2025, 3, 7), local(2025, 3, 7)),
+        }
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_again_adds_nothing(alpha, shop):
+    with tenant_context(alpha.tenant):
+        execute(good_rows(shop))
+        after_first = state()
+        result = check(good_rows(shop))
+        assert outcomes(result)["R-1"] == ("skip", ["Store TLN1 has the document “R-1” already."])
+        assert outcomes(result)["R-2"] == ("skip", ["Store TRT1 has the document “R-2” already."])
+        assert result.counts == {"import": 0, "skip": 6, "refuse": 0}
+        again = execute(good_rows(shop))
+        assert again.counts == {"import": 0, "skip": 6, "refuse": 0}
+        assert state() == after_first
+
+
+@pytest.mark.django_db
+def test_a_document_number_the_store_has_from_elsewhere_is_skipped_and_the_rest_imported(alpha, shop):
+    with tenant_context(alpha.tenant):
+        sale_register(store=shop["tallinn"], number="R-5", lines=[LineInput("CUP-1", Decimal("1"))])
+        # The same number in another store is another document.
+        sale_register(store=shop["tartu"], number="R-1", lines=[LineInput("CUP-1", Decimal("1"))])
+        result = execute(good_rows(shop))
+        assert result.counts == {"import": 5, "skip": 1, "refuse": 0}
+        assert SalesDocument.objects.filter(number="R-5").count() == 1
+        assert SalesDocument.objects.filter(number="R-1").count() == 2
+
+
+# --- pages, rights, tenancy --------------------------------------------------------------------
+
+
+def upload(client, content: bytes, name: str = "history.csv"):
+    return client.post(URL, {"file": SimpleUploadedFile(name, content)})
+
+
+def token_of(response) -> str:
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response["Location"].removeprefix(URL).strip("/")
+
+
+@pytest.mark.django_db
+def test_upload_check_and_import_through_the_pages_then_again(alpha, shop, uploads_cleaned):
+    client = client_for(alpha, alpha.admin)
+    assert client.get(URL).status_code == 200
+    content = csv_bytes(good_rows(shop))
+    token = token_of(upload(client, content))
+    text = client.get(f"{URL}{token}/").content.decode()
+    assert "Import now" in text
+    assert "No customer in the file: the sale is imported without a customer." in text
+    with tenant_context(alpha.tenant):
+        before = state()
+    response = client.post(f"{URL}{token}/import/", follow=True)
+    assert response.redirect_chain[-1][0] == URL
+    assert (
+        "“history.csv” is imported: 6 sales (7 lines), 3 with a customer; "
+        "0 documents skipped as imported before." in response.content.decode()
+    )
+    with tenant_context(alpha.tenant):
+        assert SalesDocument.objects.count() == before[0] + 6
+        assert set(SalesDocument.objects.values_list("author__username", flat=True)) == {"admin"}
+        after = state()
+    # The same file again: nothing to import, no button, nothing written.
+    token = token_of(upload(client, content))
+    text = client.get(f"{URL}{token}/").content.decode()
+    assert "There is nothing to import: every document of the file is in the stores already." in text
+    assert "Import now" not in text
+    assert client.post(f"{URL}{token}/import/").status_code == 302
+    with tenant_context(alpha.tenant):
+        assert state() == after
+
+
+@pytest.mark.django_db
+def test_a_refused_import_through_the_pages_writes_nothing(alpha, shop, uploads_cleaned):
+    client = client_for(alpha, alpha.admin)
+    rows = [*good_rows(shop), ["R-9", "2025-03-01", "NOPE", "", "", "", "TEA-1", "1", "1.00", ""]]
+    token = token_of(upload(client, csv_bytes(rows)))
+    text = client.get(f"{URL}{token}/").content.decode()
+    assert "Row 9: store: there is no store with the code “NOPE”." in text
+    assert "Import now" not in text
+    with tenant_context(alpha.tenant):
+        before = state()
+    response = client.post(f"{URL}{token}/import/")
+    assert response.status_code == 400
+    assert "1 document is refused; nothing was imported." in response.content.decode()
+    with tenant_context(alpha.tenant):
+        assert state() == before
+
+
+@pytest.mark.django_db
+def test_marketers_and_cashiers_may_not_import_sales(alpha, shop, uploads_cleaned):
+    token = token_of(upload(client_for(alpha, alpha.admin), csv_bytes(good_rows(shop))))
+    with tenant_context(alpha.tenant):
+        before = state()
+    for login in (alpha.marketer, alpha.cashier):
+        client = client_for(alpha, login)
+        assert client.get(URL).status_code == 403
+        assert upload(client, csv_bytes(good_rows(shop))).status_code == 403
+        assert client.get(f"{URL}{token}/").status_code == 403
+        assert client.post(f"{URL}{token}/import/").status_code == 403
+    with tenant_context(alpha.tenant):
+        assert state() == before
+
+
+@pytest.mark.django_db
+def test_another_retailer_sees_none_of_the_imported_sales(alpha, beta, shop, uploads_cleaned):
+    alpha_client = client_for(alpha, alpha.admin)
+    token = token_of(upload(alpha_client, csv_bytes(good_rows(shop))))
+    beta_client = client_for(beta, beta.admin)
+    assert beta_client.get(f"{URL}{token}/").status_code == 404
+    assert beta_client.post(f"{URL}{token}/import/").status_code == 404
+    assert alpha_client.post(f"{URL}{token}/import/").status_code == 302
+    with tenant_context(alpha.tenant):
+        assert SalesDocument.objects.filter(number__startswith="R-").count() == 6
+    with tenant_context(beta.tenant):
+        assert not SalesDocument.objects.exists()
+        assert not Store.objects.filter(code="TLN1").exists()
+        assert not Customer.objects.filter(purchase_count__gt=0).exists()
+    # Beta's own import cannot reach alpha's stores or customers either.
+    token = token_of(upload(beta_client, csv_bytes(good_rows(shop))))
+    text = beta_client.get(f"{URL}{token}/").content.decode()
+    assert "Row 2: store: there is no store with the code “TLN1”." in text
