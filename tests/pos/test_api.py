@@ -27,6 +27,7 @@ from sales.models import (
 )
 from sales.services.sales import LineInput, sale_register
 from tariffs.models import TariffPlan
+from tests.conftest import client_for
 from tests.pos.conftest import Api, terminal_make
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +207,19 @@ def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_ba
             ("s-1", 201),
             ("s-2", 201),
         ]
+
+    # The marketer sees exactly that on the customer's card.
+    marketer = client_for(alpha, alpha.marketer)
+    card_page = marketer.get(f"/customers/{mari['id']}/").content.decode()
+    assert "11.50 EUR" not in card_page and "7.50 EUR" in card_page
+    sales_tab = marketer.get(f"/customers/{mari['id']}/sales/")
+    assert [(sale.client_id, sale.total) for sale in sales_tab.context["sales_page"].object_list] == [
+        ("s-1", Decimal("11.50"))
+    ]
+    returns_tab = marketer.get(f"/customers/{mari['id']}/returns/")
+    assert [(item.amount, item.reason) for item in returns_tab.context["returns_page"].object_list] == [
+        (Decimal("4.00"), "Wrong flavour")
+    ]
 
 
 def test_a_customer_is_found_by_email_and_the_most_recent_buyer_wins_a_shared_phone(alpha, shop):
