@@ -7,12 +7,12 @@ What it makes (deterministic for a seed; the dates end today):
 - price lists "Wholesale −15 %" (15 % off coffee and tea, bakery and pantry) for the customer
   group Wholesale and "VIP prices" (fixed prices for a few favourites) for VIP;
 - receipts of the customers by how they shop: the Weekly group every week since they became
-  regulars in the last two months, Regulars and Monthly every month and VIP every two months
-  (bigger baskets) since some months, each with a visit now and then before; Friends & family
-  and most others a few times a year, some once, many never; some buyers (all archived ones
-  among them) came regularly and stopped 6–12 months ago. About 15 % of the receipts are
-  anonymous;
-- invoices for the businesses (Wholesale) every three to four months, most paid, recent ones
+  regulars in the last weeks, Regulars and Monthly every month and VIP every two months
+  (bigger baskets) since some months, some with a visit now and then before; Friends & family
+  and other customers a few times a year or once, more than half of them never; some buyers
+  (all archived ones among them) came regularly and stopped 6–12 months ago. About 15 % of the
+  receipts are anonymous;
+- invoices for the businesses (Wholesale) every four to five months, most paid, recent ones
   partly paid or unpaid (some overdue by their payment terms), and a few orders and quotes;
 - peaks before Christmas (gift boxes, stollen, mulled wine) and at back-to-school in August
   (lunch boxes and bottles), more on Fridays and Saturdays;
@@ -22,7 +22,7 @@ Every sale goes through `sale_register` and every return through `return_registe
 customers' purchase figures and any steps later apps join to sales are exactly what the sales
 say. That is also what bounds the size: those calls take 4–8 ms each on the project's two-core
 machines (5 queries for an anonymous receipt, up to 10 for a customer with a price list), so
-about 9,000 sales and 850 returns, some 31,000 lines, keep the demo set-up near a minute.
+about 6,000 sales and 550 returns, some 20,000 lines, keep the demo set-up within a minute.
 """
 
 import datetime
@@ -343,10 +343,10 @@ RETURN_REASONS = (
 # How the customer groups shop: days between visits, and how many days ago the habit began (a
 # range to draw from; None: before the two years). Others come a few times a year.
 HABITS = {
-    "Weekly": (7, (14, 63)),
-    "VIP": (60, (60, 240)),
-    "Regulars": (30, (30, 120)),
-    "Monthly": (30, (30, 90)),
+    "Weekly": (7, (14, 42)),
+    "VIP": (60, (60, 150)),
+    "Regulars": (30, (30, 75)),
+    "Monthly": (30, (30, 75)),
 }
 # Anonymous receipts: this share of all receipts.
 ANONYMOUS_SHARE = 0.15
@@ -538,7 +538,7 @@ def _customer_sales(planner: _Planner, customers: list[Customer], groups: dict[i
         if customer.status == CustomerStatus.ARCHIVED or roll < 0.03:
             # A regular for a while, who stopped buying 6 to 12 months ago.
             stop = planner.today - datetime.timedelta(days=rng.randint(182, 365))
-            start = stop - datetime.timedelta(days=rng.randint(60, 150))
+            start = stop - datetime.timedelta(days=rng.randint(45, 100))
             cadence = min(habit[0], 30) if habit else rng.choice((14, 21, 30))
             days = planner.visit_days(cadence=cadence, start=start, stop=stop)
         elif habit is not None:
@@ -546,13 +546,13 @@ def _customer_sales(planner: _Planner, customers: list[Customer], groups: dict[i
             # The habit began some time ago; before it, the customer came now and then.
             began = planner.first_day if since is None else planner.today - datetime.timedelta(days=rng.randint(*since))
             days = []
-            if cadence > 7 and rng.random() < 0.5:
+            if cadence > 7 and rng.random() < 0.35:
                 days = planner.visit_days(cadence=None, start=planner.first_day, stop=began, per_year=1)
             days += planner.visit_days(cadence=cadence, start=began, stop=planner.today)
-        elif groups.get(customer.group_id) == "Friends & family":
-            days = planner.visit_days(cadence=None, start=planner.first_day, stop=planner.today, per_year=1)
-        elif roll < 0.55:
+        elif roll < 0.60:
             continue  # signed up, never bought
+        elif groups.get(customer.group_id) == "Friends & family":
+            days = planner.visit_days(cadence=None, start=planner.first_day, stop=planner.today, per_year=2)
         elif roll < 0.75:
             days = [planner.random_day()]  # bought once
         else:
@@ -589,7 +589,7 @@ def _business_sales(planner: _Planner, businesses: list[Customer]) -> list[Plann
     sales = []
     tallinn = planner.stores["TLN1"]
     for business in businesses:
-        interval = rng.randint(90, 120)
+        interval = rng.randint(120, 160)
         stop = planner.today
         if rng.random() < 0.1:
             stop -= datetime.timedelta(days=rng.randint(182, 365))
@@ -597,7 +597,7 @@ def _business_sales(planner: _Planner, businesses: list[Customer]) -> list[Plann
         while day <= stop:
             when = planner.moment(day)
             if when is not None:
-                products = rng.sample(planner.wholesale_products, rng.randint(3, 9))
+                products = rng.sample(planner.wholesale_products, rng.randint(3, 7))
                 lines = [
                     LineInput(product.sku, Decimal(rng.choice((5, 6, 10, 12, 20, 24, 30)))) for product in products
                 ]

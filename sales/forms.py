@@ -130,7 +130,7 @@ class PriceListItemForm(forms.Form):
     product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
     product_group = forms.TypedChoiceField(label=_("or product group"), required=False, coerce=int, empty_value=None)
     fixed_price = forms.CharField(label=_("Fixed price"), max_length=20, required=False, widget=DECIMAL_WIDGET)
-    percent_off = forms.CharField(label=_("or % off"), max_length=10, required=False, widget=DECIMAL_WIDGET)
+    percent_off = forms.CharField(label=_("or percent off"), max_length=10, required=False, widget=DECIMAL_WIDGET)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

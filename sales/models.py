@@ -142,7 +142,7 @@ class PriceListItem(models.Model):
         ProductGroup, verbose_name=_("product group"), on_delete=models.CASCADE, null=True, blank=True
     )
     fixed_price = models.DecimalField(_("fixed price"), **MONEY, null=True, blank=True)
-    percent_off = models.DecimalField(_("% off"), max_digits=5, decimal_places=2, null=True, blank=True)
+    percent_off = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("price list item")

@@ -80,7 +80,12 @@ def _upload_keep(request, *, kind: str, upload) -> str:
     name = os.path.basename(upload.name or "")
     upload.seek(0)
     path = default_storage.save(f"{UPLOAD_FOLDER}/{token}.{import_file_kind(name)}", upload)
-    uploads = request.session.get(SESSION_KEY, {})
+    # Forget the uploads whose files are gone (imported elsewhere, or purged above).
+    uploads = {
+        key: upload
+        for key, upload in request.session.get(SESSION_KEY, {}).items()
+        if default_storage.exists(upload["path"])
+    }
     uploads[token] = {"kind": kind, "name": name, "path": path}
     request.session[SESSION_KEY] = uploads
     return token

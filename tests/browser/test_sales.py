@@ -99,7 +99,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Price list “Wholesale prices {suffix}” saved.")).to_be_visible()
     page.get_by_label("or product group").select_option(label=product_group)
-    page.get_by_label("or % off").fill("10")
+    page.get_by_label("or percent off").fill("10")
     page.get_by_role("button", name="Add price").click()
     expect(page.get_by_text(f"Price added to “Wholesale prices {suffix}”.")).to_be_visible()
     page.get_by_label("Product", exact=True).select_option(label=f"Mug {suffix} ({mug_sku})")

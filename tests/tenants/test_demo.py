@@ -85,9 +85,9 @@ def _assert_demo_sales(today: datetime.date) -> None:
         "VIP": "VIP prices",
     }
 
-    # Two years of sales ending today, of every kind; about 9,500 (the dates move with today).
+    # Two years of sales ending today, of every kind; about 6,000 (the dates move with today).
     sales = SalesDocument.objects.all()
-    assert 8_000 <= sales.count() <= 11_000, sales.count()
+    assert 5_000 <= sales.count() <= 7_500, sales.count()
     span = sales.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
     assert now - datetime.timedelta(days=731) <= span["first"] <= now - datetime.timedelta(days=700)
     assert now - datetime.timedelta(days=3) <= span["last"] <= now
@@ -114,7 +114,7 @@ def _assert_demo_sales(today: datetime.date) -> None:
     weekly = Customer.objects.filter(group__name="Weekly", status__in=("introduced", "control"))
     recent = weekly.filter(last_purchase_at__gte=now - datetime.timedelta(days=14))
     assert recent.count() >= weekly.count() * 0.7
-    assert recent.filter(purchase_count__gte=4).count() >= recent.count() * 0.6
+    assert recent.filter(purchase_count__gte=3).count() >= recent.count() * 0.6
     stopped = Customer.objects.filter(
         purchase_count__gte=3,
         last_purchase_at__lt=now - datetime.timedelta(days=180),
