@@ -137,11 +137,9 @@ def _gone(request, upload_url: str):
     return redirect(upload_url)
 
 
-# --- products --------------------------------------------------------------------------------
-
-
-def _product_context(result, token: str) -> dict:
-    others = [row for row in result.rows if row.outcome != ProductOutcome.REFUSE]
+def _check_context(result, token: str, *, items, refuse) -> dict:
+    """The dry-run page's context: counts, the refused items in full, the first others."""
+    others = [item for item in items if item.outcome != refuse]
     return {
         "result": result,
         "token": token,
@@ -150,6 +148,13 @@ def _product_context(result, token: str) -> dict:
         "others": others[:SHOWN_ROWS],
         "others_count": len(others),
     }
+
+
+# --- products --------------------------------------------------------------------------------
+
+
+def _product_context(result, token: str) -> dict:
+    return _check_context(result, token, items=result.rows, refuse=ProductOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -219,15 +224,7 @@ def product_import_run_view(request, token: str):
 
 
 def _history_context(result, token: str) -> dict:
-    others = [document for document in result.documents if document.outcome != HistoryOutcome.REFUSE]
-    return {
-        "result": result,
-        "token": token,
-        "counts": result.counts,
-        "refused": result.refused,
-        "others": others[:SHOWN_ROWS],
-        "others_count": len(others),
-    }
+    return _check_context(result, token, items=result.documents, refuse=HistoryOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
