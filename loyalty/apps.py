@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Loyalty")
+
+    def ready(self) -> None:
+        from customers.merging_registry import merge_step_register
+        from loyalty.services.merging import loyalty_merge_step
+        from loyalty.services.sale_points import return_points_step, sale_points_step
+        from sales.registry import return_step_register, sale_step_register
+
+        sale_step_register(sale_points_step)
+        return_step_register(return_points_step)
+        merge_step_register(loyalty_merge_step)

@@ -222,6 +222,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "args": ("staff.tasks.sessions_clear",),
     },
+    "points-expire-every-hour": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 60 * 60,
+        "args": ("loyalty.tasks.points_expire_task",),
+    },
+    "birthday-bonuses-every-hour": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 60 * 60,
+        "args": ("loyalty.tasks.birthday_bonuses_task",),
+    },
 }
 
 EMAIL_HOST = env("REGULARS_EMAIL_HOST")

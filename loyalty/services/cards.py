@@ -1,0 +1,303 @@
+"""Cards: types, batches of numbered stock, and a card's life on a customer (assign, replace,
+block, unblock, remove), each change written with a `CardEvent` in the same transaction.
+
+A number is a card's barcode, unique in the tenant; an active card belongs to one customer.
+A number typed or scanned that is not in stock yet is taken into a card type by its prefix (the
+longest matching prefix of an active type) and checked against that type's barcode.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from loyalty.barcodes import number_clean, number_make, range_capacity
+from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
+from loyalty.services.ledger import points_credit_once, programme_get
+
+MAX_BATCH = 10_000
+REFUSED_STATUS = {
+    Card.Status.BLOCKED: _("Card %(number)s is blocked; it cannot be used."),
+    Card.Status.REPLACED: _("Card %(number)s was replaced by another card; it cannot be used."),
+    Card.Status.REMOVED: _("Card %(number)s was removed; it cannot be used."),
+    Card.Status.USED: _("Coupon %(number)s was used already."),
+}
+
+
+def card_type_for_number(number: str) -> CardType | None:
+    """The active card type whose prefix is the longest start of `number`."""
+    candidates = [
+        card_type for card_type in CardType.objects.filter(is_active=True) if number.startswith(card_type.prefix)
+    ]
+    return max(candidates, key=lambda card_type: len(card_type.prefix), default=None)
+
+
+def _valid_until(card_type: CardType, *, on: datetime.date) -> datetime.date | None:
+    return on + datetime.timedelta(days=card_type.valid_days) if card_type.valid_days else None
+
+
+@transaction.atomic
+def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBatch:
+    """Number `quantity` new cards of the type as unassigned stock, continuing its range.
+
+    The type's row is locked, so two batches at once get consecutive, never overlapping, ranges.
+    """
+    if not isinstance(quantity, int) or quantity < 1:
+        raise ValidationError({"quantity": _("Give how many cards to make (at least 1).")})
+    if quantity > MAX_BATCH:
+        raise ValidationError({"quantity": _("At most %(max)s cards are made at a time.") % {"max": MAX_BATCH}})
+    card_type = CardType.objects.select_for_update().get(pk=card_type.pk)
+    if not card_type.is_active:
+        raise ValidationError(_("The card type %(name)s is not active.") % {"name": card_type.name})
+    capacity = range_capacity(symbology=card_type.symbology, prefix=card_type.prefix)
+    if capacity is not None and card_type.last_serial + quantity > capacity:
+        raise ValidationError(
+            {
+                "quantity": _("The number range of %(name)s has %(left)s numbers left.")
+                % {"name": card_type.name, "left": capacity - card_type.last_serial}
+            }
+        )
+    today = timezone.localdate()
+    first_serial = card_type.last_serial + 1
+    numbers = [
+        number_make(symbology=card_type.symbology, prefix=card_type.prefix, serial=serial)
+        for serial in range(first_serial, first_serial + quantity)
+    ]
+    taken = set(Card.objects.filter(number__in=numbers).values_list("number", flat=True))
+    if taken:
+        raise ValidationError(
+            _("Numbers of this range exist already (%(numbers)s); change the type's prefix.")
+            % {"numbers": ", ".join(sorted(taken)[:3])}
+        )
+    batch = CardBatch.objects.create(
+        card_type=card_type, quantity=quantity, first_number=numbers[0], last_number=numbers[-1], created_by=author
+    )
+    cards = Card.objects.bulk_create(
+        [
+            Card(
+                number=number,
+                card_type=card_type,
+                batch=batch,
+                balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
+                valid_until=_valid_until(card_type, on=today),
+            )
+            for number in numbers
+        ],
+        batch_size=1000,
+    )
+    CardEvent.objects.bulk_create(
+        [
+            CardEvent(
+                card=card, kind=CardEvent.Kind.ISSUED, author=author, note=_("Batch %(batch)s") % {"batch": batch.pk}
+            )
+            for card in cards
+        ],
+        batch_size=1000,
+    )
+    card_type.last_serial += quantity
+    card_type.save(update_fields=["last_serial"])
+    return batch
+
+
+def _card_for_assignment(number: str, *, customer: Customer) -> Card:
+    """The card a typed or scanned number names, locked; made from its type when not in stock."""
+    raw = (number or "").strip()
+    card = (
+        Card.objects.select_for_update()
+        .select_related("card_type", "customer")
+        .filter(number=raw.replace(" ", ""))
+        .first()
+    )
+    if card is None:
+        card_type = card_type_for_number(raw.replace(" ", ""))
+        if card_type is None:
+            if not raw:
+                raise ValidationError({"number": _("Type or scan the card's number.")})
+            raise ValidationError(
+                {
+                    "number": _(
+                        "No card type of this retailer has numbers like “%(number)s”; it may be another "
+                        "retailer's card or mistyped."
+                    )
+                    % {"number": raw}
+                }
+            )
+        try:
+            clean = number_clean(raw, symbology=card_type.symbology)
+        except ValidationError as error:
+            raise ValidationError({"number": error.messages}) from None
+        card = Card.objects.create(
+            number=clean,
+            card_type=card_type,
+            balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
+            valid_until=_valid_until(card_type, on=timezone.localdate()),
+        )
+        return card
+    if card.status == Card.Status.ACTIVE:
+        if card.customer_id == customer.pk:
+            raise ValidationError(
+                {"number": _("Card %(number)s is already this customer's.") % {"number": card.number}}
+            )
+        raise ValidationError(
+            {
+                "number": _("Card %(number)s is already active on another customer (%(customer)s).")
+                % {"number": card.number, "customer": card.customer}
+            }
+        )
+    if card.status != Card.Status.STOCK:
+        raise ValidationError({"number": REFUSED_STATUS[card.status] % {"number": card.number}})
+    return card
+
+
+def _activate(card: Card, *, customer: Customer, author, note: str = "", terminal=None) -> Card:
+    card.customer = customer
+    card.status = Card.Status.ACTIVE
+    card.assigned_at = timezone.now()
+    card.save(update_fields=["customer", "status", "assigned_at"])
+    CardEvent.objects.create(
+        card=card, customer=customer, kind=CardEvent.Kind.ASSIGNED, author=author, terminal=terminal, note=note
+    )
+    return card
+
+
+def _welcome_bonus(card: Card, *, customer: Customer) -> None:
+    if card.card_type.kind != CardType.Kind.BONUS:
+        return
+    programme = programme_get()
+    if programme.is_enabled and programme.welcome_bonus:
+        points_credit_once(
+            customer_id=customer.pk,
+            points=programme.welcome_bonus,
+            once_key="welcome",
+            reason=_("Welcome bonus"),
+            source=PointsEntry.Source.BACK_OFFICE,
+        )
+
+
+@transaction.atomic
+def card_assign(*, customer: Customer, number: str, author, terminal=None) -> Card:
+    """Give the customer the card with this number (typed or scanned). A customer's first bonus
+    card brings the programme's welcome bonus (once per customer)."""
+    card = _card_for_assignment(number, customer=customer)
+    _activate(card, customer=customer, author=author, terminal=terminal)
+    _welcome_bonus(card, customer=customer)
+    return card
+
+
+def _lock_customers_card(card: Card, *, statuses) -> Card:
+    locked = Card.objects.select_for_update().select_related("card_type", "customer").get(pk=card.pk)
+    if locked.status not in statuses:
+        raise ValidationError(
+            _("Card %(number)s is %(status)s; this cannot be done with it.")
+            % {"number": locked.number, "status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+@transaction.atomic
+def card_replace(*, card: Card, number: str, author, reason: str = "") -> Card:
+    """Put a new card in the place of a lost or damaged one: the new card becomes active on the
+    same customer and takes over the gift balance; the old one stays in the history as replaced."""
+    old = _lock_customers_card(card, statuses={Card.Status.ACTIVE, Card.Status.BLOCKED})
+    customer = old.customer
+    new = _card_for_assignment(number, customer=customer)
+    if new.card_type.kind != old.card_type.kind:
+        raise ValidationError(
+            {
+                "number": _("Card %(number)s is a %(new)s; a %(old)s can only be replaced by the same kind.")
+                % {
+                    "number": new.number,
+                    "new": new.card_type.get_kind_display().lower(),
+                    "old": old.card_type.get_kind_display().lower(),
+                }
+            }
+        )
+    if old.balance is not None:
+        new.balance = old.balance
+        new.save(update_fields=["balance"])
+        old.balance = 0
+    old.status = Card.Status.REPLACED
+    old.replaced_by = new
+    old.save(update_fields=["status", "replaced_by", "balance"])
+    note = (reason or "").strip()[:150]
+    CardEvent.objects.create(
+        card=old,
+        customer=customer,
+        kind=CardEvent.Kind.REPLACED,
+        author=author,
+        note=_("by %(number)s") % {"number": new.number} + (f" · {note}" if note else ""),
+    )
+    _activate(new, customer=customer, author=author, note=_("replaces %(number)s") % {"number": old.number})
+    return new
+
+
+@transaction.atomic
+def card_block(*, card: Card, author, reason: str = "") -> Card:
+    card = _lock_customers_card(card, statuses={Card.Status.ACTIVE})
+    card.status = Card.Status.BLOCKED
+    card.save(update_fields=["status"])
+    CardEvent.objects.create(
+        card=card, customer=card.customer, kind=CardEvent.Kind.BLOCKED, author=author, note=(reason or "").strip()[:200]
+    )
+    return card
+
+
+@transaction.atomic
+def card_unblock(*, card: Card, author) -> Card:
+    card = _lock_customers_card(card, statuses={Card.Status.BLOCKED})
+    card.status = Card.Status.ACTIVE
+    card.save(update_fields=["status"])
+    CardEvent.objects.create(card=card, customer=card.customer, kind=CardEvent.Kind.UNBLOCKED, author=author)
+    return card
+
+
+@transaction.atomic
+def card_remove(*, card: Card, author, reason: str = "") -> Card:
+    """Take the card off the customer for good; it stays in the customer's card history."""
+    card = _lock_customers_card(card, statuses={Card.Status.ACTIVE, Card.Status.BLOCKED})
+    card.status = Card.Status.REMOVED
+    card.save(update_fields=["status"])
+    CardEvent.objects.create(
+        card=card, customer=card.customer, kind=CardEvent.Kind.REMOVED, author=author, note=(reason or "").strip()[:200]
+    )
+    return card
+
+
+def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date | None = None) -> Card:
+    """The card a till names on a sale, locked: active (a coupon: in stock or active, not expired)
+    and, when the sale has a customer, that customer's. A ValidationError says what is wrong."""
+    clean = (number or "").strip().replace(" ", "")
+    card = Card.objects.select_for_update().select_related("card_type").filter(number=clean).first()
+    if card is None:
+        raise ValidationError({"card": _("No card with the number “%(number)s”.") % {"number": number}})
+    on = on or timezone.localdate()
+    is_coupon = card.card_type.kind == CardType.Kind.COUPON
+    if card.status in REFUSED_STATUS:
+        raise ValidationError({"card": REFUSED_STATUS[card.status] % {"number": card.number}})
+    if card.status == Card.Status.STOCK and not is_coupon:
+        raise ValidationError(
+            {"card": _("Card %(number)s has not been given to a customer.") % {"number": card.number}}
+        )
+    if card.valid_until and card.valid_until < on:
+        raise ValidationError(
+            {
+                "card": _("Card %(number)s expired on %(day)s.")
+                % {"number": card.number, "day": card.valid_until.isoformat()}
+            }
+        )
+    if customer is not None and card.customer_id is not None and card.customer_id != customer.pk:
+        raise ValidationError({"card": _("Card %(number)s belongs to another customer.") % {"number": card.number}})
+    return card
+
+
+def coupon_use(*, card: Card, customer: Customer | None, author=None, terminal=None, note: str = "") -> Card:
+    """Mark a coupon (already locked by `card_for_sale`) used; it cannot be used again."""
+    card.status = Card.Status.USED
+    card.save(update_fields=["status"])
+    CardEvent.objects.create(
+        card=card, customer=customer, kind=CardEvent.Kind.USED, author=author, terminal=terminal, note=note[:200]
+    )
+    return card

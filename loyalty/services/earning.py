@@ -1,0 +1,230 @@
+"""Which points a basket earns, and why: the programme's rate, the tier, and the rules.
+
+One function, `points_quote`, answers for the till's sale, the back office, the history import
+and the "try it" panel alike, so the panel shows exactly what a sale would earn.
+
+Per line: base = line amount (less its share of what points paid) × points per currency unit ×
+the customer's tier multiplier. The most specific active rule whose conditions hold then applies:
+a rule naming the product, else one naming the product's group or its nearest ancestor, else a
+rule for every product. A multiplier rule multiplies the base, a fixed rule gives its points per
+item instead, an excluding rule gives nothing. Line points stay unrounded; the receipt's total is
+rounded once, by the programme's rounding.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from loyalty.models import EarningRule, Programme, Tier
+from loyalty.values import plain
+from sales.models import Product, ProductGroup, SalesDocument, Store
+
+ROUNDING = {
+    Programme.Rounding.DOWN: ROUND_FLOOR,
+    Programme.Rounding.HALF_UP: ROUND_HALF_UP,
+    Programme.Rounding.UP: ROUND_CEILING,
+}
+LINE_PRECISION = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    product: Product
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass
+class LineQuote:
+    product: Product
+    quantity: Decimal
+    amount: Decimal
+    base: Decimal
+    points: Decimal
+    rule: EarningRule | None
+    explanation: str
+
+
+@dataclass
+class Quote:
+    lines: list[LineQuote] = field(default_factory=list)
+    total: int = 0
+    tier: Tier | None = None
+    reason: str = ""
+
+    @property
+    def earns(self) -> bool:
+        return self.total > 0
+
+
+def points_round(value: Decimal, *, programme: Programme) -> int:
+    return int(value.quantize(Decimal("1"), rounding=ROUNDING[programme.rounding]))
+
+
+def customer_tier(*, customer: Customer, today: datetime.date) -> Tier | None:
+    """The highest tier the customer's spend over the last 12 months reaches (sales less
+    returns), or None."""
+    tiers = list(Tier.objects.order_by("-min_spend"))
+    if not tiers:
+        return None
+    since = today - datetime.timedelta(days=365)
+    spend = SalesDocument.objects.filter(
+        customer=customer,
+        kind__in=SalesDocument.PURCHASE_KINDS,
+        occurred_at__date__gt=since,
+        occurred_at__date__lte=today,
+    ).aggregate(total=Sum("total"), returned=Sum("returned_total"))
+    amount = (spend["total"] or Decimal("0")) - (spend["returned"] or Decimal("0"))
+    return next((tier for tier in tiers if amount >= tier.min_spend), None)
+
+
+def _group_ancestry(group_ids: set[int]) -> dict[int, list[int]]:
+    """For each group, itself and its ancestors, nearest first (the tree is small: one query)."""
+    parents = dict(ProductGroup.objects.values_list("pk", "parent_id"))
+    ancestry = {}
+    for group_id in group_ids:
+        chain, current, seen = [], group_id, set()
+        while current is not None and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = parents.get(current)
+        ancestry[group_id] = chain
+    return ancestry
+
+
+def _customer_group_ancestry(group_id: int | None) -> set[int]:
+    if group_id is None:
+        return set()
+    from customers.models import CustomerGroup
+
+    parents = dict(CustomerGroup.objects.values_list("pk", "parent_id"))
+    chain, current = set(), group_id
+    while current is not None and current not in chain:
+        chain.add(current)
+        current = parents.get(current)
+    return chain
+
+
+def _rule_condition_failure(
+    rule: EarningRule, *, store: Store | None, groups: set[int], when: datetime.datetime, receipt_total: Decimal
+) -> str | None:
+    """Why the rule does not apply to this receipt, or None when it does."""
+    day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
+    if rule.valid_from and day < rule.valid_from:
+        return _("starts on %(day)s") % {"day": rule.valid_from.isoformat()}
+    if rule.valid_until and day > rule.valid_until:
+        return _("ended on %(day)s") % {"day": rule.valid_until.isoformat()}
+    if rule.weekdays and day.isoweekday() not in rule.weekdays:
+        return _("not on this day of the week")
+    if rule.min_receipt_amount is not None and receipt_total < rule.min_receipt_amount:
+        return _("receipt below %(amount)s") % {"amount": rule.min_receipt_amount}
+    rule_stores = {store.pk for store in rule.stores.all()}
+    if rule_stores and (store is None or store.pk not in rule_stores):
+        return _("not at this store")
+    rule_groups = {group.pk for group in rule.customer_groups.all()}
+    if rule_groups and not rule_groups & groups:
+        return _("not for the customer's group")
+    return None
+
+
+def points_quote(
+    *,
+    customer: Customer | None,
+    store: Store | None,
+    lines: list[BasketLine],
+    when: datetime.datetime | None = None,
+    redeemed_value: Decimal = Decimal("0"),
+    programme: Programme | None = None,
+) -> Quote:
+    """The points the basket earns for the customer, line by line, with the reason of each."""
+    from loyalty.services.ledger import programme_get
+
+    programme = programme or programme_get()
+    when = when or timezone.now()
+    quote = Quote()
+    if customer is None:
+        quote.reason = _("No customer: a sale earns points only for a known customer.")
+        return quote
+    if not programme.is_enabled:
+        quote.reason = _("The loyalty programme is switched off.")
+        return quote
+    customer_groups = _customer_group_ancestry(customer.group_id)
+    excluded_groups = {group.pk for group in programme.no_earning_groups.all()}
+    if customer_groups & excluded_groups:
+        quote.reason = _("The customer's group earns no points.")
+        return quote
+    day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
+    multiplier = Decimal("1")
+    if programme.tiers_enabled:
+        quote.tier = customer_tier(customer=customer, today=day)
+        if quote.tier is not None:
+            multiplier = quote.tier.multiplier
+    receipt_total = sum((line.amount for line in lines), Decimal("0"))
+    paid_share = Decimal("1")
+    if redeemed_value and receipt_total > 0:
+        paid_share = max(Decimal("0"), (receipt_total - redeemed_value) / receipt_total)
+    rules = list(EarningRule.objects.filter(is_active=True).prefetch_related("stores", "customer_groups"))
+    failures = {
+        rule.pk: _rule_condition_failure(
+            rule, store=store, groups=customer_groups, when=when, receipt_total=receipt_total
+        )
+        for rule in rules
+    }
+    ancestry = _group_ancestry({line.product.group_id for line in lines if line.product.group_id})
+    for line in lines:
+        base = line.amount * paid_share * programme.points_per_unit * multiplier
+        chosen, explanation = None, ""
+        candidates = [rule for rule in rules if rule.product_id == line.product.pk]
+        for group_id in ancestry.get(line.product.group_id, []):
+            candidates += [rule for rule in rules if rule.product_group_id == group_id]
+        candidates += [rule for rule in rules if rule.product_id is None and rule.product_group_id is None]
+        skipped = []
+        for rule in candidates:
+            failure = failures[rule.pk]
+            if failure is None:
+                chosen = rule
+                break
+            skipped.append(f"{rule.name}: {failure}")
+        if chosen is None:
+            points = base
+            explanation = _("%(rate)s points per unit") % {"rate": plain(programme.points_per_unit)}
+        elif chosen.kind == EarningRule.Kind.MULTIPLIER:
+            points = base * chosen.multiplier
+            explanation = _("%(rule)s: × %(multiplier)s") % {
+                "rule": chosen.name,
+                "multiplier": plain(chosen.multiplier),
+            }
+        elif chosen.kind == EarningRule.Kind.FIXED:
+            points = Decimal(chosen.fixed_points) * line.quantity * paid_share
+            explanation = _("%(rule)s: %(points)s points per item") % {
+                "rule": chosen.name,
+                "points": chosen.fixed_points,
+            }
+        else:
+            points = Decimal("0")
+            explanation = _("%(rule)s: earns nothing") % {"rule": chosen.name}
+        if quote.tier is not None and (chosen is None or chosen.kind == EarningRule.Kind.MULTIPLIER):
+            explanation += " · " + _("tier %(tier)s × %(multiplier)s") % {
+                "tier": quote.tier.name,
+                "multiplier": plain(quote.tier.multiplier),
+            }
+        if skipped:
+            explanation += " (" + "; ".join(skipped) + ")"
+        quote.lines.append(
+            LineQuote(
+                product=line.product,
+                quantity=line.quantity,
+                amount=line.amount,
+                base=base.quantize(LINE_PRECISION),
+                points=max(points, Decimal("0")).quantize(LINE_PRECISION),
+                rule=chosen,
+                explanation=explanation,
+            )
+        )
+    quote.total = points_round(sum((line.points for line in quote.lines), Decimal("0")), programme=programme)
+    return quote

@@ -1,0 +1,166 @@
+"""The points ledger: every movement of points is written here, on a locked account.
+
+`account_lock` takes the customer's account row FOR UPDATE (creating it when missing), so that
+movements of one customer run one after the other; `entry_write` then appends the entry with the
+balance it leaves. The database checks both: its insert trigger adds the points to the account and
+refuses an entry whose `balance_after` is not the account's new balance, and refuses updates and
+deletes of entries (see loyalty/migrations/0002_ledger_triggers.py).
+"""
+
+import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from loyalty.models import PointsAccount, PointsEntry, Programme
+from staff.roles import Right, perm
+
+
+def programme_get() -> Programme:
+    """The tenant's programme settings (created with the defaults the first time)."""
+    programme, _created = Programme.objects.get_or_create(pk=1)
+    return programme
+
+
+def account_lock(customer_id: int) -> PointsAccount:
+    """The customer's account, locked for the rest of the transaction."""
+    PointsAccount.objects.bulk_create([PointsAccount(customer_id=customer_id)], ignore_conflicts=True)
+    return PointsAccount.objects.select_for_update(no_key=True).get(pk=customer_id)
+
+
+def accounts_lock(customer_ids: list[int]) -> dict[int, PointsAccount]:
+    """Several accounts, locked in primary-key order (as every writer locking several does)."""
+    PointsAccount.objects.bulk_create(
+        [PointsAccount(customer_id=customer_id) for customer_id in customer_ids], ignore_conflicts=True
+    )
+    return {
+        account.pk: account
+        for account in PointsAccount.objects.select_for_update(no_key=True).filter(pk__in=customer_ids).order_by("pk")
+    }
+
+
+def expiry_date(*, programme: Programme, on: datetime.date) -> datetime.date | None:
+    """When points credited on `on` expire, or None when the programme's points do not."""
+    if not programme.expiry_months:
+        return None
+    return on + relativedelta(months=programme.expiry_months)
+
+
+def entry_write(*, account: PointsAccount, kind: str, points: int, source: str, **fields) -> PointsEntry:
+    """Append an entry to a locked account and keep the account object in step."""
+    balance = account.balance + points
+    entry = PointsEntry.objects.create(
+        customer_id=account.pk, kind=kind, points=points, balance_after=balance, source=source, **fields
+    )
+    account.balance = balance
+    return entry
+
+
+def ledger_sum(customer_id: int) -> int:
+    return PointsEntry.objects.filter(customer_id=customer_id).aggregate(total=Sum("points"))["total"] or 0
+
+
+def balance_of(customer_id: int) -> int:
+    return PointsAccount.objects.filter(pk=customer_id).values_list("balance", flat=True).first() or 0
+
+
+def _reason_clean(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason: the ledger shows it beside the adjustment.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("The reason is longer than 300 characters.")})
+    return reason
+
+
+@transaction.atomic
+def points_adjust(
+    *,
+    customer: Customer,
+    points: int,
+    reason: str,
+    author,
+    kind: str = PointsEntry.Kind.ADJUST,
+    source=None,
+    terminal=None,
+) -> PointsEntry:
+    """Add (positive) or take (negative) points by hand, or give bonus points (`kind` BONUS).
+
+    Refused, with nothing written: a user (or a till's cashier) without the right "may adjust
+    loyalty points"; no reason; zero points; more points than the programme's cap per adjustment;
+    taking more points than the customer has.
+    """
+    if author is not None and not author.has_perm(perm(Right.ADJUST_POINTS)):
+        raise PermissionDenied(
+            _("You may not adjust loyalty points: ask an admin for the right “May adjust loyalty points”.")
+        )
+    reason = _reason_clean(reason)
+    if kind not in (PointsEntry.Kind.ADJUST, PointsEntry.Kind.BONUS):
+        raise ValidationError({"kind": _("Only an adjustment or a bonus can be given by hand.")})
+    try:
+        points = int(points)
+    except (TypeError, ValueError):
+        raise ValidationError({"points": _("Points are a whole number.")}) from None
+    if points == 0:
+        raise ValidationError({"points": _("Give a number of points other than zero.")})
+    if kind == PointsEntry.Kind.BONUS and points < 0:
+        raise ValidationError({"points": _("A bonus gives points; to take points, make an adjustment.")})
+    programme = programme_get()
+    if programme.adjustment_cap is not None and abs(points) > programme.adjustment_cap:
+        raise ValidationError(
+            {
+                "points": _("At most %(cap)s points can be adjusted at a time; %(asked)s were asked.")
+                % {"cap": programme.adjustment_cap, "asked": abs(points)}
+            }
+        )
+    account = account_lock(customer.pk)
+    if points < 0 and account.balance + points < 0:
+        raise ValidationError(
+            {
+                "points": _("The customer has %(balance)s points; %(asked)s cannot be taken.")
+                % {"balance": account.balance, "asked": -points}
+            }
+        )
+    today = timezone.localdate()
+    return entry_write(
+        account=account,
+        kind=kind,
+        points=points,
+        source=source or PointsEntry.Source.BACK_OFFICE,
+        reason=reason,
+        author=author,
+        terminal=terminal,
+        expires_on=expiry_date(programme=programme, on=today) if points > 0 else None,
+    )
+
+
+def points_credit_once(
+    *, customer_id: int, points: int, once_key: str, reason: str, source: str, kind: str = PointsEntry.Kind.BONUS
+) -> PointsEntry | None:
+    """Credit points that must be given only once (a welcome or a birthday bonus, an opening
+    balance): nothing happens when an entry with the same `once_key` exists for the customer."""
+    if points <= 0:
+        return None
+    account = account_lock(customer_id)
+    if PointsEntry.objects.filter(customer_id=customer_id, once_key=once_key).exists():
+        return None
+    programme = programme_get()
+    return entry_write(
+        account=account,
+        kind=kind,
+        points=points,
+        source=source,
+        reason=reason,
+        once_key=once_key,
+        expires_on=expiry_date(programme=programme, on=timezone.localdate()),
+    )
+
+
+def money_of_points(*, programme: Programme, points: int) -> Decimal:
+    return (programme.point_value * points).quantize(Decimal("0.01"))

@@ -1,0 +1,250 @@
+"""Points on sales and returns: the steps loyalty joins to `sales.registry`.
+
+They run inside `sale_register` / `return_register`'s transaction, on every path (till, back
+office, demo), so a sale and its points are written together or not at all, and a replayed sale
+(which `sale_register` never writes twice) never earns twice; the unique (sale, kind) constraint
+on the ledger holds that too.
+
+What a caller passes in `extra`:
+- "card_number": the card or coupon shown (checked by `card_for_sale`; a coupon is marked used);
+- "points_to_redeem": points the customer pays with (checked against balance and allowed share);
+- "coupon": a coupon used on the sale (marked used here);
+- "earn_points": False to register a sale without points (the past-sales import: balances from
+  the old system come in as opening balances instead).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loyalty.models import CardType, EarnedLine, PointsEntry, Programme
+from loyalty.services.cards import card_for_sale, coupon_use
+from loyalty.services.earning import BasketLine, points_quote
+from loyalty.services.ledger import account_lock, entry_write, expiry_date, money_of_points, programme_get
+from loyalty.values import plain
+
+CENT = Decimal("0.01")
+
+
+def _source(context) -> str:
+    if context.terminal is not None:
+        return PointsEntry.Source.TILL
+    return context.extra.get("source", PointsEntry.Source.BACK_OFFICE)
+
+
+def redeemable_points(*, balance: int, receipt_total: Decimal, programme: Programme) -> int:
+    """The most points that may pay a receipt: the balance, the programme's largest share of the
+    receipt and the receipt itself bound it."""
+    if not programme.is_enabled or programme.point_value <= 0 or balance <= 0:
+        return 0
+    allowed_value = (receipt_total * programme.max_redeem_percent / 100).quantize(CENT)
+    by_share = int((allowed_value / programme.point_value).to_integral_value(rounding="ROUND_FLOOR"))
+    return max(0, min(balance, by_share))
+
+
+def _redeem(*, sale, account, points, programme, context, card) -> Decimal:
+    try:
+        points = int(points)
+    except (TypeError, ValueError):
+        raise ValidationError({"points_redeemed": _("Points are a whole number.")}) from None
+    if points < 0:
+        raise ValidationError({"points_redeemed": _("Redeemed points cannot be negative.")})
+    if points == 0:
+        return Decimal("0")
+    if not programme.is_enabled:
+        raise ValidationError({"points_redeemed": _("The loyalty programme is switched off.")})
+    if points > account.balance:
+        raise ValidationError(
+            {
+                "points_redeemed": _("The customer has %(balance)s points; %(asked)s cannot be redeemed.")
+                % {"balance": max(account.balance, 0), "asked": points}
+            }
+        )
+    allowed = redeemable_points(balance=account.balance, receipt_total=sale.total, programme=programme)
+    if points > allowed:
+        raise ValidationError(
+            {
+                "points_redeemed": _(
+                    "At most %(allowed)s points may pay this receipt (%(percent)s per cent of %(total)s); "
+                    "%(asked)s were asked."
+                )
+                % {
+                    "allowed": allowed,
+                    "percent": plain(programme.max_redeem_percent),
+                    "total": sale.total,
+                    "asked": points,
+                }
+            }
+        )
+    value = money_of_points(programme=programme, points=points)
+    entry_write(
+        account=account,
+        kind=PointsEntry.Kind.REDEEM,
+        points=-points,
+        source=_source(context),
+        reason=_("Paid %(value)s on receipt %(number)s") % {"value": value, "number": sale.number or sale.pk},
+        author=context.author,
+        terminal=context.terminal,
+        store=sale.store,
+        sale=sale,
+        card=card,
+        money_value=value,
+    )
+    return value
+
+
+def sale_points_step(sale, lines, context) -> None:
+    """Redeem what the sale says was paid with points, then earn on the rest."""
+    extra = context.extra
+    card = None
+    if extra.get("card_number"):
+        card = card_for_sale(
+            number=extra["card_number"], customer=sale.customer, on=timezone.localtime(sale.occurred_at).date()
+        )
+        if card.card_type.kind == CardType.Kind.COUPON:
+            coupon_use(
+                card=card,
+                customer=sale.customer,
+                author=context.author,
+                terminal=context.terminal,
+                note=_("Receipt %(number)s") % {"number": sale.number or sale.pk},
+            )
+    to_redeem = extra.get("points_to_redeem") or 0
+    if sale.customer_id is None or not sale.is_purchase:
+        if to_redeem:
+            raise ValidationError({"points_redeemed": _("Points can be redeemed only on a known customer's receipt.")})
+        return
+    if extra.get("earn_points") is False and not to_redeem:
+        return
+    programme = programme_get()
+    account = account_lock(sale.customer_id)
+    redeemed_value = _redeem(
+        sale=sale, account=account, points=to_redeem, programme=programme, context=context, card=card
+    )
+    if extra.get("earn_points") is False:
+        return
+    quote = points_quote(
+        customer=sale.customer,
+        store=sale.store,
+        lines=[BasketLine(product=line.product, quantity=line.quantity, amount=line.line_total) for line in lines],
+        when=sale.occurred_at,
+        redeemed_value=redeemed_value,
+        programme=programme,
+    )
+    if not quote.earns:
+        return
+    EarnedLine.objects.bulk_create(
+        [
+            EarnedLine(sale_line=line, points=line_quote.points, rule=line_quote.rule)
+            for line, line_quote in zip(lines, quote.lines, strict=True)
+            if line_quote.points > 0
+        ]
+    )
+    entry_write(
+        account=account,
+        kind=PointsEntry.Kind.EARN,
+        points=quote.total,
+        source=_source(context),
+        reason=_("Receipt %(number)s") % {"number": sale.number or sale.pk},
+        author=context.author,
+        terminal=context.terminal,
+        store=sale.store,
+        sale=sale,
+        card=card,
+        expires_on=expiry_date(programme=programme, on=timezone.localtime(sale.occurred_at).date()),
+    )
+
+
+def _share(whole: int, part: Decimal, of: Decimal) -> int:
+    if of <= 0 or whole == 0:
+        return 0
+    if part >= of:
+        return whole
+    return int((Decimal(whole) * part / of).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def return_points_step(return_document, return_lines, context) -> None:
+    """Give back the points the sale's customer paid with, in proportion to the amount returned,
+    then take back the points the returned lines earned, in proportion to the quantity returned.
+
+    Shares are computed over everything returned from the sale so far, so that several partial
+    returns together give and take exactly what one full return would. When the points to take
+    back were spent already, the programme's policy decides: allow a negative balance, or stop at
+    zero and record the points not taken back as the entry's shortfall.
+    """
+    sale = return_document.sale
+    if sale.customer_id is None or not sale.is_purchase:
+        return
+    movements = PointsEntry.objects.filter(sale=sale).aggregate(
+        earned=Sum("points", filter=Q(kind=PointsEntry.Kind.EARN)),
+        redeemed=Sum("points", filter=Q(kind=PointsEntry.Kind.REDEEM)),
+    )
+    earned, redeemed = movements["earned"] or 0, -(movements["redeemed"] or 0)
+    if not earned and not redeemed:
+        return
+    settled = PointsEntry.objects.filter(return_document__sale=sale).aggregate(
+        restored=Sum("points", filter=Q(kind=PointsEntry.Kind.RESTORE)),
+        reversed=Sum("points", filter=Q(kind=PointsEntry.Kind.REVERSE)),
+        shortfall=Sum("shortfall", filter=Q(kind=PointsEntry.Kind.REVERSE)),
+    )
+    programme = programme_get()
+    account = account_lock(sale.customer_id)
+    source = _source(context)
+    common = {
+        "author": context.author,
+        "terminal": context.terminal,
+        "store": return_document.store,
+        "sale": sale,
+        "return_document": return_document,
+    }
+    number = sale.number or sale.pk
+    if redeemed:
+        figures = type(sale).objects.filter(pk=sale.pk).values("total", "returned_total").get()
+        give = _share(redeemed, figures["returned_total"], figures["total"]) - (settled["restored"] or 0)
+        if give > 0:
+            entry_write(
+                account=account,
+                kind=PointsEntry.Kind.RESTORE,
+                points=give,
+                source=source,
+                reason=_("Return on receipt %(number)s: redeemed points given back") % {"number": number},
+                expires_on=expiry_date(programme=programme, on=timezone.localdate()),
+                **common,
+            )
+    if earned:
+        shares = EarnedLine.objects.filter(sale_line__document=sale).values_list(
+            "points", "sale_line__quantity", "sale_line__returned_quantity"
+        )
+        line_points = sum((points for points, _quantity, _returned in shares), Decimal("0"))
+        returned_points = sum((points * returned / quantity for points, quantity, returned in shares), Decimal("0"))
+        already = -(settled["reversed"] or 0) + (settled["shortfall"] or 0)
+        take = _share(earned, returned_points, line_points) - already
+        if take > 0:
+            shortfall = 0
+            if programme.negative_policy == Programme.NegativePolicy.CAP and take > max(account.balance, 0):
+                shortfall = take - max(account.balance, 0)
+                take = max(account.balance, 0)
+            if shortfall:
+                reason = _(
+                    "Return on receipt %(number)s: %(taken)s points taken back; %(shortfall)s were spent already "
+                    "and are not taken back (the programme stops at zero)"
+                ) % {"number": number, "taken": take, "shortfall": shortfall}
+            elif account.balance - take < 0:
+                reason = _(
+                    "Return on receipt %(number)s: earned points taken back; the balance goes below zero "
+                    "(the programme allows it)"
+                ) % {"number": number}
+            else:
+                reason = _("Return on receipt %(number)s: earned points taken back") % {"number": number}
+            entry_write(
+                account=account,
+                kind=PointsEntry.Kind.REVERSE,
+                points=-take,
+                source=source,
+                reason=reason,
+                shortfall=shortfall,
+                **common,
+            )
