@@ -14,5 +14,6 @@ urlpatterns = [
     path("settings/customers/", include(customer_settings_urls)),
     path("settings/sales/import/", include("sales.urls_import")),
     path("settings/sales/", include("sales.urls")),
+    path("", include("loyalty.urls")),
     path("api/", include("pos.urls")),
 ]

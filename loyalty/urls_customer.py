@@ -1,0 +1,3 @@
+"""Loyalty pages (filled by the views of this part)."""
+
+urlpatterns: list = []
