@@ -39,6 +39,10 @@ def customer_list_view(request):
     properties = filters.properties
     columns = chosen_columns(request.GET.getlist("cols"), properties)
     page = Paginator(customer_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The header's search box ("go"): a single match opens the customer's card at once, as a
+    # scanned card number or a full phone number usually gives.
+    if request.GET.get("go") and page.paginator.count == 1:
+        return redirect("customer_detail", customer_id=page.object_list[0].pk)
     context = {
         "filters": filters,
         "page": page,
