@@ -29,6 +29,8 @@ NAVIGATION = (
     NavEntry(_("Stores and terminals"), "store_list", right="manage_settings", section="settings"),
     NavEntry(_("Products"), "product_list", right="manage_settings", section="settings"),
     NavEntry(_("Price lists"), "price_list_list", right="manage_settings", section="settings"),
+    NavEntry(_("Loyalty programme"), "loyalty_programme", right="manage_settings", section="settings"),
+    NavEntry(_("Cards"), "card_type_list", right="manage_settings", section="settings"),
     NavEntry(_("Import products"), "product_import", right="manage_settings", section="settings"),
     NavEntry(_("Import past sales"), "sales_history_import", right="manage_settings", section="settings"),
     NavEntry(_("Staff"), "staff_list", right="manage_staff", section="settings"),

@@ -81,5 +81,6 @@ def barcode_svg(*, number: str, symbology: str) -> str:
     buffer = BytesIO()
     code.write(buffer, options={"module_height": 12.0, "font_size": 8, "text_distance": 4.0, "quiet_zone": 4.0})
     svg = buffer.getvalue().decode()
-    # The writer starts with an XML declaration and a doctype, which cannot stand inside HTML.
-    return svg[svg.index("<svg") :]
+    # The writer starts with an XML declaration and a doctype, which cannot stand inside HTML, and
+    # names its group with an id, which would repeat on a page that shows many barcodes.
+    return svg[svg.index("<svg") :].replace(' id="barcode_group"', "", 1)

@@ -12,27 +12,34 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
-from loyalty.barcodes import number_clean, number_make, range_capacity
+from loyalty.barcodes import LENGTHS, number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
 from loyalty.services.ledger import points_credit_once, programme_get
 
 MAX_BATCH = 10_000
+# Lazy: the messages are put in the language of the request that is refused, not at import.
 REFUSED_STATUS = {
-    Card.Status.BLOCKED: _("Card %(number)s is blocked; it cannot be used."),
-    Card.Status.REPLACED: _("Card %(number)s was replaced by another card; it cannot be used."),
-    Card.Status.REMOVED: _("Card %(number)s was removed; it cannot be used."),
-    Card.Status.USED: _("Coupon %(number)s was used already."),
+    Card.Status.BLOCKED: gettext_lazy("Card %(number)s is blocked; it cannot be used."),
+    Card.Status.REPLACED: gettext_lazy("Card %(number)s was replaced by another card; it cannot be used."),
+    Card.Status.REMOVED: gettext_lazy("Card %(number)s was removed; it cannot be used."),
+    Card.Status.USED: gettext_lazy("Coupon %(number)s was used already."),
 }
 
 
 def card_type_for_number(number: str) -> CardType | None:
-    """The active card type whose prefix is the longest start of `number`."""
+    """The active card type whose prefix is the longest start of `number`, a type whose barcode has
+    the number's length first (an EAN-8 and an EAN-13 type may share a prefix)."""
     candidates = [
         card_type for card_type in CardType.objects.filter(is_active=True) if number.startswith(card_type.prefix)
     ]
-    return max(candidates, key=lambda card_type: len(card_type.prefix), default=None)
+
+    def fits(card_type: CardType) -> bool:
+        return card_type.symbology not in LENGTHS or len(number) == LENGTHS[card_type.symbology]
+
+    return max(candidates, key=lambda card_type: (fits(card_type), len(card_type.prefix)), default=None)
 
 
 def _valid_until(card_type: CardType, *, on: datetime.date) -> datetime.date | None:
@@ -106,7 +113,7 @@ def _card_for_assignment(number: str, *, customer: Customer) -> Card:
     """The card a typed or scanned number names, locked; made from its type when not in stock."""
     raw = (number or "").strip()
     card = (
-        Card.objects.select_for_update()
+        Card.objects.select_for_update(no_key=True, of=("self",))
         .select_related("card_type", "customer")
         .filter(number=raw.replace(" ", ""))
         .first()
@@ -188,7 +195,11 @@ def card_assign(*, customer: Customer, number: str, author, terminal=None) -> Ca
 
 
 def _lock_customers_card(card: Card, *, statuses) -> Card:
-    locked = Card.objects.select_for_update().select_related("card_type", "customer").get(pk=card.pk)
+    locked = (
+        Card.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("card_type", "customer")
+        .get(pk=card.pk)
+    )
     if locked.status not in statuses:
         raise ValidationError(
             _("Card %(number)s is %(status)s; this cannot be done with it.")
@@ -270,7 +281,12 @@ def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date |
     """The card a till names on a sale, locked: active (a coupon: in stock or active, not expired)
     and, when the sale has a customer, that customer's. A ValidationError says what is wrong."""
     clean = (number or "").strip().replace(" ", "")
-    card = Card.objects.select_for_update().select_related("card_type").filter(number=clean).first()
+    card = (
+        Card.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("card_type")
+        .filter(number=clean)
+        .first()
+    )
     if card is None:
         raise ValidationError({"card": _("No card with the number “%(number)s”.") % {"number": number}})
     on = on or timezone.localdate()

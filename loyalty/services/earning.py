@@ -66,19 +66,25 @@ def points_round(value: Decimal, *, programme: Programme) -> int:
     return int(value.quantize(Decimal("1"), rounding=ROUNDING[programme.rounding]))
 
 
-def customer_tier(*, customer: Customer, today: datetime.date) -> Tier | None:
+def customer_tier(*, customer: Customer, today: datetime.date, before: datetime.datetime | None = None) -> Tier | None:
     """The highest tier the customer's spend over the last 12 months reaches (sales less
-    returns), or None."""
+    returns), or None. With `before`, only sales before that moment count: a sale earns by the
+    tier its customer had before it, so the sale being registered (already written when its
+    points are computed) does not lift itself into a tier, and the "try it" panel, which writes
+    no sale, shows the same tier."""
     tiers = list(Tier.objects.order_by("-min_spend"))
     if not tiers:
         return None
     since = today - datetime.timedelta(days=365)
-    spend = SalesDocument.objects.filter(
+    sales = SalesDocument.objects.filter(
         customer=customer,
         kind__in=SalesDocument.PURCHASE_KINDS,
         occurred_at__date__gt=since,
         occurred_at__date__lte=today,
-    ).aggregate(total=Sum("total"), returned=Sum("returned_total"))
+    )
+    if before is not None:
+        sales = sales.filter(occurred_at__lt=before)
+    spend = sales.aggregate(total=Sum("total"), returned=Sum("returned_total"))
     amount = (spend["total"] or Decimal("0")) - (spend["returned"] or Decimal("0"))
     return next((tier for tier in tiers if amount >= tier.min_spend), None)
 
@@ -161,7 +167,7 @@ def points_quote(
     day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
     multiplier = Decimal("1")
     if programme.tiers_enabled:
-        quote.tier = customer_tier(customer=customer, today=day)
+        quote.tier = customer_tier(customer=customer, today=day, before=when)
         if quote.tier is not None:
             multiplier = quote.tier.multiplier
     receipt_total = sum((line.amount for line in lines), Decimal("0"))

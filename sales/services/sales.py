@@ -110,7 +110,9 @@ def sale_register(
         if product.ean:
             products[product.ean] = product
     prices = customer_prices(
-        customer=customer, products=list({p.pk: p for p in products.values()}.values()), today=occurred_at.date()
+        customer=customer,
+        products=list({p.pk: p for p in products.values()}.values()),
+        today=timezone.localtime(occurred_at).date(),
     )
     documents_lines = []
     total = discount_total = Decimal("0")
@@ -166,7 +168,7 @@ def sale_register(
         paid_amount=total
         if paid_amount is None and payment_status == SalesDocument.PaymentStatus.PAID
         else (paid_amount or 0),
-        due_date=(occurred_at.date() + datetime.timedelta(days=customer.payment_terms_days))
+        due_date=(timezone.localtime(occurred_at).date() + datetime.timedelta(days=customer.payment_terms_days))
         if kind == SalesDocument.Kind.INVOICE and customer is not None and customer.payment_terms_days
         else None,
         client_id=client_id,
