@@ -8,6 +8,7 @@ of a line), empty when the error is not about a field.
 import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.db import DataError, IntegrityError
@@ -79,6 +80,14 @@ def exception_handler(exc, context):
     """DRF's exception handler for the API's views (see PosApiView.get_exception_handler)."""
     if isinstance(exc, PlanLimitReached):
         return error_response(status_code=422, code="plan_limit", message=" ".join(exc.messages))
+    if isinstance(exc, DjangoPermissionDenied):
+        # A service's refusal of who acts (a cashier without the right "may adjust loyalty
+        # points"): its message says which right is missing.
+        return error_response(
+            status_code=403,
+            code="permission_denied",
+            message=" ".join(str(arg) for arg in exc.args) or _("You are not allowed to do this."),
+        )
     if isinstance(exc, DjangoValidationError):
         fields = _django_validation_fields(exc)
         message = _fields_message(fields, name_fields=False) if fields else " ".join(exc.messages)

@@ -8,9 +8,9 @@ The contract (Stripe's and Square's): per terminal and `client_id`,
 - a different request under the same id is refused with 409 `client_id_reused`;
 - a refused request (400, 404, 422 …) stores nothing, so the till may fix it and send it again.
 
-"The same request" is the same method, endpoint (its URL name) and body, compared by the sha256
-of them in canonical JSON (keys sorted, no spaces), so the order of keys and the spacing do not
-matter.
+"The same request" is the same method, endpoint (its URL name, with the path's arguments when it
+has some) and body, compared by the sha256 of them in canonical JSON (keys sorted, no spaces), so
+the order of keys and the spacing do not matter.
 """
 
 import hashlib

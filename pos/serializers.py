@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer
+from loyalty.models import Card, CardType, PointsEntry
 from sales.models import SalesDocument
 
 CENT = Decimal("0.01")
@@ -87,6 +88,23 @@ class SaleInSerializer(ClientIdSerializer):
     customer_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     lines = SaleLineInSerializer(many=True, max_length=MAX_LINES)
+    card = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "A loyalty card or coupon shown at the till (its number); without `customer_id` the sale "
+            "is the card's owner's."
+        ),
+    )
+    points_redeemed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=-MAX_ID,
+        max_value=MAX_ID,
+        help_text=_("Points the customer pays part of the receipt with (see `GET /customers/{id}/redeemable/`)."),
+    )
 
 
 class ReturnLineInSerializer(serializers.Serializer):
@@ -106,6 +124,40 @@ class CustomerCreateInSerializer(ClientIdSerializer):
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, help_text=_("Any usual form; stored in international form."))
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+
+
+class RedeemableInSerializer(serializers.Serializer):
+    total = DecimalStringField(max_whole_digits=12, max_decimal_places=2, help_text=_("The receipt's total."))
+
+    def validate_total(self, value: Decimal) -> Decimal:
+        if value < 0:
+            raise serializers.ValidationError(_("The total cannot be negative."))
+        return value
+
+
+class PointsAdjustmentInSerializer(ClientIdSerializer):
+    points = serializers.IntegerField(
+        min_value=-MAX_ID, max_value=MAX_ID, help_text=_("Points to add (positive) or take (negative).")
+    )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required: the ledger shows it beside the adjustment."),
+    )
+    staff_username = serializers.CharField(
+        max_length=150,
+        help_text=_("The cashier signed in at the till; needs the right “May adjust loyalty points”."),
+    )
+    kind = serializers.ChoiceField(
+        choices=[
+            (PointsEntry.Kind.ADJUST.value, PointsEntry.Kind.ADJUST.label),
+            (PointsEntry.Kind.BONUS.value, PointsEntry.Kind.BONUS.label),
+        ],
+        default=PointsEntry.Kind.ADJUST.value,
+        help_text=_("`adjust` (add or take points) or `bonus` (give points)."),
+    )
 
 
 class PricesInSerializer(serializers.Serializer):
@@ -150,6 +202,25 @@ class PurchaseFiguresOutSerializer(serializers.Serializer):
         return str((customer.purchase_total / customer.purchase_count).quantize(CENT))
 
 
+def discount_percent_of(card: Card) -> str | None:
+    """A discount card's percentage as a string; None for other kinds."""
+    if card.card_type.kind != CardType.Kind.DISCOUNT or card.card_type.discount_percent is None:
+        return None
+    return str(card.card_type.discount_percent)
+
+
+class CustomerCardOutSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    type = serializers.CharField(source="card_type.name")
+    kind = serializers.CharField(source="card_type.kind", help_text=_("discount, bonus, gift or coupon."))
+    status = serializers.CharField()
+    discount_percent = serializers.SerializerMethodField(help_text=_("A discount card's percentage, else null."))
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
+    def get_discount_percent(self, card: Card) -> str | None:
+        return discount_percent_of(card)
+
+
 class CustomerOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.SerializerMethodField(help_text=_("What `GET /customers/?code=` finds the customer by."))
@@ -163,6 +234,8 @@ class CustomerOutSerializer(serializers.Serializer):
     email = serializers.CharField()
     group = GroupOutSerializer(allow_null=True)
     purchases = PurchaseFiguresOutSerializer(source="*")
+    points_balance = serializers.IntegerField(source="api_points_balance", help_text=_("Loyalty points now."))
+    cards = CustomerCardOutSerializer(many=True, source="api_cards", help_text=_("The customer's active cards."))
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_code(self, customer: Customer) -> str:
@@ -194,6 +267,15 @@ class SaleLineOutSerializer(serializers.Serializer):
     returned_quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
+class SalePointsOutSerializer(serializers.Serializer):
+    earned = serializers.IntegerField(help_text=_("Points this sale earned."))
+    redeemed = serializers.IntegerField(help_text=_("Points that paid part of it."))
+    redeemed_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text=_("The money the redeemed points paid.")
+    )
+    balance = serializers.IntegerField(help_text=_("The customer's balance after the sale."))
+
+
 class SaleOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     client_id = serializers.CharField()
@@ -209,6 +291,9 @@ class SaleOutSerializer(serializers.Serializer):
     paid_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = SaleLineOutSerializer(many=True, source="api_lines")
     customer = CustomerOutSerializer(allow_null=True, help_text=_("With the purchase figures after this sale."))
+    points = SalePointsOutSerializer(
+        source="api_points", allow_null=True, help_text=_("Loyalty points of the sale; null for an anonymous sale.")
+    )
 
 
 class ReturnLineOutSerializer(serializers.Serializer):
@@ -217,6 +302,15 @@ class ReturnLineOutSerializer(serializers.Serializer):
     product = ProductOutSerializer(source="sale_line.product")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ReturnPointsOutSerializer(serializers.Serializer):
+    restored = serializers.IntegerField(help_text=_("Points redeemed on the sale, given back for the returned part."))
+    taken_back = serializers.IntegerField(help_text=_("Points the returned lines earned, taken back."))
+    shortfall = serializers.IntegerField(
+        help_text=_("Points to take back that were spent already and are not taken (the programme stops at zero).")
+    )
+    balance = serializers.IntegerField(help_text=_("The customer's balance after the return."))
 
 
 class ReturnOutSerializer(serializers.Serializer):
@@ -230,6 +324,9 @@ class ReturnOutSerializer(serializers.Serializer):
     reason = serializers.CharField()
     lines = ReturnLineOutSerializer(many=True, source="api_lines")
     customer = CustomerOutSerializer(allow_null=True, help_text=_("With the purchase figures after this return."))
+    points = ReturnPointsOutSerializer(
+        source="api_points", allow_null=True, help_text=_("Loyalty points of the return; null for an anonymous sale.")
+    )
 
 
 class PriceOutSerializer(serializers.Serializer):
@@ -245,3 +342,73 @@ class PricesOutSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(allow_null=True)
     date = serializers.DateField()
     prices = PriceOutSerializer(many=True)
+
+
+class CardTypeOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text=_("discount, bonus, gift or coupon."))
+
+
+class CardCustomerOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+    points_balance = serializers.IntegerField(source="api_points_balance")
+
+
+class CardOutSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField(help_text=_("stock, active, blocked, replaced, removed or used."))
+    is_usable = serializers.BooleanField(source="api_is_usable", help_text=_("Whether a sale may name the card today."))
+    refusal = serializers.CharField(
+        source="api_refusal",
+        allow_null=True,
+        help_text=_("Why the card cannot be used (the words a sale naming it is refused with)."),
+    )
+    type = CardTypeOutSerializer(source="card_type")
+    discount_percent = serializers.SerializerMethodField(help_text=_("A discount card's percentage, else null."))
+    gift_balance = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="balance", allow_null=True, help_text=_("A gift card's money left.")
+    )
+    coupon_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="card_type.coupon_amount", allow_null=True
+    )
+    coupon_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, source="card_type.coupon_percent", allow_null=True
+    )
+    valid_until = serializers.DateField(allow_null=True)
+    replaced_by = serializers.CharField(
+        source="replaced_by.number", allow_null=True, help_text=_("A replaced card's successor.")
+    )
+    customer = CardCustomerOutSerializer(
+        allow_null=True, help_text=_("The card's customer (also of a blocked or former card), else null.")
+    )
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
+    def get_discount_percent(self, card: Card) -> str | None:
+        return discount_percent_of(card)
+
+
+class RedeemableOutSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("The receipt's total, as asked."))
+    balance = serializers.IntegerField(help_text=_("The customer's points now."))
+    max_points = serializers.IntegerField(help_text=_("The most points that may pay this receipt."))
+    point_value = serializers.DecimalField(max_digits=8, decimal_places=4, help_text=_("The money one point pays."))
+    money_value = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("What `max_points` pay."))
+    max_share_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("The largest share of a receipt points may pay.")
+    )
+    is_enabled = serializers.BooleanField(help_text=_("Whether the loyalty programme is running."))
+
+
+class PointsAdjustmentOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    reason = serializers.CharField()
+    staff_username = serializers.CharField(source="author.username")
+    terminal_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

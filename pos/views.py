@@ -8,6 +8,7 @@ write goes through `pos.idempotency.idempotent`.
 
 import json
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.templatetags.static import static
@@ -24,23 +25,38 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from loyalty.models import PointsEntry
+from loyalty.services.ledger import points_adjust
 from pos import errors
 from pos.authentication import IsTerminal, TerminalTokenAuthentication
 from pos.idempotency import idempotent
 from pos.selectors import (
+    card_by_number,
+    customer_cards_attach,
     customer_figures_refresh,
     customer_find,
     customer_for_sale,
     customer_lookups,
+    customer_not_found_message,
+    customer_of_card,
+    customer_redeemable,
     products_by_code,
+    return_points,
+    sale_points,
+    staff_for_till,
 )
 from pos.serializers import (
+    CardOutSerializer,
     ClientIdSerializer,
     CustomerCreateInSerializer,
     CustomerOutSerializer,
     ErrorSerializer,
+    PointsAdjustmentInSerializer,
+    PointsAdjustmentOutSerializer,
     PricesInSerializer,
     PricesOutSerializer,
+    RedeemableInSerializer,
+    RedeemableOutSerializer,
     ReturnInSerializer,
     ReturnOutSerializer,
     SaleInSerializer,
@@ -91,6 +107,7 @@ WRITE_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
     409: OpenApiResponse(ErrorSerializer, description="client_id_reused"),
 }
+CUSTOMER_NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="not_found: no such customer")}
 
 
 class PosApiView(APIView):
@@ -117,10 +134,18 @@ class PosApiView(APIView):
             terminal=request.auth,
             client_id=key.validated_data["client_id"],
             method=request.method,
-            endpoint=request.resolver_match.view_name,
+            endpoint=_endpoint(request),
             body=body,
             perform=lambda: perform(body),
         )
+
+
+def _endpoint(request) -> str:
+    """The endpoint a write is stored under: its URL name, with the path's arguments when it has
+    some (an adjustment of customer 1 is not the same request as one of customer 2)."""
+    match = request.resolver_match
+    arguments = "&".join(f"{name}={value}" for name, value in sorted(match.kwargs.items()))
+    return f"{match.view_name}?{arguments}" if arguments else match.view_name
 
 
 def _validated(serializer_class, body) -> dict:
@@ -135,6 +160,14 @@ def _customer_for(customer_id: int | None):
     customer = customer_for_sale(customer_id=customer_id)
     if customer is None:
         raise DjangoValidationError({"customer_id": _("No customer with the code %(code)s.") % {"code": customer_id}})
+    return customer
+
+
+def _customer_or_404(customer_id: int):
+    """The customer a path names; 404 when there is none."""
+    customer = customer_for_sale(customer_id=customer_id)
+    if customer is None:
+        raise exceptions.NotFound(_("No customer with the code %(code)s.") % {"code": customer_id})
     return customer
 
 
@@ -167,8 +200,8 @@ class CustomersView(PosApiView):
         except DjangoValidationError as error:
             raise DjangoValidationError({by: error.messages}) from error
         if customer is None:
-            raise exceptions.NotFound(_("No customer with the %(key)s “%(value)s”.") % {"key": by, "value": value})
-        return Response(CustomerOutSerializer(customer).data)
+            raise exceptions.NotFound(customer_not_found_message(by=by, value=value))
+        return Response(CustomerOutSerializer(customer_cards_attach(customer)).data)
 
     @api_schema(
         operation_id="customer_create",
@@ -190,7 +223,7 @@ class CustomersView(PosApiView):
                 phone=data["phone"],
                 email=data["email"],
             )
-            return 201, CustomerOutSerializer(customer).data
+            return 201, CustomerOutSerializer(customer_figures_refresh(customer)).data
 
         return self.write(request, perform)
 
@@ -199,6 +232,9 @@ class SalesView(PosApiView):
     @api_schema(
         operation_id="sale_register",
         summary="Register a sale",
+        description="With a loyalty card (`card`) and points paying part of it (`points_redeemed`) if "
+        "the customer has them. A refused card or redemption is a 400 with the field `card` or "
+        "`points_redeemed`, and nothing is written.",
         request=SaleInSerializer,
         responses={201: SaleOutSerializer, **WRITE_ERROR_RESPONSES},
     )
@@ -208,6 +244,15 @@ class SalesView(PosApiView):
         def perform(body):
             data = _validated(SaleInSerializer, body)
             customer = _customer_for(data.get("customer_id"))
+            if customer is None and data["card"]:
+                # The sale of a card's owner: the card names them. A card that names nobody (not
+                # known, blocked, a coupon in stock) is judged by the loyalty step.
+                customer = customer_of_card(number=data["card"])
+            extra = {}
+            if data["card"]:
+                extra["card_number"] = data["card"]
+            if data.get("points_redeemed") is not None:
+                extra["points_to_redeem"] = data["points_redeemed"]
             sale = sale_register(
                 store=terminal.store,
                 terminal=terminal,
@@ -220,10 +265,13 @@ class SalesView(PosApiView):
                     LineInput(product=line["product"], quantity=line["quantity"], unit_price=line.get("unit_price"))
                     for line in data["lines"]
                 ],
+                extra=extra,
             )
             sale.api_lines = list(SalesLine.objects.filter(document=sale).select_related("product").order_by("pk"))
+            sale.api_points = None
             if customer is not None:
                 customer_figures_refresh(customer)
+                sale.api_points = sale_points(sale=sale, balance=customer.api_points_balance)
             return 201, SaleOutSerializer(sale).data
 
         return self.write(request, perform)
@@ -265,8 +313,100 @@ class ReturnsView(PosApiView):
                 .select_related("sale_line__product")
                 .order_by("pk")
             )
-            return_document.customer = _customer_for(sale.customer_id)
+            customer = _customer_for(sale.customer_id)
+            return_document.customer = customer
+            return_document.api_points = None
+            if customer is not None:
+                customer_cards_attach(customer)
+                return_document.api_points = return_points(
+                    return_document=return_document, balance=customer.api_points_balance
+                )
             return 201, ReturnOutSerializer(return_document).data
+
+        return self.write(request, perform)
+
+
+class CardView(PosApiView):
+    @api_schema(
+        operation_id="card_get",
+        summary="A loyalty card by its number",
+        description="Any card of the retailer, whatever its status: a blocked, replaced, removed or "
+        "used card answers 200 with `is_usable` false and `refusal` saying why, for the cashier. "
+        "A number the retailer does not know is 404.",
+        responses={
+            200: CardOutSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="not_found: no card with the number"),
+            **ERROR_RESPONSES,
+        },
+    )
+    def get(self, request, number: str):
+        card = card_by_number(number=number, on=timezone.localdate())
+        if card is None:
+            raise exceptions.NotFound(_("No card with the number “%(number)s”.") % {"number": number})
+        return Response(CardOutSerializer(card).data)
+
+
+class RedeemableView(PosApiView):
+    @api_schema(
+        operation_id="customer_redeemable",
+        summary="How many points may pay a receipt",
+        description="A read. The most points the customer may pay a receipt of `total` with: bound "
+        "by the balance and by the programme's largest share of a receipt.",
+        parameters=[
+            OpenApiParameter(
+                "total", str, OpenApiParameter.QUERY, required=True, description="The receipt's total, e.g. 12.50."
+            )
+        ],
+        responses={200: RedeemableOutSerializer, **CUSTOMER_NOT_FOUND, **ERROR_RESPONSES},
+    )
+    def get(self, request, customer_id: int):
+        customer = _customer_or_404(customer_id)
+        data = _validated(RedeemableInSerializer, request.query_params)
+        return Response(RedeemableOutSerializer(customer_redeemable(customer=customer, total=data["total"])).data)
+
+
+class PointsAdjustmentsView(PosApiView):
+    @api_schema(
+        operation_id="points_adjust",
+        summary="Adjust a customer's points (or give bonus points)",
+        description="On behalf of the cashier signed in at the till (`staff_username`), who needs the "
+        "right “May adjust loyalty points”: else 403 `permission_denied`, and nothing is written.",
+        request=PointsAdjustmentInSerializer,
+        responses={
+            201: PointsAdjustmentOutSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer, description="permission_denied: no such active staff user, or without the right"
+            ),
+            **CUSTOMER_NOT_FOUND,
+            **WRITE_ERROR_RESPONSES,
+        },
+    )
+    def post(self, request, customer_id: int):
+        terminal = request.auth
+
+        def perform(body):
+            data = _validated(PointsAdjustmentInSerializer, body)
+            customer = _customer_or_404(customer_id)
+            staff = staff_for_till(username=data["staff_username"])
+            if staff is None:
+                raise DjangoPermissionDenied(
+                    _(
+                        "No active staff user “%(username)s” at this retailer: points are adjusted by a "
+                        "signed-in staff member with the right “May adjust loyalty points”."
+                    )
+                    % {"username": data["staff_username"]}
+                )
+            entry = points_adjust(
+                customer=customer,
+                points=data["points"],
+                reason=data["reason"],
+                author=staff,
+                kind=data["kind"],
+                source=PointsEntry.Source.TILL,
+                terminal=terminal,
+                store=terminal.store,
+            )
+            return 201, PointsAdjustmentOutSerializer(entry).data
 
         return self.write(request, perform)
 

@@ -24,7 +24,11 @@ from staff.roles import Right, perm
 
 def programme_get() -> Programme:
     """The tenant's programme settings (created with the defaults the first time)."""
-    programme, _created = Programme.objects.get_or_create(pk=1)
+    programme, created = Programme.objects.get_or_create(pk=1)
+    if created:
+        # A new instance holds the fields' defaults as declared (an int, a str), not the
+        # Decimals the database gives back: read them back.
+        programme.refresh_from_db()
     return programme
 
 
@@ -89,6 +93,7 @@ def points_adjust(
     kind: str = PointsEntry.Kind.ADJUST,
     source=None,
     terminal=None,
+    store=None,
 ) -> PointsEntry:
     """Add (positive) or take (negative) points by hand, or give bonus points (`kind` BONUS).
 
@@ -136,6 +141,7 @@ def points_adjust(
         reason=reason,
         author=author,
         terminal=terminal,
+        store=store,
         expires_on=expiry_date(programme=programme, on=today) if points > 0 else None,
     )
 

@@ -90,6 +90,8 @@ def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_ba
             "last_at": None,
             "return_count": 0,
         },
+        "points_balance": 0,
+        "cards": [],
     }
     for params in ({"phone": "+37255550001"}, {"phone": "5555 0001"}, {"code": str(mari["id"])}):
         found = api.get("customers/", params)
@@ -239,13 +241,13 @@ def test_a_customer_is_found_by_email_and_the_most_recent_buyer_wins_a_shared_ph
     [
         (
             {},
-            "Give exactly one of: phone, email, code.",
-            {"non_field_errors": ["Give exactly one of: phone, email, code."]},
+            "Give exactly one of: phone, email, code, card.",
+            {"non_field_errors": ["Give exactly one of: phone, email, code, card."]},
         ),
         (
             {"phone": "1", "email": "a@b.ee"},
-            "Give exactly one of: phone, email, code.",
-            {"non_field_errors": ["Give exactly one of: phone, email, code."]},
+            "Give exactly one of: phone, email, code, card.",
+            {"non_field_errors": ["Give exactly one of: phone, email, code, card."]},
         ),
         ({"phone": "abc"}, "“abc” is not a phone number.", {"phone": ["“abc” is not a phone number."]}),
         ({"email": "nope"}, "“nope” is not an e-mail address.", {"email": ["“nope” is not an e-mail address."]}),
@@ -624,10 +626,13 @@ def test_a_sale_of_five_lines_to_a_customer_with_a_price_list_costs_a_handful_of
     assert response.status_code == 201
     assert response.json()["total"] == "28.00"
     # The domain and two search paths (the tenant middleware), the token, the key row, the
-    # customer, the products, the price list (three), the sale, its lines, the figures, the lines
-    # and the figures read back, the answer stored; two savepoints of the sales service and two
-    # of the API's transaction (a savepoint here, inside the test's transaction).
-    assert len(queries) <= 20, "\n".join(query["sql"] for query in queries)
+    # customer, the products, the price list (three), the sale, its lines, the figures; the
+    # loyalty step (the programme, made here the first time: four; the account made and locked,
+    # the customer's groups, the rules, the product groups, the earned lines, the earning); the
+    # lines, the figures with the balance, the cards and the points read back, the answer stored;
+    # two savepoints of the sales service and two of the API's transaction (a savepoint here,
+    # inside the test's transaction).
+    assert len(queries) <= 35, "\n".join(query["sql"] for query in queries)
     with CaptureQueriesContext(connection) as queries:
         replay = shop.api.post("sales/", body)
     assert replay.status_code == 201
@@ -660,12 +665,21 @@ def test_the_openapi_schema_lists_the_endpoints(alpha, shop):
     assert response.status_code == 200
     schema = response.json()
     assert schema["info"]["title"] == "Regulars POS API"
-    assert set(schema["paths"]) == {"/api/v1/customers/", "/api/v1/sales/", "/api/v1/returns/", "/api/v1/prices/"}
+    assert set(schema["paths"]) == {
+        "/api/v1/customers/",
+        "/api/v1/customers/{customer_id}/redeemable/",
+        "/api/v1/customers/{customer_id}/points-adjustments/",
+        "/api/v1/cards/{number}/",
+        "/api/v1/sales/",
+        "/api/v1/returns/",
+        "/api/v1/prices/",
+    }
     assert set(schema["paths"]["/api/v1/customers/"]) == {"get", "post"}
     assert {param["name"] for param in schema["paths"]["/api/v1/customers/"]["get"]["parameters"]} == {
         "phone",
         "email",
         "code",
+        "card",
     }
     assert schema["components"]["securitySchemes"]["terminalToken"] == {"type": "http", "scheme": "bearer"}
     assert "client_id" in schema["components"]["schemas"]["SaleInRequest"]["required"]
