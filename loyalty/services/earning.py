@@ -15,7 +15,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,10 +130,10 @@ def _rule_condition_failure(
         return _("not on this day of the week")
     if rule.min_receipt_amount is not None and receipt_total < rule.min_receipt_amount:
         return _("receipt below %(amount)s") % {"amount": rule.min_receipt_amount}
-    rule_stores = {store.pk for store in rule.stores.all()}
+    rule_stores = set(rule.store_ids)
     if rule_stores and (store is None or store.pk not in rule_stores):
         return _("not at this store")
-    rule_groups = {group.pk for group in rule.customer_groups.all()}
+    rule_groups = set(rule.customer_group_ids)
     if rule_groups and not rule_groups & groups:
         return _("not for the customer's group")
     return None
@@ -159,8 +160,19 @@ def points_quote(
     if not programme.is_enabled:
         quote.reason = _("The loyalty programme is switched off.")
         return quote
-    customer_groups = _customer_group_ancestry(customer.group_id)
-    excluded_groups = {group.pk for group in programme.no_earning_groups.all()}
+    # The rules with their stores and customer groups in one query; the group trees are read
+    # only when a rule or the programme needs them (a sale at the till pays for what it uses).
+    rules = list(
+        EarningRule.objects.filter(is_active=True).annotate(
+            store_ids=ArrayAgg("stores__id", distinct=True, filter=Q(stores__isnull=False), default=Value([])),
+            customer_group_ids=ArrayAgg(
+                "customer_groups__id", distinct=True, filter=Q(customer_groups__isnull=False), default=Value([])
+            ),
+        )
+    )
+    excluded_groups = set(programme.no_earning_groups.values_list("pk", flat=True))
+    needs_customer_groups = bool(excluded_groups) or any(rule.customer_group_ids for rule in rules)
+    customer_groups = _customer_group_ancestry(customer.group_id) if needs_customer_groups else set()
     if customer_groups & excluded_groups:
         quote.reason = _("The customer's group earns no points.")
         return quote
@@ -174,14 +186,18 @@ def points_quote(
     paid_share = Decimal("1")
     if redeemed_value and receipt_total > 0:
         paid_share = max(Decimal("0"), (receipt_total - redeemed_value) / receipt_total)
-    rules = list(EarningRule.objects.filter(is_active=True).prefetch_related("stores", "customer_groups"))
     failures = {
         rule.pk: _rule_condition_failure(
             rule, store=store, groups=customer_groups, when=when, receipt_total=receipt_total
         )
         for rule in rules
     }
-    ancestry = _group_ancestry({line.product.group_id for line in lines if line.product.group_id})
+    needs_product_groups = any(rule.product_group_id for rule in rules)
+    ancestry = (
+        _group_ancestry({line.product.group_id for line in lines if line.product.group_id})
+        if needs_product_groups
+        else {}
+    )
     for line in lines:
         base = line.amount * paid_share * programme.points_per_unit * multiplier
         chosen, explanation = None, ""
