@@ -214,7 +214,7 @@ def programme_update(
             decimals=2,
             below=Decimal("1000"),
             negative_message=_("The share of a receipt cannot be negative."),
-            required_message=_("Give the largest share of a receipt points may pay (0 to 100 %)."),
+            required_message=_("Give the largest share of a receipt points may pay (0 to 100 per cent)."),
         ),
         "expiry_months": _whole_clean(
             expiry_months,
@@ -248,7 +248,7 @@ def programme_update(
         "negative_policy": negative_policy,
     }
     if values["max_redeem_percent"] is not None and values["max_redeem_percent"] > 100:
-        errors.add("max_redeem_percent", _("Points cannot pay more than 100 % of a receipt."))
+        errors.add("max_redeem_percent", _("Points cannot pay more than the whole receipt (100 per cent)."))
     if rounding not in Programme.Rounding.values:
         errors.add("rounding", _("Choose how the points of a receipt are rounded."))
     if negative_policy not in Programme.NegativePolicy.values:

@@ -41,7 +41,7 @@ def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page,
         page.get_by_label("Tiers by spend over the last 12 months").uncheck()
         page.get_by_label("Largest share of a receipt points may pay (%)").fill("150")
         page.get_by_role("button", name="Save").click()
-        expect(page.get_by_text("Points cannot pay more than 100 % of a receipt.")).to_be_visible()
+        expect(page.get_by_text("Points cannot pay more than the whole receipt (100 per cent).")).to_be_visible()
         page.get_by_label("Largest share of a receipt points may pay (%)").fill("50")
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Loyalty programme saved.")).to_be_visible()

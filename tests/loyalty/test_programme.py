@@ -95,7 +95,7 @@ def test_programme_update_saves_every_setting(alpha, loyalty_shop):
         ({"points_per_unit": "lots"}, "points_per_unit", "“lots” is not a number."),
         ({"point_value": "-0.01"}, "point_value", "The value of a point cannot be negative."),
         ({"point_value": "0.00001"}, "point_value", "“0.00001” has too many decimals: at most 4 are allowed."),
-        ({"max_redeem_percent": "100.5"}, "max_redeem_percent", "Points cannot pay more than 100 % of a receipt."),
+        ({"max_redeem_percent": "100.5"}, "max_redeem_percent", "Points cannot pay more than the whole receipt (100 per cent)."),
         ({"max_redeem_percent": "-5"}, "max_redeem_percent", "The share of a receipt cannot be negative."),
         (
             {"max_redeem_percent": "33.333"},
@@ -140,7 +140,7 @@ def test_programme_update_names_every_problem_at_once_and_refuses_an_unknown_gro
             )
         assert _error_messages(refused.value) == {
             "points_per_unit": ["Points per currency unit cannot be negative."],
-            "max_redeem_percent": ["Points cannot pay more than 100 % of a receipt."],
+            "max_redeem_percent": ["Points cannot pay more than the whole receipt (100 per cent)."],
             "no_earning_groups": [f"No customer group has the id {missing} here."],
         }
         assert _programme_state() == before
@@ -158,7 +158,7 @@ def test_the_programme_page_saves_and_shows_refusals(alpha, loyalty_shop):
     form = {**SETTINGS, "is_enabled": "on", "tiers_enabled": "on", "points_per_unit": "1.25"}
     refused = client.post("/settings/loyalty/", {**form, "max_redeem_percent": "101"})
     assert refused.status_code == 200
-    assert "Points cannot pay more than 100 % of a receipt." in refused.content.decode()
+    assert "Points cannot pay more than the whole receipt (100 per cent)." in refused.content.decode()
     with tenant_context(alpha.tenant):
         assert Programme.objects.get(pk=1).points_per_unit == Decimal("1")
 
