@@ -33,7 +33,12 @@ def programme_get() -> Programme:
 
 
 def account_lock(customer_id: int) -> PointsAccount:
-    """The customer's account, locked for the rest of the transaction."""
+    """The customer's account, locked for the rest of the transaction (made the first time)."""
+    account = PointsAccount.objects.select_for_update(no_key=True).filter(pk=customer_id).first()
+    if account is not None:
+        return account
+    # Two first movements at once both get here: the insert of one waits for the other's, then
+    # does nothing, and both lock the one row.
     PointsAccount.objects.bulk_create([PointsAccount(customer_id=customer_id)], ignore_conflicts=True)
     return PointsAccount.objects.select_for_update(no_key=True).get(pk=customer_id)
 
