@@ -120,7 +120,7 @@ def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, sho
             Decimal("0.000"),
         ),
     ]
-    assert page.object_list[0].due_date == invoice.occurred_at.date() + datetime.timedelta(days=14)
+    assert page.object_list[0].due_date == timezone.localtime(invoice.occurred_at).date() + datetime.timedelta(days=14)
 
     html = render_tab(alpha, "sales/card/_tab_sales.html", tab_context(response))
     assert html in response.content.decode()
