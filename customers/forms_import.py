@@ -6,8 +6,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.import_registry import import_column_targets, import_columns
 from customers.models import ImportBatch
-from customers.selectors.importing import IGNORE, ImportTarget, import_column_name
+from customers.selectors.importing import IGNORE, ImportTarget, import_column_name, import_default_mapping
 
 
 class ImportUploadForm(forms.Form):
@@ -24,11 +25,22 @@ class ImportUploadForm(forms.Form):
 
 
 def _target_choices(targets: list[ImportTarget]) -> list:
-    fields = [(target.key, target.label) for target in targets if not target.is_property]
+    registered = {column.code: column for column in import_columns()}
+    fields = [
+        (target.key, target.label)
+        for target in targets
+        if not target.is_property and not (target.key in registered and registered[target.key].section)
+    ]
     properties = [(target.key, target.label) for target in targets if target.is_property]
     choices = [(IGNORE, _("— ignore —")), (_("Customer"), fields)]
     if properties:
         choices.append((_("Custom properties"), properties))
+    # The columns later apps registered (customers.import_registry), under their app's heading.
+    sections: dict[str, list] = {}
+    for target in targets:
+        if target.key in registered and registered[target.key].section:
+            sections.setdefault(str(registered[target.key].section), []).append((target.key, target.label))
+    choices += list(sections.items())
     return choices
 
 
@@ -56,6 +68,15 @@ class ImportMappingForm(forms.Form):
     ):
         super().__init__(data, initial={"duplicate_mode": batch.duplicate_mode})
         self.batch = batch
+        # The columns later apps registered come after the customers app's own targets; a file
+        # that names one gets it chosen, as for the others, until a mapping is saved.
+        known = {target.key for target in targets}
+        registered = [target for target in import_column_targets() if target.key not in known]
+        targets = [*targets, *registered]
+        if registered and not batch.mapping:
+            free = [header if index not in mapping else "" for index, header in enumerate(batch.headers)]
+            mapping = {**import_default_mapping(headers=free, targets=registered), **mapping}
+        self.registered_columns = import_columns()
         self.targets = {target.key: target for target in targets}
         choices = _target_choices(targets)
         columns = {}

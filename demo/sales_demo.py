@@ -20,9 +20,13 @@ What it makes (deterministic for a seed; the dates end today):
 
 Every sale goes through `sale_register` and every return through `return_register`, so the
 customers' purchase figures and any steps later apps join to sales are exactly what the sales
-say. That is also what bounds the size: those calls take 4–8 ms each on the project's two-core
-machines (5 queries for an anonymous receipt, up to 10 for a customer with a price list), so
-about 6,000 sales and 550 returns, some 20,000 lines, keep the demo set-up within a minute.
+say: with the demo's loyalty programme set up first (demo/loyalty_demo.py), known customers'
+sales earn points, returns take them back, and some receipts pay with points
+(`points_to_redeem`). That is also what bounds the size: those calls take 4–8 ms each on the
+project's two-core machines without the programme (5 queries for an anonymous receipt, up to 10
+for a customer with a price list) and about 10 more queries for a customer's sale with it
+(account, programme, rules, tier, the entry), so about 6,000 sales and 550 returns, some 20,000
+lines, keep the demo set-up near a minute.
 """
 
 import datetime
@@ -30,6 +34,7 @@ import logging
 import random
 import time
 from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
@@ -56,7 +61,6 @@ logger = logging.getLogger(__name__)
 
 DAYS = 730
 VAT_RATE = Decimal("24")
-SOURCE = "demo"
 
 STORES = (
     ("Tallinn Kesklinn", "TLN1", "Viru väljak 4, 10111 Tallinn"),
@@ -678,20 +682,54 @@ def _numbers(sales: list[PlannedSale]) -> list[str]:
     return numbers
 
 
-@transaction.atomic
-def demo_sales_create(*, tenant, seed: int = 2026) -> DemoSalesSummary | None:
-    """Create the demo's stores, products, price lists and two years of sales and returns in the
-    current schema (that of `tenant`), ending today. Does nothing when the schema has stores
-    already (returns None then), so running it again adds nothing."""
+@dataclass(frozen=True)
+class DemoCatalogue:
+    stores: dict[str, Store]
+    products: list[Product]
+    popularity: list[float]
+    seasons: list[str]
+
+
+def demo_catalogue_create() -> DemoCatalogue | None:
+    """Create the demo's stores, product groups, products and price lists in the current schema;
+    None (and nothing made) when it has stores already."""
     if Store.objects.exists():
+        return None
+    stores = {code: Store.objects.create(name=name, code=code, address=address) for name, code, address in STORES}
+    products, tops, popularity, seasons = _catalogue_create()
+    _price_lists_create(products, tops)
+    return DemoCatalogue(stores=stores, products=products, popularity=popularity, seasons=seasons)
+
+
+def _points_source(kind: str) -> str:
+    """Where the points of a demo document come from: receipts from the tills, the rest from
+    the back office (the values of loyalty's PointsEntry.Source)."""
+    return "till" if kind == SalesDocument.Kind.RECEIPT else "back_office"
+
+
+@transaction.atomic
+def demo_sales_create(
+    *,
+    tenant,
+    seed: int = 2026,
+    catalogue: DemoCatalogue | None = None,
+    points_to_redeem: Callable[[PlannedSale], int] | None = None,
+) -> DemoSalesSummary | None:
+    """Create two years of sales and returns in the current schema (that of `tenant`), ending
+    today, on the demo's catalogue: the one given (made by `demo_catalogue_create` before, so that
+    other parts of the demo can refer to its products), or one made here. Without a catalogue,
+    does nothing when the schema has stores already (returns None then), so running it again adds
+    nothing. `points_to_redeem(sale)`, when given, says how many points a receipt pays with."""
+    catalogue = catalogue or demo_catalogue_create()
+    if catalogue is None:
         return None
     started = time.monotonic()
     rng = random.Random(seed)
     now = timezone.now()
-    stores = {code: Store.objects.create(name=name, code=code, address=address) for name, code, address in STORES}
-    products, tops, popularity, seasons = _catalogue_create()
-    _price_lists_create(products, tops)
-    planner = _Planner(rng=rng, products=products, popularity=popularity, seasons=seasons, stores=stores, now=now)
+    stores, products = catalogue.stores, catalogue.products
+    planner = _Planner(
+        rng=rng, products=products, popularity=catalogue.popularity, seasons=catalogue.seasons, stores=stores, now=now
+    )
     groups = dict(CustomerGroup.objects.values_list("pk", "name"))
     buyers = list(Customer.objects.filter(company__isnull=True).order_by("pk"))
     people = [customer for customer in buyers if customer.kind == Customer.Kind.PERSON]
@@ -705,6 +743,10 @@ def demo_sales_create(*, tenant, seed: int = 2026) -> DemoSalesSummary | None:
     line_count = 0
     returning: list[tuple[PlannedSale, SalesDocument]] = []
     for sale, number in zip(sales, _numbers(sales), strict=True):
+        extra = {"source": _points_source(sale.kind)}
+        redeem = points_to_redeem(sale) if points_to_redeem is not None else 0
+        if redeem:
+            extra["points_to_redeem"] = redeem
         document = sale_register(
             store=sale.store,
             customer=sale.customer,
@@ -715,7 +757,7 @@ def demo_sales_create(*, tenant, seed: int = 2026) -> DemoSalesSummary | None:
             author=cashier if sale.kind == SalesDocument.Kind.RECEIPT else admin,
             payment_status=sale.payment_status,
             paid_amount=sale.paid_amount,
-            extra={"source": SOURCE},
+            extra=extra,
         )
         line_count += len(sale.lines)
         if sale.returns:
@@ -749,7 +791,7 @@ def _returns_register(planner: _Planner, returning: list[tuple[PlannedSale, Sale
             reason=rng.choice(RETURN_REASONS),
             author=author,
             occurred_at=when,
-            extra={"source": SOURCE},
+            extra={"source": _points_source(SalesDocument.Kind.RECEIPT)},
         )
         count += 1
     return count

@@ -1,4 +1,5 @@
-"""The demo retailer: a shop with staff of each role and realistic customers.
+"""The demo retailer: a shop with staff of each role, realistic customers, two years of sales
+and a loyalty programme with cards and points (demo/sales_demo.py, demo/loyalty_demo.py).
 
 Deterministic (a fixed random seed), and safe to run again: an existing demo is left as it is.
 """
@@ -13,7 +14,8 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerEvent, CustomerGroup, CustomerStatus
 from customers.services.properties import property_create
-from demo.sales_demo import demo_sales_create
+from demo.loyalty_demo import demo_loyalty_create, demo_loyalty_finish
+from demo.sales_demo import demo_catalogue_create, demo_sales_create
 from staff.roles import Role
 from staff.services import staff_create
 from tariffs.models import TariffPlan
@@ -311,5 +313,10 @@ def demo_tenant_setup(*, domain: str, customers: int = 3000) -> tuple[Tenant, bo
             )
         demo_properties_create()
         demo_customers_create(count=customers)
-        demo_sales_create(tenant=tenant)
+        # Loyalty before the sales, so that they earn (and returns take back) through the real
+        # sale path; its rules refer to the catalogue's groups and products.
+        catalogue = demo_catalogue_create()
+        loyalty = demo_loyalty_create(catalogue=catalogue)
+        demo_sales_create(tenant=tenant, catalogue=catalogue, points_to_redeem=loyalty.points_to_redeem)
+        demo_loyalty_finish(loyalty)
     return tenant, True

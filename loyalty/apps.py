@@ -8,6 +8,9 @@ class LoyaltyConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.merging_registry import merge_step_register
+        from loyalty.cards_registration import cards_register
+        from loyalty.import_columns import import_columns_register
+        from loyalty.points_registration import points_register
         from loyalty.services.merging import loyalty_merge_step
         from loyalty.services.sale_points import return_points_step, sale_points_step
         from sales.registry import return_step_register, sale_step_register
@@ -15,3 +18,6 @@ class LoyaltyConfig(AppConfig):
         sale_step_register(sale_points_step)
         return_step_register(return_points_step)
         merge_step_register(loyalty_merge_step)
+        cards_register()
+        points_register()
+        import_columns_register()

@@ -8,11 +8,14 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.card_tabs import card_tab_register
+        from customers.merging_registry import merge_step_register
         from sales.selectors.documents import returns_tab_context, sales_tab_context
+        from sales.services.merging import sales_merge_step
         from sales.services.stores import store_active_count, terminal_active_count
         from tariffs.registry import usage_counter_register
 
         usage_counter_register(resource="stores", counter=store_active_count)
         usage_counter_register(resource="terminals", counter=terminal_active_count)
+        merge_step_register(sales_merge_step)
         card_tab_register(tab="sales", provider=sales_tab_context, template="sales/card/_tab_sales.html")
         card_tab_register(tab="returns", provider=returns_tab_context, template="sales/card/_tab_returns.html")

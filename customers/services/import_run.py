@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model
 
 from customers.completeness import customer_missing
+from customers.import_registry import ImportCell, ImportColumnRun, import_column_get
 from customers.models import (
     ACTIVE_STATUSES,
     CONSENT_FIELDS,
@@ -107,6 +108,8 @@ class _Row:
     customer: Customer | None = None
     before: dict | None = None
     takes_seat: bool = False
+    # The texts of the columns later apps registered (customers.import_registry), by code.
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -146,9 +149,17 @@ class ImportRun:
         properties = {prop.code: prop for prop in self.live_properties}
         fields = {name for name in EDITABLE_FIELDS if name not in ("company", "group")}
         self.columns: list[tuple[int, str, str]] = []  # (index, target, column name)
+        # The registered columns mapped: (column, its name in the file, its part in this run).
+        self.registered: list[tuple] = []
         for index_text, target in sorted(batch.mapping.items(), key=lambda item: int(item[0])):
             index = int(index_text)
             column = import_column_name(batch, index)
+            registered = import_column_get(target)
+            if registered is not None:
+                run = ImportColumnRun(batch=batch, actor=self.actor, write=write)
+                self.registered.append((registered, column, run))
+                self.columns.append((index, target, column))
+                continue
             code = target.removeprefix(PROPERTY_PREFIX)
             if target.startswith(PROPERTY_PREFIX) and code not in properties:
                 raise ImportFailed(
@@ -257,6 +268,9 @@ class ImportRun:
             text = values[index].strip()
             if not text:
                 continue
+            if import_column_get(target) is not None:
+                row.extra[target] = text
+                continue
             try:
                 if target.startswith(PROPERTY_PREFIX):
                     code = target.removeprefix(PROPERTY_PREFIX)
@@ -322,6 +336,7 @@ class ImportRun:
             # Lock the customers this chunk changes, in primary-key order.
             existing = existing.select_for_update(no_key=True, of=("self",))
         customers = {customer.pk: customer for customer in existing.order_by("pk")}
+        self._registered_check(candidates, {number: customers.get(pk) for number, (pk, _key) in matches.items()})
         for row in rows:
             if row.problems:
                 row.refuse(*row.problems)
@@ -333,6 +348,36 @@ class ImportRun:
                     self.seen[key].setdefault(value, row.number)
                 if row.before is not None or row.outcome == Outcome.SKIP:
                     self.matched[row.customer.pk] = row.number
+
+    def _registered_check(self, rows: list[_Row], existing: dict[int, Customer | None]) -> None:
+        """Run the registered columns' checks over the chunk's rows that are fine so far; their
+        problems refuse the row like any other. A row of an existing customer the batch skips is
+        not checked: nothing is written for it."""
+        skipping = self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP
+        by_number = {row.number: row for row in rows}
+        for registered, column, run in self.registered:
+            cells = [
+                ImportCell(row.number, row.extra[registered.code], existing.get(row.number))
+                for row in rows
+                if registered.code in row.extra and not (skipping and existing.get(row.number) is not None)
+            ]
+            if not cells:
+                continue
+            for number, messages in registered.check(cells, run).items():
+                by_number[number].problems += [
+                    _("%(column)s: %(problem)s") % {"column": column, "problem": message} for message in messages
+                ]
+
+    def _registered_write(self, rows: list[_Row]) -> None:
+        """The registered columns' writes for the rows written (created or updated)."""
+        for registered, _column, run in self.registered:
+            cells = [
+                ImportCell(row.number, row.extra[registered.code], row.customer)
+                for row in rows
+                if row.outcome in (Outcome.CREATE, Outcome.UPDATE) and registered.code in row.extra
+            ]
+            if cells:
+                registered.write(cells, run)
 
     def _decide(self, row: _Row, existing: Customer | None, key: str) -> None:
         for duplicate_key, value in row.keys().items():
@@ -551,6 +596,7 @@ class ImportRun:
         self._decide_chunk(rows)
         if self.write:
             self._write_chunk(rows)
+            self._registered_write(rows)
         _copy(
             ImportRow,
             [

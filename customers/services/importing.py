@@ -16,7 +16,10 @@ Rules, the same the customer services apply:
 - an existing customer is the one with the same e-mail, else the same phone, else (for a
   business) the same registry code; it is updated, or the row skipped, as the batch says. On an
   update, empty cells leave the stored values as they are;
-- a second row with the e-mail, phone or registry code of an earlier row is refused, naming it.
+- a second row with the e-mail, phone or registry code of an earlier row is refused, naming it;
+- columns later apps registered (customers.import_registry: loyalty's opening balance and card
+  number) are checked by their app in the dry run and written by it after the customers, in the
+  same transaction; a row they find a problem in is refused with it.
 
 The import writes new customers, their history and the ImportRows with PostgreSQL's COPY, and
 changed customers with bulk_update, enforcing the services' rules above, instead of calling
@@ -39,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from customers.import_registry import import_column_targets
 from customers.models import (
     ImportBatch,
     ImportRow,
@@ -128,7 +132,7 @@ def import_batch_create(*, upload, created_by) -> ImportBatch:
 def import_mapping_check(*, batch: ImportBatch, mapping: dict[int, str]) -> dict[int, str]:
     """The mapping without ignored columns, or a ValidationError: an unknown column or target, a
     target chosen for two columns, or no column chosen at all."""
-    targets = {target.key: target for target in import_targets()}
+    targets = {target.key: target for target in [*import_targets(), *import_column_targets()]}
     chosen: dict[str, list[int]] = {}
     for index, target in mapping.items():
         if not target:

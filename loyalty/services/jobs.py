@@ -5,6 +5,11 @@ birthday bonus carries a once-key per year).
 Expiry is first-in, first-out: every debit (redeemed, taken back, expired, taken by hand) uses the
 oldest credits first. So by a day D the points due to expire are the credits that expire by D
 less every debit so far, when that is positive.
+
+The two entries a merge writes to move a balance (MERGE_OUT on the removed customer, MERGE_IN on
+the kept one) end up both on the kept customer with the removed customer's other entries, where
+they cancel out; they are left out of the sums, so the moved credits keep their expiry dates and
+the kept customer's own credits are not counted as spent by the move.
 """
 
 import datetime
@@ -18,9 +23,12 @@ from customers.models import Customer, CustomerStatus
 from loyalty.models import PointsEntry
 from loyalty.services.ledger import account_lock, entry_write, points_credit_once, programme_get
 
+MERGE_KINDS = (PointsEntry.Kind.MERGE_IN, PointsEntry.Kind.MERGE_OUT)
+
 
 def _due(customer_id: int, *, on: datetime.date) -> int:
-    figures = PointsEntry.objects.filter(customer_id=customer_id).aggregate(
+    entries = PointsEntry.objects.filter(customer_id=customer_id).exclude(kind__in=MERGE_KINDS)
+    figures = entries.aggregate(
         credits_due=Sum("points", filter=Q(points__gt=0, expires_on__lte=on)),
         debits=Sum("points", filter=Q(points__lt=0)),
     )

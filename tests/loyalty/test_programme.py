@@ -95,7 +95,11 @@ def test_programme_update_saves_every_setting(alpha, loyalty_shop):
         ({"points_per_unit": "lots"}, "points_per_unit", "“lots” is not a number."),
         ({"point_value": "-0.01"}, "point_value", "The value of a point cannot be negative."),
         ({"point_value": "0.00001"}, "point_value", "“0.00001” has too many decimals: at most 4 are allowed."),
-        ({"max_redeem_percent": "100.5"}, "max_redeem_percent", "Points cannot pay more than the whole receipt (100 per cent)."),
+        (
+            {"max_redeem_percent": "100.5"},
+            "max_redeem_percent",
+            "Points cannot pay more than the whole receipt (100 per cent).",
+        ),
         ({"max_redeem_percent": "-5"}, "max_redeem_percent", "The share of a receipt cannot be negative."),
         (
             {"max_redeem_percent": "33.333"},

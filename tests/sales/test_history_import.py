@@ -18,7 +18,7 @@ from customers.models import Customer
 from sales.models import Product, Return, SalesDocument, SalesLine, Store
 from sales.services.history_import import sales_history_check, sales_history_execute
 from sales.services.product_import import ImportRefused
-from sales.services.sales import LineInput, sale_register
+from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from tests.conftest import client_for
 
 URL = "/settings/sales/import/history/"
@@ -334,6 +334,30 @@ def test_importing_the_same_file_again_adds_nothing(alpha, shop):
         again = execute(good_rows(shop))
         assert again.counts == {"import": 0, "skip": 6, "refuse": 0}
         assert state() == after_first
+
+
+@pytest.mark.django_db
+def test_imported_past_sales_earn_no_points_and_their_returns_take_none_back(alpha, shop):
+    """Balances from the old system come in as opening balances (the customer import); points on
+    the history as well would count them twice."""
+    from loyalty.models import EarnedLine, PointsEntry, Programme
+
+    with tenant_context(alpha.tenant):
+        Programme.objects.update_or_create(pk=1, defaults={"is_enabled": True, "points_per_unit": Decimal("1")})
+        # A sale registered otherwise earns, so the programme is running.
+        sale_register(store=shop["tallinn"], customer=shop["mari"], lines=[LineInput("CUP-1", Decimal("1"))])
+        earned = list(PointsEntry.objects.values_list("customer_id", "kind", "points"))
+        assert earned == [(shop["mari"].pk, "earn", 10)]
+
+        execute(good_rows(shop))
+
+        assert list(PointsEntry.objects.values_list("customer_id", "kind", "points")) == earned
+        imported = SalesDocument.objects.filter(number__startswith="R-")
+        assert imported.filter(customer__isnull=False).count() == 3
+        assert not EarnedLine.objects.filter(sale_line__document__in=imported).exists()
+        sale = imported.get(number="R-1")
+        return_register(sale=sale, lines=[ReturnLineInput(sale.lines.first().pk, Decimal("1"))])
+        assert list(PointsEntry.objects.values_list("customer_id", "kind", "points")) == earned
 
 
 @pytest.mark.django_db

@@ -4,12 +4,24 @@ import datetime
 from decimal import Decimal
 
 from django.core.management import call_command
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum, Window
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerGroup, CustomProperty
 from demo.sales_demo import demo_sales_create
+from loyalty.models import (
+    Card,
+    CardBatch,
+    CardEvent,
+    CardType,
+    EarnedLine,
+    EarningRule,
+    PointsAccount,
+    PointsEntry,
+    Programme,
+    Tier,
+)
 from sales.models import (
     GroupPriceList,
     Product,
@@ -62,6 +74,8 @@ def _counts() -> dict[str, int]:
         "lines": SalesLine.objects.count(),
         "returns": Return.objects.count(),
         "customers": Customer.objects.count(),
+        "cards": Card.objects.count(),
+        "entries": PointsEntry.objects.count(),
     }
 
 
@@ -151,6 +165,95 @@ def _assert_demo_sales(today: datetime.date) -> None:
     assert sum(figures[4] for figures in recomputed.values()) > 0
 
 
+def _assert_demo_loyalty(today: datetime.date) -> None:
+    programme = Programme.objects.get(pk=1)
+    assert (
+        programme.is_enabled,
+        programme.points_per_unit,
+        programme.point_value,
+        programme.max_redeem_percent,
+        programme.expiry_months,
+        programme.welcome_bonus,
+        programme.birthday_bonus,
+        programme.negative_policy,
+        programme.tiers_enabled,
+    ) == (True, Decimal("1"), Decimal("0.01"), Decimal("50"), 24, 50, 100, "cap", True)
+    assert list(programme.no_earning_groups.values_list("name", flat=True)) == ["Wholesale"]
+    assert list(Tier.objects.values_list("name", "min_spend", "multiplier")) == [
+        ("Silver", Decimal("300"), Decimal("1.25")),
+        ("Gold", Decimal("1000"), Decimal("1.5")),
+    ]
+    rules = EarningRule.objects.all()
+    assert rules.filter(kind="multiplier", product_group__name="Coffee", multiplier=2).exists()
+    assert rules.filter(kind="multiplier", weekdays=[6, 7], product__isnull=True, product_group__isnull=True).exists()
+    assert rules.filter(kind="excluded", product__name="Prosecco DOC 750 ml").exists()
+
+    # The ledgers are consistent: every account's balance is the sum of its entries, each entry's
+    # balance_after is the running sum of its customer's entries, and none is below zero (CAP).
+    entries = PointsEntry.objects.all()
+    sums = dict(entries.values("customer_id").annotate(total=Sum("points")).values_list("customer_id", "total"))
+    balances = dict(PointsAccount.objects.values_list("customer_id", "balance"))
+    # (The accounts of customers who bought but earn nothing stay at zero, with no entry.)
+    assert balances == {customer_id: sums.get(customer_id, 0) for customer_id in balances}
+    assert set(sums) <= set(balances)
+    assert min(balances.values()) >= 0
+    running = entries.annotate(running=Window(Sum("points"), partition_by=F("customer_id"), order_by=F("pk").asc()))
+    assert not running.exclude(running=F("balance_after")).exists()
+    assert not entries.filter(Q(balance_after__lt=0) | Q(source="demo")).exists()
+
+    # Sales of known customers earn through the sale path, but for the group that earns nothing;
+    # walk-in sales, orders and quotes earn nothing.
+    earned = entries.filter(kind="earn")
+    purchases = SalesDocument.objects.filter(kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+    earning = purchases.exclude(customer__group__name="Wholesale")
+    with_points = earning.filter(points_entries__kind="earn").count()
+    assert with_points >= 0.99 * earning.count() > 3_000
+    assert earned.count() == with_points
+    assert not earned.filter(Q(sale__customer__group__name="Wholesale") | ~Q(sale__kind__in=("receipt", "invoice")))
+    assert not earned.exclude(customer_id=F("sale__customer_id")).exists()
+    assert EarnedLine.objects.filter(rule__name="Double points on coffee").exists()
+    assert EarnedLine.objects.filter(sale_line__document__in=earning).exists()
+    # Some receipts paid with points; returns took points back (or gave back what was paid).
+    redeemed = entries.filter(kind="redeem")
+    assert redeemed.count() >= 50
+    assert not redeemed.filter(Q(money_value__lte=0) | Q(sale__kind__in=("invoice", "order", "quote"))).exists()
+    assert entries.filter(kind="reverse", return_document__isnull=False).count() >= 100
+    # Opening balances from the old system; what was left of them expired today.
+    openings = entries.filter(kind="opening", once_key="opening", source="import")
+    expired = entries.filter(kind="expire")
+    assert openings.count() >= 100 and expired.count() >= 20
+    assert set(expired.values_list("customer_id", flat=True)) <= set(openings.values_list("customer_id", flat=True))
+    adjusted = entries.filter(kind="adjust")
+    assert adjusted.count() == 8
+    assert not adjusted.filter(Q(reason="") | ~Q(author__username="admin")).exists()
+    birthdays = Q(birth_date__month=today.month, birth_date__day=today.day)
+    is_leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
+    if (today.month, today.day) == (2, 28) and not is_leap:
+        birthdays |= Q(birth_date__month=2, birth_date__day=29)
+    born_today = Customer.objects.filter(birthdays).exclude(status="archived")
+    assert sorted(entries.filter(once_key=f"birthday:{today.year}").values_list("customer_id", flat=True)) == sorted(
+        born_today.values_list("pk", flat=True)
+    )
+
+    # Cards: four types with stock; bonus cards for about 85 % of the people, each with one
+    # welcome bonus; a few replaced and blocked; discount cards for VIPs, some gift cards, coupons.
+    assert sorted(CardType.objects.values_list("kind", flat=True)) == ["bonus", "coupon", "discount", "gift"]
+    assert CardBatch.objects.count() == 4
+    assert Card.objects.filter(status="stock").count() >= 400
+    people = Customer.objects.filter(kind="person", company__isnull=True)
+    bonus = Card.objects.filter(card_type__kind="bonus")
+    holders = set(bonus.exclude(customer=None).values_list("customer_id", flat=True))
+    assert 0.80 <= len(holders) / people.count() <= 0.90
+    assert sorted(entries.filter(once_key="welcome").values_list("customer_id", flat=True)) == sorted(holders)
+    assert bonus.filter(status="replaced", replaced_by__status="active").count() == 12
+    assert bonus.filter(status="blocked").count() == 8
+    assert CardEvent.objects.filter(kind="assigned").count() >= len(holders)
+    vip = Card.objects.filter(card_type__kind="discount", status="active")
+    assert vip.count() == people.filter(group__name="VIP").count() > 0
+    assert Card.objects.filter(card_type__kind="gift", status="active", balance=25).count() == 12
+    assert Card.objects.filter(card_type__kind="coupon", status="active").count() == 25
+
+
 def test_demo_setup_creates_the_demo_once_and_prints_the_logins(committed_db, capsys):
     call_command("demo_setup", "--port", "8000")
     output = capsys.readouterr().out
@@ -171,6 +274,7 @@ def test_demo_setup_creates_the_demo_once_and_prints_the_logins(committed_db, ca
         assert CustomProperty.objects.count() == 5
         assert CustomerGroup.objects.filter(parent__isnull=False).count() == 2
         _assert_demo_sales(timezone.localdate())
+        _assert_demo_loyalty(timezone.localdate())
         counts = _counts()
     call_command("demo_setup", "--port", "8000")
     assert "Kept the demo retailer “Demo Market”." in capsys.readouterr().out
