@@ -18,13 +18,13 @@ class PointsLedgerFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(label=_("Source"), choices=PointsEntry.Source.choices)
     period_from = django_filters.DateFilter(
         label=_("From"),
-        field_name="created_at",
+        field_name="occurred_at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     period_until = django_filters.DateFilter(
         label=_("Until"),
-        field_name="created_at",
+        field_name="occurred_at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )

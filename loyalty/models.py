@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerGroup
@@ -387,7 +388,9 @@ class PointsEntry(models.Model):
     # The key that makes a scheduled job or a bonus happen once ("birthday:2026", "welcome").
     once_key = models.CharField(max_length=40, null=True, blank=True)
     merged_from = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    # When the movement happened: the sale's or the return's time, else when it was written.
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -415,7 +418,7 @@ class PointsEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-id"], name="points_entry_customer_idx"),
-            models.Index(fields=["created_at"], name="points_entry_created_idx"),
+            models.Index(fields=["occurred_at"], name="points_entry_occurred_idx"),
             models.Index(fields=["expires_on"], condition=Q(expires_on__isnull=False), name="points_entry_expiring"),
         ]
 

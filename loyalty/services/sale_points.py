@@ -92,6 +92,7 @@ def _redeem(*, sale, account, points, programme, context, card) -> Decimal:
         sale=sale,
         card=card,
         money_value=value,
+        occurred_at=sale.occurred_at,
     )
     return value
 
@@ -154,6 +155,7 @@ def sale_points_step(sale, lines, context) -> None:
         store=sale.store,
         sale=sale,
         card=card,
+        occurred_at=sale.occurred_at,
         expires_on=expiry_date(programme=programme, on=timezone.localtime(sale.occurred_at).date()),
     )
 
@@ -199,6 +201,7 @@ def return_points_step(return_document, return_lines, context) -> None:
         "store": return_document.store,
         "sale": sale,
         "return_document": return_document,
+        "occurred_at": return_document.occurred_at,
     }
     number = sale.number or sale.pk
     if redeemed:

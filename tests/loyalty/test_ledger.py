@@ -1,10 +1,12 @@
 """The ledger's invariants in the database, and points on sales and returns."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from loyalty.models import PointsAccount, PointsEntry, Programme
@@ -20,15 +22,25 @@ def _balance(customer) -> int:
 def test_a_sale_earns_and_a_partial_return_takes_back_its_share(alpha, loyalty_shop):
     with tenant_context(alpha.tenant):
         customer = loyalty_shop["customer"]
+        sold_at = timezone.now() - datetime.timedelta(days=40)
         sale = sale_register(
             store=loyalty_shop["store"],
             customer=customer,
+            occurred_at=sold_at,
             lines=[LineInput("CUP-1", Decimal("3")), LineInput("TEA-1", Decimal("2"))],
         )
         assert _balance(customer) == 38
         cup_line = sale.lines.get(product__sku="CUP-1")
-        return_register(sale=sale, lines=[ReturnLineInput(cup_line.pk, Decimal("1"))])
+        returned_at = timezone.now() - datetime.timedelta(days=2)
+        return_register(sale=sale, lines=[ReturnLineInput(cup_line.pk, Decimal("1"))], occurred_at=returned_at)
         assert _balance(customer) == 28
+        # Each entry is dated when its sale or return happened, not when it was written.
+        assert list(
+            PointsEntry.objects.filter(customer=customer).order_by("pk").values_list("occurred_at", flat=True)
+        ) == [
+            sold_at,
+            returned_at,
+        ]
         return_register(sale=sale, lines=[ReturnLineInput(cup_line.pk, Decimal("2"))])
         tea_line = sale.lines.get(product__sku="TEA-1")
         return_register(sale=sale, lines=[ReturnLineInput(tea_line.pk, Decimal("2"))])
