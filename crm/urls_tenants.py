@@ -15,5 +15,6 @@ urlpatterns = [
     path("settings/sales/import/", include("sales.urls_import")),
     path("settings/sales/", include("sales.urls")),
     path("", include("loyalty.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("pos.urls")),
 ]

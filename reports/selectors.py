@@ -1,4 +1,5 @@
 from customers.selectors.customers import customer_status_counts
+from reports.models import ReportRun
 from staff.selectors import staff_active_count
 from tariffs.selectors import tenant_usage
 
@@ -11,3 +12,8 @@ def dashboard_figures(*, tenant, include_usage: bool) -> dict:
         "staff_active": staff_active_count(),
         "usage": tenant_usage(tenant=tenant) if include_usage else None,
     }
+
+
+def report_runs_of(*, user, limit: int = 50) -> list[ReportRun]:
+    """The user's latest runs, newest first."""
+    return list(ReportRun.objects.filter(requested_by=user).order_by("-created_at", "-pk")[:limit])

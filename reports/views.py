@@ -1,11 +1,93 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from reports.selectors import dashboard_figures
+from crm.permissions import right_required
+from reports.charts import chart_svg
+from reports.models import ReportRun
+from reports.registry import report_get, reports_all
+from reports.selectors import dashboard_figures, report_runs_of
+from reports.services import report_run_again, report_run_create
 from staff.roles import Right, perm
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
 def dashboard_view(request):
     figures = dashboard_figures(tenant=request.tenant, include_usage=request.user.has_perm(perm(Right.MANAGE_STAFF)))
     return render(request, "reports/dashboard.html", figures)
+
+
+def _report_or_404(code: str):
+    report = report_get(code)
+    if report is None:
+        raise Http404
+    return report
+
+
+@right_required(Right.USE_MARKETING)
+def report_list_view(request):
+    runs = report_runs_of(user=request.user, limit=20)
+    titles = {report.code: report.title for report in reports_all()}
+    for run in runs:
+        run.title = titles.get(run.code, run.code)
+    return render(request, "reports/report_list.html", {"reports": reports_all(), "runs": runs})
+
+
+@right_required(Right.USE_MARKETING)
+def report_new_view(request, code: str):
+    report = _report_or_404(code)
+    form = report.form_class(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        run = report_run_create(
+            code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=request.user
+        )
+        return redirect("report_run", run_id=run.pk)
+    return render(request, "reports/report_form.html", {"report": report, "form": form})
+
+
+def _run_context(run: ReportRun) -> dict:
+    report = report_get(run.code)
+    columns = report.columns(run.parameters) if report else []
+    return {
+        "run": run,
+        "report": report,
+        "columns": columns,
+        "chart": chart_svg(run.chart, title=str(report.title) if report else run.code)
+        if run.status == run.Status.DONE
+        else "",
+    }
+
+
+@right_required(Right.USE_MARKETING)
+def report_run_view(request, run_id: int):
+    run = get_object_or_404(ReportRun, pk=run_id)
+    context = _run_context(run)
+    if request.htmx:
+        return render(request, "reports/report_run.html#state", context)
+    return render(request, "reports/report_run.html", context)
+
+
+@require_POST
+@right_required(Right.USE_MARKETING)
+def report_run_again_view(request, run_id: int):
+    run = get_object_or_404(ReportRun, pk=run_id)
+    if report_get(run.code) is None:
+        raise Http404
+    new_run = report_run_again(run=run, user=request.user)
+    return redirect("report_run", run_id=new_run.pk)
+
+
+@right_required(Right.USE_MARKETING)
+def report_run_download_view(request, run_id: int):
+    run = get_object_or_404(ReportRun, pk=run_id, status=ReportRun.Status.DONE)
+    if not run.file:
+        raise Http404
+    return FileResponse(
+        run.file.open("rb"),
+        as_attachment=True,
+        filename=run.file.name.rsplit("/", 1)[-1],
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -16,6 +16,9 @@ class TariffPlan(models.Model):
     max_staff_users = models.PositiveIntegerField(_("maximum staff users"))
     max_stores = models.PositiveIntegerField(_("maximum stores"))
     max_terminals = models.PositiveIntegerField(_("maximum POS terminals"))
+    max_report_months = models.PositiveIntegerField(
+        _("longest report period (months)"), default=36, help_text=_("How far a report may reach in one run.")
+    )
     is_available = models.BooleanField(_("offered to new retailers"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -175,6 +175,7 @@ DEFAULT_PLANS = (
         "max_staff_users": 3,
         "max_stores": 1,
         "max_terminals": 2,
+        "max_report_months": 24,
     },
     {
         "name": "Business",
@@ -183,6 +184,7 @@ DEFAULT_PLANS = (
         "max_staff_users": 15,
         "max_stores": 10,
         "max_terminals": 30,
+        "max_report_months": 60,
     },
     {
         "name": "Enterprise",
@@ -191,6 +193,7 @@ DEFAULT_PLANS = (
         "max_staff_users": 200,
         "max_stores": 100,
         "max_terminals": 500,
+        "max_report_months": 120,
     },
 )
 

@@ -227,12 +227,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "args": ("loyalty.tasks.points_expire_task",),
     },
+    "report-runs-reap-every-ten-minutes": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 10 * 60,
+        "args": ("reports.tasks.report_runs_reap_task",),
+    },
+    "report-runs-purge-every-night": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("reports.tasks.report_runs_purge_task",),
+    },
     "birthday-bonuses-every-hour": {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 60 * 60,
         "args": ("loyalty.tasks.birthday_bonuses_task",),
     },
 }
+
+# Built reports (runs and their files) are deleted after this many days.
+REPORT_RETENTION_DAYS = int(env("REGULARS_REPORT_RETENTION_DAYS", "30"))
 
 EMAIL_HOST = env("REGULARS_EMAIL_HOST")
 if EMAIL_HOST:

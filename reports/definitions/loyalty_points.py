@@ -1,0 +1,94 @@
+"""7. Loyalty points: per month, points earned, redeemed, expired, adjusted and moved by
+returns, and the outstanding balance (the retailer's liability) at the month's end."""
+
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import PointsEntry
+from reports.forms import ReportForm
+from reports.months import month_label, month_starts
+from reports.parameters import customer_group_q, period_days, period_moments
+from reports.registry import Column, Report, report_register
+
+Kind = PointsEntry.Kind
+
+
+class LoyaltyPointsForm(ReportForm):
+    filters = ("period", "customer_groups")
+
+
+@report_register
+class LoyaltyPointsReport(Report):
+    code = "loyalty-points"
+    title = _("Loyalty points")
+    description = _(
+        "Per month: points earned, redeemed, expired, adjusted by hand or given as bonuses, moved by "
+        "returns, and the points outstanding at the month's end — what the programme owes."
+    )
+    form_class = LoyaltyPointsForm
+
+    def columns(self, parameters):
+        return [
+            Column("month", _("Month"), "text", 10),
+            Column("earned", _("Earned"), "integer", 12),
+            Column("redeemed", _("Redeemed"), "integer", 12),
+            Column("expired", _("Expired"), "integer", 12),
+            Column("bonus", _("Bonuses and opening balances"), "integer", 16),
+            Column("adjusted", _("Manual adjustments"), "integer", 14),
+            Column("returns", _("Moved by returns"), "integer", 14),
+            Column("outstanding", _("Outstanding at month end"), "integer", 16),
+        ]
+
+    def _monthly(self, parameters):
+        start, end = period_moments(parameters)
+        entries = PointsEntry.objects.filter(customer_group_q(parameters))
+        opening = entries.filter(occurred_at__lt=start).aggregate(total=Sum("points"))["total"] or 0
+        figures = {
+            row["month"].date() if hasattr(row["month"], "date") else row["month"]: row
+            for row in entries.filter(occurred_at__gte=start, occurred_at__lt=end)
+            .annotate(month=TruncMonth("occurred_at"))
+            .values("month")
+            .annotate(
+                earned=Sum("points", filter=Q(kind=Kind.EARN), default=0),
+                redeemed=Sum("points", filter=Q(kind=Kind.REDEEM), default=0),
+                expired=Sum("points", filter=Q(kind=Kind.EXPIRE), default=0),
+                bonus=Sum("points", filter=Q(kind__in=[Kind.BONUS, Kind.OPENING]), default=0),
+                adjusted=Sum("points", filter=Q(kind=Kind.ADJUST), default=0),
+                returns=Sum("points", filter=Q(kind__in=[Kind.REVERSE, Kind.RESTORE]), default=0),
+                total=Sum("points", default=0),
+            )
+            .order_by("month")
+        }
+        return opening, figures
+
+    def rows(self, parameters):
+        first, last = period_days(parameters)
+        opening, figures = self._monthly(parameters)
+        outstanding = opening
+        for month in month_starts(first, last):
+            row = figures.get(month, {})
+            outstanding += row.get("total", 0)
+            yield (
+                month_label(month),
+                row.get("earned", 0),
+                -row.get("redeemed", 0),
+                -row.get("expired", 0),
+                row.get("bonus", 0),
+                row.get("adjusted", 0),
+                row.get("returns", 0),
+                outstanding,
+            )
+
+    def chart(self, parameters):
+        rows = list(self.rows(parameters))
+        return {
+            "kind": "line",
+            "labels": [row[0] for row in rows],
+            "series": [
+                {"name": str(_("Earned")), "values": [row[1] for row in rows]},
+                {"name": str(_("Redeemed")), "values": [row[2] for row in rows]},
+                {"name": str(_("Outstanding at month end")), "values": [row[7] for row in rows]},
+            ],
+            "value_format": "integer",
+        }

@@ -1,0 +1,165 @@
+"""Report runs: asking for one, building it (in a Celery job), and purging old ones.
+
+A build marks the run running and beats a heartbeat as rows stream to the workbook. A run whose
+worker was killed is taken up again when Celery redelivers its job (acks late) and the heartbeat
+is stale; `report_runs_reap` marks runs failed whose heartbeat stopped long ago, so nothing hangs
+in "running" for ever. A run that is done is never built again: a build finishes once.
+"""
+
+import datetime
+import decimal
+import logging
+import tempfile
+import traceback
+
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from reports.models import ReportRun
+from reports.registry import report_get
+from reports.xlsx import ReportWorkbook
+
+logger = logging.getLogger(__name__)
+BATCH = 2000
+PREVIEW_ROWS = 20
+# A run whose heartbeat is older than this lost its worker.
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+def report_run_create(*, code: str, parameters: dict, parameters_text: list, user) -> ReportRun:
+    """Ask for a build; the job starts once the run is committed."""
+    from reports.tasks import report_build_task
+
+    run = ReportRun.objects.create(code=code, parameters=parameters, parameters_text=parameters_text, requested_by=user)
+    transaction.on_commit(lambda: report_build_task.delay(run.pk))
+    return run
+
+
+def report_run_again(*, run: ReportRun, user) -> ReportRun:
+    """A new run of the same report with the same parameters (to refresh it, or after a failure)."""
+    return report_run_create(code=run.code, parameters=run.parameters, parameters_text=run.parameters_text, user=user)
+
+
+def _json_value(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _claim(run_id: int) -> ReportRun | None:
+    """Take the run for this worker, or None when it is done or another worker builds it."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status == ReportRun.Status.DONE:
+            return None
+        now = timezone.now()
+        if run.status == ReportRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
+            return None
+        if run.status == ReportRun.Status.FAILED and run.attempts:
+            return None
+        run.status = ReportRun.Status.RUNNING
+        run.attempts += 1
+        run.started_at = run.heartbeat_at = now
+        run.progress = 0
+        run.error = ""
+        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "progress", "error"])
+        return run
+
+
+def report_run_build(*, run_id: int) -> ReportRun | None:
+    """Build the run's workbook, preview and chart; a failure is recorded on the run."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    report = report_get(run.code)
+    language = run.requested_by.language or connection.tenant.language or settings.LANGUAGE_CODE
+    try:
+        with override(language):
+            if report is None:
+                raise LookupError(_("There is no report “%(code)s” any more.") % {"code": run.code})
+            _build(run, report)
+    except Exception as error:  # noqa: BLE001 — any failure is shown on the run, with its reason
+        logger.error("report run %s failed:\n%s", run.pk, traceback.format_exc())
+        ReportRun.objects.filter(pk=run.pk).update(
+            status=ReportRun.Status.FAILED, error=str(error) or error.__class__.__name__, finished_at=timezone.now()
+        )
+    return ReportRun.objects.get(pk=run.pk)
+
+
+def _build(run: ReportRun, report) -> None:
+    parameters = run.parameters
+    columns = report.columns(parameters)
+    estimate = report.row_estimate(parameters)
+    workbook = ReportWorkbook(
+        title=str(report.title),
+        parameters_text=run.parameters_text,
+        built_at=timezone.now(),
+        columns=columns,
+        currency=connection.tenant.currency,
+        built_label=_("Built"),
+    )
+    preview, count = [], 0
+    for row in report.rows(parameters):
+        workbook.append(row)
+        if count < PREVIEW_ROWS:
+            preview.append([_json_value(value) for value in row])
+        count += 1
+        if count % BATCH == 0:
+            progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
+            run.progress = progress
+            ReportRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now())
+    chart = report.chart(parameters)
+    with tempfile.TemporaryFile() as output:
+        workbook.save(output)
+        output.seek(0)
+        name = f"{run.code}-{run.pk}.xlsx"
+        run.file.save(name, File(output), save=False)
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.DONE,
+        progress=100,
+        row_count=count,
+        preview=preview,
+        chart=chart,
+        file=run.file.name,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+
+
+def report_runs_reap(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed the runs whose build stopped (no heartbeat for long): they can be run again."""
+    now = now or timezone.now()
+    return ReportRun.objects.filter(
+        status__in=(ReportRun.Status.RUNNING, ReportRun.Status.QUEUED), heartbeat_at__lt=now - STALE_AFTER * 3
+    ).update(
+        status=ReportRun.Status.FAILED,
+        error=_("The build stopped before it finished (its worker ended). Build it again."),
+        finished_at=now,
+    ) + ReportRun.objects.filter(
+        status=ReportRun.Status.QUEUED, heartbeat_at__isnull=True, created_at__lt=now - datetime.timedelta(hours=6)
+    ).update(
+        status=ReportRun.Status.FAILED,
+        error=_("The build never started (no worker took it). Build it again."),
+        finished_at=now,
+    )
+
+
+def report_runs_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete runs and their files older than the retention period (REGULARS_REPORT_RETENTION_DAYS)."""
+    now = now or timezone.now()
+    old = ReportRun.objects.filter(created_at__lt=now - datetime.timedelta(days=settings.REPORT_RETENTION_DAYS))
+    count = 0
+    for run in old.iterator():
+        if run.file:
+            run.file.delete(save=False)
+        run.delete()
+        count += 1
+    return count

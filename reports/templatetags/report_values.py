@@ -1,0 +1,31 @@
+"""Showing a report's preview values (stored as JSON) as the workbook shows them."""
+
+import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import formats
+
+from crm.templatetags.regulars import money
+
+register = template.Library()
+
+
+@register.simple_tag
+def report_value(value, column, currency: str = "EUR") -> str:
+    if value is None or value == "":
+        return ""
+    kind = column.kind
+    if kind == "money":
+        return money(value, currency)
+    if kind == "percent":
+        return formats.number_format(Decimal(str(value)) * 100, 1, use_l10n=True) + " %"
+    if kind == "integer":
+        return formats.number_format(int(Decimal(str(value))), 0, use_l10n=True, force_grouping=True)
+    if kind == "decimal":
+        return formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)
+    if kind == "date" and isinstance(value, str):
+        return formats.date_format(datetime.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
+    if kind == "datetime" and isinstance(value, str):
+        return formats.date_format(datetime.datetime.fromisoformat(value), "SHORT_DATETIME_FORMAT")
+    return str(value)

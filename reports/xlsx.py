@@ -1,0 +1,102 @@
+"""A report's workbook: a header with the title, the parameters and the build time, then one
+header row and the rows with typed cells (numbers as numbers, dates as dates, money in the
+retailer's currency), the header frozen, sensible widths. Strings are always text, never a
+formula (crm.xlsx). Write-only: rows stream through, memory stays flat."""
+
+import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from crm.xlsx import xlsx_text_cell
+from reports.registry import Column
+
+FORMATS = {
+    "integer": "#,##0",
+    "decimal": "#,##0.00",
+    "percent": "0.0%",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+
+def money_format(currency: str) -> str:
+    return f'#,##0.00 "{currency}"'
+
+
+def _typed_cell(sheet, value, column: Column, currency: str) -> WriteOnlyCell:
+    if value is None:
+        return WriteOnlyCell(sheet, value=None)
+    if column.kind == "text" or isinstance(value, str):
+        return xlsx_text_cell(sheet, str(value))
+    if isinstance(value, datetime.datetime):
+        # Excel has no time zones: the local wall time of the retailer.
+        from django.utils import timezone
+
+        value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, Decimal) and column.kind in ("integer",):
+        value = int(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if column.kind == "money":
+        cell.number_format = money_format(currency)
+    elif column.kind in FORMATS:
+        cell.number_format = FORMATS[column.kind]
+    return cell
+
+
+class ReportWorkbook:
+    """Open a workbook, `append` rows as they come, `save` at the end."""
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        parameters_text: list[list[str]],
+        built_at: datetime.datetime,
+        columns: list[Column],
+        currency: str,
+        built_label: str,
+    ):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(title[:31] or "Report")
+        self.columns = columns
+        self.currency = currency
+        for index, column in enumerate(columns, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
+        # The title, the parameters, the build time and a blank line come before the column
+        # header; the panes freeze below it (a write-only sheet takes that before any row).
+        self.header_row = len(parameters_text) + 4
+        self.sheet.freeze_panes = f"A{self.header_row + 1}"
+        title_cell = xlsx_text_cell(self.sheet, title)
+        title_cell.font = TITLE
+        self.sheet.append([title_cell])
+        for label, value in parameters_text:
+            self.sheet.append([xlsx_text_cell(self.sheet, label), xlsx_text_cell(self.sheet, value)])
+        from django.utils import timezone
+
+        built_cell = WriteOnlyCell(self.sheet, value=timezone.localtime(built_at).replace(tzinfo=None))
+        built_cell.number_format = FORMATS["datetime"]
+        self.sheet.append([xlsx_text_cell(self.sheet, built_label), built_cell])
+        self.sheet.append([])
+        header = []
+        for column in columns:
+            cell = xlsx_text_cell(self.sheet, str(column.label))
+            cell.font = BOLD
+            header.append(cell)
+        self.sheet.append(header)
+
+    def append(self, row) -> None:
+        self.sheet.append(
+            [
+                _typed_cell(self.sheet, value, column, self.currency)
+                for value, column in zip(row, self.columns, strict=True)
+            ]
+        )
+
+    def save(self, output) -> None:
+        self.workbook.save(output)
