@@ -24,6 +24,8 @@ class Column:
 
 
 class Report:
+    # The report's place in the list of reports.
+    number: int = 0
     code: str = ""
     title: Promise | str = ""
     description: Promise | str = ""
@@ -63,4 +65,4 @@ def report_get(code: str) -> Report | None:
 
 
 def reports_all() -> list[Report]:
-    return list(_reports.values())
+    return sorted(_reports.values(), key=lambda report: (report.number, report.code))

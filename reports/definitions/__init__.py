@@ -1,3 +1,14 @@
-"""The reports, one module each (or a few close ones together); importing registers them."""
+"""The reports, one module each; importing a module registers its report (each says its place
+in the list with `number`)."""
 
-from reports.definitions import loyalty_points  # noqa: F401
+from reports.definitions import (  # noqa: F401
+    buyers,
+    cohorts,
+    customer_base,
+    loyalty_points,
+    purchase_trends,
+    regulars_lapsed,
+    returns_by_group,
+    rfm,
+    sales_discounts,
+)

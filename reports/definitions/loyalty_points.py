@@ -20,6 +20,7 @@ class LoyaltyPointsForm(ReportForm):
 
 @report_register
 class LoyaltyPointsReport(Report):
+    number = 7
     code = "loyalty-points"
     title = _("Loyalty points")
     description = _(
