@@ -54,6 +54,17 @@ def _json_value(value):
     return value
 
 
+def _json_safe(value):
+    """Charts and previews are stored as JSON: decimals as text, dates as ISO text."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return _json_value(value)
+
+
 def _claim(run_id: int) -> ReportRun | None:
     """Take the run for this worker, or None when it is done or another worker builds it."""
     with transaction.atomic():
@@ -116,7 +127,7 @@ def _build(run: ReportRun, report) -> None:
             progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
             run.progress = progress
             ReportRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now())
-    chart = report.chart(parameters)
+    chart = _json_safe(report.chart(parameters))
     with tempfile.TemporaryFile() as output:
         workbook.save(output)
         output.seek(0)

@@ -42,7 +42,7 @@ import datetime
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -108,7 +108,7 @@ class HistoryLine:
     def total(self) -> Decimal:
         if self.quantity is None or self.unit_price is None:
             return Decimal("0")
-        return (self.unit_price * self.quantity).quantize(CENT)
+        return (self.unit_price * self.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -7,7 +7,7 @@ purchase figures (one UPDATE with F() expressions), plus what the registered ste
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -139,8 +139,10 @@ def sale_register(
             source = line.discount_source or (
                 SalesLine.DiscountSource.MANUAL if unit_price < product.list_price else ""
             )
-        line_total = (unit_price * quantity).quantize(CENT)
-        discount = max((product.list_price - unit_price) * quantity, Decimal("0")).quantize(CENT)
+        line_total = (unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        discount = max((product.list_price - unit_price) * quantity, Decimal("0")).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
         total += line_total
         discount_total += discount
         documents_lines.append(
@@ -246,9 +248,11 @@ def return_register(
                 }
             )
         if quantity == sale_line.returnable_quantity:
-            line_amount = sale_line.line_total - (sale_line.unit_price * sale_line.returned_quantity).quantize(CENT)
+            line_amount = sale_line.line_total - (sale_line.unit_price * sale_line.returned_quantity).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            )
         else:
-            line_amount = (sale_line.unit_price * quantity).quantize(CENT)
+            line_amount = (sale_line.unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
         amount += line_amount
         sale_line.returned_quantity += quantity
         return_lines.append(ReturnLine(sale_line=sale_line, quantity=quantity, amount=line_amount))
