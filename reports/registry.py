@@ -15,7 +15,8 @@ from django.utils.functional import Promise
 @dataclass(frozen=True)
 class Column:
     """One column of a report: `kind` decides the cell's type and format in the workbook:
-    text, integer, decimal, money, percent (a fraction: 0.25 is 25 %), date, datetime."""
+    text, integer, decimal, quantity (up to three decimals), money, percent (a fraction: 0.25 is 25
+    per cent), date, datetime."""
 
     key: str
     label: Promise | str

@@ -17,6 +17,7 @@ from reports.registry import Column
 FORMATS = {
     "integer": "#,##0",
     "decimal": "#,##0.00",
+    "quantity": "#,##0.###",
     "percent": "0.0%",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",

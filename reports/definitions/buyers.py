@@ -65,7 +65,7 @@ class BuyersReport(Report):
             Column("customer", _("Customer code"), "integer", 10),
             Column("name", _("Name"), "text", 28),
             Column("group", _("Group"), "text", 18),
-            Column("quantity", _("Quantity"), "decimal", 12),
+            Column("quantity", _("Quantity"), "quantity", 12),
             Column("amount", _("Amount"), "money", 14),
             Column("receipts", _("Receipts"), "integer", 10),
             Column("first_purchase", _("First purchase"), "datetime", 17),

@@ -55,7 +55,7 @@ class ReturnsByGroupReport(Report):
             return [
                 Column("sku", _("Code"), "text", 16),
                 Column("product", _("Product"), "text", 32),
-                Column("quantity", _("Quantity returned"), "decimal", 14),
+                Column("quantity", _("Quantity returned"), "quantity", 14),
                 Column("returned", _("Returned amount"), "money", 16),
                 Column("returns", _("Returns"), "integer", 10),
             ]

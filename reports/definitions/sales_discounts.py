@@ -72,7 +72,7 @@ class SalesDiscountsReport(Report):
             Column("sku", _("Product code"), "text", 14),
             Column("product", _("Product"), "text", 28),
             Column("store", _("Store"), "text", 18),
-            Column("quantity", _("Quantity"), "decimal", 12),
+            Column("quantity", _("Quantity"), "quantity", 12),
             Column("list_value", _("Value at list prices"), "money", 16),
             Column("paid", _("Amount paid"), "money", 14),
             Column("discount", _("Discount"), "money", 14),
