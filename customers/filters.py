@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.search import search_q
 from customers.selectors.groups import group_choices, group_descendant_ids
+from customers.selectors.rfm import RfmSegment, rfm_segment_q
 
 ACTIVE = "active"
 ALL = "all"
@@ -104,6 +105,9 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Total amount from"), field_name="purchase_total", lookup_expr="gte"
     )
     total_max = django_filters.NumberFilter(label=_("Total amount to"), field_name="purchase_total", lookup_expr="lte")
+    segment = django_filters.ChoiceFilter(
+        label=_("Customer value (RFM)"), choices=RfmSegment.choices, method="filter_segment"
+    )
     sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
 
     class Meta:
@@ -201,6 +205,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_last_purchase_before(self, queryset, _name, value):
         return queryset.filter(Q(last_purchase_at__date__lt=value))
+
+    def filter_segment(self, queryset, _name, value):
+        return queryset.filter(rfm_segment_q(value)) if value else queryset
 
     def filter_sort(self, queryset, _name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["-created"]))

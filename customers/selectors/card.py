@@ -7,6 +7,7 @@ from customers.card_tabs import card_tab_context
 from customers.completeness import customer_missing
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, CustomerStatus, CustomProperty
 from customers.selectors.properties import property_list
+from customers.selectors.rfm import rfm_score_of
 from customers.values import phone_display, property_value_display
 
 
@@ -92,5 +93,7 @@ def customer_tab(*, customer: Customer, tab: str, page: str | None = None) -> di
             if customer.is_business
             else [],
             "consent_events": ConsentEvent.objects.filter(customer=customer).select_related("actor")[:20],
+            # RFM scores and segment: one query, and none before a first purchase.
+            "rfm": rfm_score_of(customer),
         }
     return card_tab_context(tab=tab, customer=customer, page=page)
