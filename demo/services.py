@@ -8,7 +8,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -319,4 +319,21 @@ def demo_tenant_setup(*, domain: str, customers: int = 3000) -> tuple[Tenant, bo
         loyalty = demo_loyalty_create(catalogue=catalogue)
         demo_sales_create(tenant=tenant, catalogue=catalogue, points_to_redeem=loyalty.points_to_redeem)
         demo_loyalty_finish(loyalty)
+        demo_join_dates_spread()
     return tenant, True
+
+
+def demo_join_dates_spread() -> None:
+    """Date each demo customer's record as a retailer's would be: a buyer joined up to six weeks
+    before the first purchase, others at some point of the last two years (so that "new
+    customers per month" has a history, not one spike on the day of `make run`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE customers_customer SET created_at = CASE
+                WHEN first_purchase_at IS NOT NULL
+                    THEN first_purchase_at - make_interval(days => (id * 37) % 42, hours => (id * 13) % 24)
+                ELSE now() - make_interval(days => (id * 7919) % 720, hours => (id * 13) % 24)
+            END
+            """
+        )

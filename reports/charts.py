@@ -1,14 +1,18 @@
 """Charts drawn on the server as SVG: bars, lines and a heat map. No JavaScript library and
 nothing fetched at run time; the SVG scales with the page and prints."""
 
+import math
 from decimal import Decimal
 from html import escape
 
 from django.utils import formats
 from django.utils.safestring import mark_safe
 
-WIDTH, HEIGHT = 760, 300
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 70
+WIDTH, HEIGHT = 760, 320
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 100
+# Longer labels below the x axis are cut short (the whole label is the text's tooltip): a slanted
+# label longer than this runs out of the picture.
+LABEL_CHARACTERS = 20
 COLOURS = ["#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#d63384", "#20c997", "#ffc107", "#6c757d"]
 
 
@@ -31,6 +35,9 @@ def _frame(inner: str, *, title: str) -> str:
 
 def _axis(maximum: float, value_format: str) -> tuple[str, float]:
     maximum = maximum or 1
+    if value_format == "integer" and maximum > 0:
+        # Counts get whole numbers on the axis's five lines (not 1.5 customers).
+        maximum = math.ceil(maximum / 4) * 4
     plot_height = HEIGHT - TOP - BOTTOM
     parts = []
     for step in range(5):
@@ -46,9 +53,10 @@ def _axis(maximum: float, value_format: str) -> tuple[str, float]:
 
 def _x_label(x: float, label: str) -> str:
     y = HEIGHT - BOTTOM + 14
+    shown = label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1].rstrip() + "…"
     return (
         f'<text x="{x:.1f}" y="{y}" text-anchor="end" transform="rotate(-35 {x:.1f} {y})" fill="#212529">'
-        f"{escape(label)}</text>"
+        f"<title>{escape(label)}</title>{escape(shown)}</text>"
     )
 
 

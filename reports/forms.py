@@ -18,6 +18,8 @@ from customers.models import CustomerGroup
 from sales.models import Product, ProductGroup, Store
 
 ALL_FILTERS = ("period", "stores", "products", "product_groups", "customer_groups")
+# A browser's date input takes its value only in ISO form; the localized one leaves it empty.
+ISO_DATE = "%Y-%m-%d"
 
 
 class ReportForm(forms.Form):
@@ -26,10 +28,10 @@ class ReportForm(forms.Form):
     period_required = True
 
     date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
     )
     date_to = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
     )
     stores = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Stores"),

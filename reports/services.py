@@ -28,6 +28,9 @@ BATCH = 2000
 PREVIEW_ROWS = 20
 # A run whose heartbeat is older than this lost its worker.
 STALE_AFTER = datetime.timedelta(minutes=10)
+# The broker hands a dead worker's job to another after its visibility timeout (an hour with
+# Redis); a run is given up only after that, so the returning job can still build it.
+REAP_AFTER = datetime.timedelta(hours=2)
 
 
 def report_run_create(*, code: str, parameters: dict, parameters_text: list, user) -> ReportRun:
@@ -118,16 +121,20 @@ def _build(run: ReportRun, report) -> None:
         built_label=_("Built"),
     )
     preview, count = [], 0
-    for row in report.rows(parameters):
-        workbook.append(row)
-        if count < PREVIEW_ROWS:
-            preview.append([_json_value(value) for value in row])
-        count += 1
-        if count % BATCH == 0:
-            progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
-            run.progress = progress
-            ReportRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now())
-    chart = _json_safe(report.chart(parameters))
+    try:
+        for row in report.rows(parameters):
+            workbook.append(row)
+            if count < PREVIEW_ROWS:
+                preview.append([_json_value(value) for value in row])
+            count += 1
+            if count % BATCH == 0:
+                progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
+                run.progress = progress
+                ReportRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now())
+        chart = _json_safe(report.chart(parameters))
+    except BaseException:
+        workbook.discard()
+        raise
     with tempfile.TemporaryFile() as output:
         workbook.save(output)
         output.seek(0)
@@ -149,7 +156,7 @@ def report_runs_reap(*, now: datetime.datetime | None = None) -> int:
     """Mark failed the runs whose build stopped (no heartbeat for long): they can be run again."""
     now = now or timezone.now()
     return ReportRun.objects.filter(
-        status__in=(ReportRun.Status.RUNNING, ReportRun.Status.QUEUED), heartbeat_at__lt=now - STALE_AFTER * 3
+        status__in=(ReportRun.Status.RUNNING, ReportRun.Status.QUEUED), heartbeat_at__lt=now - REAP_AFTER
     ).update(
         status=ReportRun.Status.FAILED,
         error=_("The build stopped before it finished (its worker ended). Build it again."),

@@ -39,7 +39,9 @@ def report_list_view(request):
 @right_required(Right.USE_MARKETING)
 def report_new_view(request, code: str):
     report = _report_or_404(code)
-    form = report.form_class(request.POST or None, tenant=request.tenant)
+    # Bound on every POST, even one with no field (a report without parameters): `POST or None`
+    # would show the form again instead of building.
+    form = report.form_class(request.POST if request.method == "POST" else None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         run = report_run_create(
             code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=request.user

@@ -101,3 +101,14 @@ class ReportWorkbook:
 
     def save(self, output) -> None:
         self.workbook.save(output)
+
+    def discard(self) -> None:
+        """Drop a workbook that will not be saved (its build failed). The write-only sheet streams
+        into a temporary file that openpyxl otherwise removes only when the process ends: a
+        worker would collect the files of every failed build."""
+        writer = self.sheet._writer
+        if writer is None:
+            return
+        if not self.sheet.closed:
+            self.sheet.close()
+        writer.cleanup()
