@@ -436,6 +436,8 @@ def command_run() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    # Explicitly: a shell that starts `make run` in the background makes it ignore SIGINT.
+    signal.signal(signal.SIGINT, shutdown)
     try:
         base = env.get("REGULARS_BASE_DOMAIN", "localhost")
         if wait_for_http(f"http://127.0.0.1:{port}/login/", f"demo.{base}", 60):

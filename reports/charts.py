@@ -61,15 +61,16 @@ def _x_label(x: float, label: str) -> str:
 
 
 def _legend(series: list[dict]) -> str:
+    """The series' names under the picture, as HTML: they wrap however many there are."""
     if len(series) < 2:
         return ""
-    parts, x = [], LEFT
-    for index, item in enumerate(series):
-        colour = COLOURS[index % len(COLOURS)]
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="13">{escape(str(item["name"]))}</text>')
-        x += 24 + 7 * len(str(item["name"]))
-    return "".join(parts)
+    items = "".join(
+        f'<span class="me-3 text-nowrap"><span class="d-inline-block me-1 align-middle" '
+        f'style="width:10px;height:10px;background:{COLOURS[index % len(COLOURS)]}"></span>'
+        f"{escape(str(item['name']))}</span>"
+        for index, item in enumerate(series)
+    )
+    return f'<div class="small mt-1" data-testid="chart-legend">{items}</div>'
 
 
 def bar_chart(chart: dict, *, title: str) -> str:
@@ -92,7 +93,6 @@ def bar_chart(chart: dict, *, title: str) -> str:
                 f"{escape(_number(item['values'][index], value_format))}</title></rect>"
             )
         parts.append(_x_label(LEFT + slot * index + slot / 2, str(label)))
-    parts.append(_legend(series))
     return _frame("".join(parts), title=title)
 
 
@@ -115,7 +115,6 @@ def line_chart(chart: dict, *, title: str) -> str:
             for index, value in enumerate(item["values"])
         )
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-    parts.append(_legend(series))
     return _frame("".join(parts), title=title)
 
 
@@ -158,4 +157,5 @@ def chart_svg(chart: dict | None, *, title: str) -> str:
     if not chart:
         return ""
     draw = {"bar": bar_chart, "line": line_chart, "heatmap": heatmap_chart}[chart["kind"]]
-    return mark_safe(draw(chart, title=title))  # noqa: S308 — built here, every text escaped
+    legend = _legend(chart["series"]) if chart["kind"] != "heatmap" else ""
+    return mark_safe(draw(chart, title=title) + legend)  # noqa: S308 — built here, every text escaped
