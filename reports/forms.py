@@ -151,3 +151,11 @@ class ReportForm(forms.Form):
                 text = str(value)
             lines.append([str(field.label), text])
         return lines
+
+
+def form_data_of(parameters: dict) -> dict:
+    """A run's stored parameters as the form's data again (products back to their codes)."""
+    data = {key: value for key, value in parameters.items() if value is not None}
+    if parameters.get("products"):
+        data["products"] = " ".join(Product.objects.filter(pk__in=parameters["products"]).values_list("sku", flat=True))
+    return data

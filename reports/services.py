@@ -6,18 +6,21 @@ is stale; `report_runs_reap` marks runs failed whose heartbeat stopped long ago,
 in "running" for ever. A run that is done is never built again: a build finishes once.
 """
 
+import contextlib
 import datetime
 import decimal
 import logging
 import tempfile
+import threading
 import traceback
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django_tenants.utils import tenant_context
 
 from reports.models import ReportRun
 from reports.registry import report_get
@@ -31,6 +34,7 @@ STALE_AFTER = datetime.timedelta(minutes=10)
 # The broker hands a dead worker's job to another after its visibility timeout (an hour with
 # Redis); a run is given up only after that, so the returning job can still build it.
 REAP_AFTER = datetime.timedelta(hours=2)
+HEARTBEAT = datetime.timedelta(seconds=30)
 
 
 def report_run_create(*, code: str, parameters: dict, parameters_text: list, user) -> ReportRun:
@@ -40,11 +44,6 @@ def report_run_create(*, code: str, parameters: dict, parameters_text: list, use
     run = ReportRun.objects.create(code=code, parameters=parameters, parameters_text=parameters_text, requested_by=user)
     transaction.on_commit(lambda: report_build_task.delay(run.pk))
     return run
-
-
-def report_run_again(*, run: ReportRun, user) -> ReportRun:
-    """A new run of the same report with the same parameters (to refresh it, or after a failure)."""
-    return report_run_create(code=run.code, parameters=run.parameters, parameters_text=run.parameters_text, user=user)
 
 
 def _json_value(value):
@@ -68,15 +67,19 @@ def _json_safe(value):
     return _json_value(value)
 
 
-def _claim(run_id: int) -> ReportRun | None:
-    """Take the run for this worker, or None when it is done or another worker builds it."""
+BUSY = "busy"
+
+
+def _claim(run_id: int) -> ReportRun | str | None:
+    """Take the run for this worker; None when there is nothing to build (done, failed, gone),
+    BUSY while another worker's heartbeat is fresh (the caller tries again later)."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status == ReportRun.Status.DONE:
             return None
         now = timezone.now()
         if run.status == ReportRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
-            return None
+            return BUSY
         if run.status == ReportRun.Status.FAILED and run.attempts:
             return None
         run.status = ReportRun.Status.RUNNING
@@ -88,24 +91,56 @@ def _claim(run_id: int) -> ReportRun | None:
         return run
 
 
-def report_run_build(*, run_id: int) -> ReportRun | None:
-    """Build the run's workbook, preview and chart; a failure is recorded on the run."""
+def report_run_build(*, run_id: int) -> ReportRun | str | None:
+    """Build the run's workbook, preview and chart; a failure is recorded on the run. Returns
+    BUSY when another worker holds the run with a fresh heartbeat (the task retries later)."""
     run = _claim(run_id)
-    if run is None:
-        return None
+    if run is None or run == BUSY:
+        return run
     report = report_get(run.code)
     language = run.requested_by.language or connection.tenant.language or settings.LANGUAGE_CODE
     try:
         with override(language):
             if report is None:
                 raise LookupError(_("There is no report “%(code)s” any more.") % {"code": run.code})
-            _build(run, report)
+            with _heartbeat(run):
+                _build(run, report)
     except Exception as error:  # noqa: BLE001 — any failure is shown on the run, with its reason
         logger.error("report run %s failed:\n%s", run.pk, traceback.format_exc())
-        ReportRun.objects.filter(pk=run.pk).update(
+        _ours(run).update(
             status=ReportRun.Status.FAILED, error=str(error) or error.__class__.__name__, finished_at=timezone.now()
         )
     return ReportRun.objects.get(pk=run.pk)
+
+
+def _ours(run: ReportRun):
+    """The run as long as this build still holds it: a later attempt (or the reaper) that took it
+    over makes every write of this one a no-op, so a run is finished once."""
+    return ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.RUNNING, attempts=run.attempts)
+
+
+@contextlib.contextmanager
+def _heartbeat(run: ReportRun):
+    """Beat the run's heartbeat every HEARTBEAT seconds while the build runs, also during a long
+    query, the chart and the save (a thread with its own connection, in the retailer's schema)."""
+    tenant = connection.tenant
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            with tenant_context(tenant):
+                while not stop.wait(HEARTBEAT.total_seconds()):
+                    _ours(run).update(heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"report-run-{run.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _build(run: ReportRun, report) -> None:
@@ -130,7 +165,7 @@ def _build(run: ReportRun, report) -> None:
             if count % BATCH == 0:
                 progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
                 run.progress = progress
-                ReportRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now())
+                _ours(run).update(progress=progress, heartbeat_at=timezone.now())
         chart = _json_safe(report.chart(parameters))
     except BaseException:
         workbook.discard()
@@ -140,7 +175,7 @@ def _build(run: ReportRun, report) -> None:
         output.seek(0)
         name = f"{run.code}-{run.pk}.xlsx"
         run.file.save(name, File(output), save=False)
-    ReportRun.objects.filter(pk=run.pk).update(
+    finished = _ours(run).update(
         status=ReportRun.Status.DONE,
         progress=100,
         row_count=count,
@@ -150,6 +185,9 @@ def _build(run: ReportRun, report) -> None:
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
+    if not finished:
+        # Another attempt took the run over meanwhile: its file counts, this one goes.
+        run.file.delete(save=False)
 
 
 def report_runs_reap(*, now: datetime.datetime | None = None) -> int:

@@ -5,10 +5,11 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from reports.charts import chart_svg
+from reports.forms import form_data_of
 from reports.models import ReportRun
 from reports.registry import report_get, reports_all
 from reports.selectors import dashboard_figures, report_runs_of
-from reports.services import report_run_again, report_run_create
+from reports.services import report_run_create
 from staff.roles import Right, perm
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,10 +76,16 @@ def report_run_view(request, run_id: int):
 @require_POST
 @right_required(Right.USE_MARKETING)
 def report_run_again_view(request, run_id: int):
+    """The same report with the same parameters, checked again (the plan may have changed, a store
+    may be gone): parameters that no longer pass go back to the form with its messages."""
     run = get_object_or_404(ReportRun, pk=run_id)
-    if report_get(run.code) is None:
-        raise Http404
-    new_run = report_run_again(run=run, user=request.user)
+    report = _report_or_404(run.code)
+    form = report.form_class(form_data_of(run.parameters), tenant=request.tenant)
+    if not form.is_valid():
+        return render(request, "reports/report_form.html", {"report": report, "form": form})
+    new_run = report_run_create(
+        code=run.code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=request.user
+    )
     return redirect("report_run", run_id=new_run.pk)
 
 

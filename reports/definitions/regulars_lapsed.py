@@ -43,12 +43,14 @@ class RegularsLapsedForm(ReportForm):
     lapsed_days = forms.IntegerField(
         label=_("No purchase for more than (days)"),
         initial=90,
+        max_value=36500,
         required=False,
         help_text=_("Customers to win back; the period and the stores do not apply to them."),
     )
     min_purchases = forms.IntegerField(
         label=_("Bought at least (times)"),
         initial=3,
+        max_value=1_000_000,
         required=False,
         help_text=_("Customers to win back: purchases before they stopped."),
     )

@@ -33,8 +33,9 @@ from reports import registry
 from reports.charts import chart_svg
 from reports.forms import ReportForm
 from reports.models import ReportRun
-from reports.registry import Column, Report, report_register
+from reports.registry import Column, Report, report_get, report_register
 from reports.services import (
+    BUSY,
     REAP_AFTER,
     STALE_AFTER,
     report_run_build,
@@ -42,6 +43,8 @@ from reports.services import (
     report_runs_purge,
     report_runs_reap,
 )
+from reports.services import _build as report_build_private
+from reports.services import _claim as report_claim_private
 from sales.models import Product, Store
 from staff.models import User
 from tariffs.models import TariffPlan
@@ -363,6 +366,24 @@ def test_a_done_run_is_never_built_again(alpha, files_removed):
 
 
 @pytest.mark.django_db
+def test_a_build_another_attempt_took_over_writes_nothing_and_leaves_no_file(alpha, files_removed):
+    with tenant_context(alpha.tenant):
+        run = report_run_create(
+            code="customer-base", parameters={"view": "status-group"}, parameters_text=[], user=_user()
+        )
+        storage = ReportRun._meta.get_field("file").storage
+        files_before = set(storage.listdir("reports")[1]) if storage.exists("reports") else set()
+        first = report_claim_private(run.pk)
+        # Meanwhile the run was taken over (a redelivered job after a stale heartbeat).
+        ReportRun.objects.filter(pk=run.pk).update(attempts=2)
+        report_build_private(first, report_get("customer-base"))
+        assert ReportRun.objects.values_list("status", "attempts", "file").get(pk=run.pk) == ("running", 2, "")
+        # The file it saved was deleted again.
+        assert not first.file
+        assert set(storage.listdir("reports")[1]) == files_before
+
+
+@pytest.mark.django_db
 def test_a_running_build_is_left_alone_until_its_heartbeat_is_stale_then_taken_up_once(alpha, files_removed):
     with tenant_context(alpha.tenant):
         run = report_run_create(
@@ -371,8 +392,9 @@ def test_a_running_build_is_left_alone_until_its_heartbeat_is_stale_then_taken_u
         beat = timezone.now() - datetime.timedelta(minutes=1)
         ReportRun.objects.filter(pk=run.pk).update(status="running", attempts=1, started_at=beat, heartbeat_at=beat)
 
-        # Another worker builds it and beat a minute ago: this job leaves it.
-        assert report_run_build(run_id=run.pk) is None
+        # Another worker builds it and beat a minute ago: this job leaves it (the task retries
+        # once the heartbeat would be stale).
+        assert report_run_build(run_id=run.pk) == BUSY
         assert ReportRun.objects.values_list("status", "attempts", "heartbeat_at").get(pk=run.pk) == (
             "running",
             1,
@@ -673,3 +695,33 @@ def test_a_chart_of_counts_has_whole_numbers_on_its_axis_and_long_labels_cut_sho
     assert re.findall(r'text-anchor="end" fill="#6c757d">([^<]*)</text>', svg) == ["0", "2", "4", "6", "8"]
     assert "<title>Language for communication</title>Language for commun…</text>" in svg
     assert "<title>City</title>City</text>" in svg
+
+
+@pytest.mark.django_db
+def test_build_again_checks_the_parameters_again(alpha):
+    """A run of five years built on Business cannot be built again once the plan is Start."""
+    with tenant_context(alpha.tenant):
+        user = _user()
+        today = timezone.localdate()
+        run = report_run_create(
+            code="loyalty-points",
+            parameters={
+                "date_from": (today - datetime.timedelta(days=4 * 365)).isoformat(),
+                "date_to": today.isoformat(),
+            },
+            parameters_text=[],
+            user=user,
+        )
+        runs_before = ReportRun.objects.count()
+    business = alpha.tenant.plan
+    alpha.tenant.plan = TariffPlan.objects.get(name="Start")
+    alpha.tenant.save(update_fields=["plan"])
+    try:
+        response = client_for(alpha, alpha.admin).post(f"/reports/runs/{run.pk}/again/")
+    finally:
+        # The session's tenant object outlives this test's transaction.
+        alpha.tenant.plan = business
+    assert response.status_code == 200
+    assert "A report of the Start plan covers at most 24 months" in response.content.decode()
+    with tenant_context(alpha.tenant):
+        assert ReportRun.objects.count() == runs_before
