@@ -1,5 +1,7 @@
+import zoneinfo
+
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -12,6 +14,30 @@ class TenantMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request, hostname):
         return render(request, "errors/unknown_host.html", {"hostname": hostname}, status=404)
+
+
+def tenant_time_zone_activate(tenant) -> None:
+    """Dates and times in the retailer's own time zone (a report's months, a receipt's time)."""
+    zone = getattr(tenant, "time_zone", "") if tenant is not None and not tenant.is_public else ""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # No zone (the platform's own pages) or an unknown one: the installation's TIME_ZONE.
+        timezone.deactivate()
+
+
+class TenantTimeZoneMiddleware:
+    """Every request of a retailer's back office runs in the retailer's time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant_time_zone_activate(getattr(request, "tenant", None))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class SuspendedTenantMiddleware:
