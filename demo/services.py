@@ -332,7 +332,8 @@ def demo_join_dates_spread() -> None:
             """
             UPDATE customers_customer SET created_at = CASE
                 WHEN first_purchase_at IS NOT NULL
-                    THEN first_purchase_at - make_interval(days => ((id * 37) % 42)::int, hours => ((id * 13) % 24)::int)
+                    THEN first_purchase_at
+                        - make_interval(days => ((id * 37) % 42)::int, hours => ((id * 13) % 24)::int)
                 ELSE now() - make_interval(days => ((id * 7919) % 720)::int, hours => ((id * 13) % 24)::int)
             END
             """

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, CustomerStatus
 from customers.values import email_clean, phone_clean
-from loyalty.models import Card, CardType, PointsEntry, Programme
-from loyalty.services.cards import REFUSED_STATUS
+from loyalty.models import Card, PointsEntry, Programme
+from loyalty.services.cards import card_refusal
 from loyalty.services.ledger import balance_of, money_of_points, programme_get
 from loyalty.services.sale_points import redeemable_points
 from sales.models import Product, Return, SalesDocument
@@ -214,19 +214,6 @@ def card_by_number(*, number: str, on: datetime.date) -> Card | None:
     card.api_refusal = card_refusal(card, on=on)
     card.api_is_usable = card.api_refusal is None
     return card
-
-
-def card_refusal(card: Card, *, on: datetime.date) -> str | None:
-    """Why a till cannot use the card on a sale today (the words the sale's refusal uses), or
-    None when it can: an active card (a coupon: in stock too) that has not expired."""
-    is_coupon = card.card_type.kind == CardType.Kind.COUPON
-    if card.status in REFUSED_STATUS:
-        return REFUSED_STATUS[card.status] % {"number": card.number}
-    if card.status == Card.Status.STOCK and not is_coupon:
-        return _("Card %(number)s has not been given to a customer.") % {"number": card.number}
-    if card.valid_until and card.valid_until < on:
-        return _("Card %(number)s expired on %(day)s.") % {"number": card.number, "day": card.valid_until.isoformat()}
-    return None
 
 
 # --- points ----------------------------------------------------------------------------------------

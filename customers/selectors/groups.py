@@ -50,3 +50,15 @@ def group_tree() -> list[GroupNode]:
 def group_choices() -> list[tuple[int, str]]:
     """(id, indented name) for select boxes, in tree order."""
     return [(node.group.pk, "— " * node.depth + node.group.name) for node in group_tree()]
+
+
+def group_paths(*, separator: str = " › ") -> dict[int, str]:
+    """Each group's name after its parents' ("Regulars › Gold"), in tree order: names repeat
+    across branches of the tree, the path tells them apart."""
+    paths: dict[int, str] = {}
+    trail: list[str] = []
+    for node in group_tree():
+        del trail[node.depth :]
+        trail.append(node.group.name)
+        paths[node.group.pk] = separator.join(trail)
+    return paths

@@ -277,6 +277,18 @@ def card_remove(*, card: Card, author, reason: str = "") -> Card:
     return card
 
 
+def card_refusal(card: Card, *, on: datetime.date) -> str | None:
+    """Why a till cannot use the card on a sale on `on`, or None when it can: an active card (a
+    coupon: in stock too) that has not expired. The till's card look-up shows the same words."""
+    if card.status in REFUSED_STATUS:
+        return REFUSED_STATUS[card.status] % {"number": card.number}
+    if card.status == Card.Status.STOCK and card.card_type.kind != CardType.Kind.COUPON:
+        return _("Card %(number)s has not been given to a customer.") % {"number": card.number}
+    if card.valid_until and card.valid_until < on:
+        return _("Card %(number)s expired on %(day)s.") % {"number": card.number, "day": card.valid_until.isoformat()}
+    return None
+
+
 def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date | None = None) -> Card:
     """The card a till names on a sale, locked: active (a coupon: in stock or active, not expired)
     and, when the sale has a customer, that customer's. A ValidationError says what is wrong."""
@@ -289,21 +301,9 @@ def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date |
     )
     if card is None:
         raise ValidationError({"card": _("No card with the number “%(number)s”.") % {"number": number}})
-    on = on or timezone.localdate()
-    is_coupon = card.card_type.kind == CardType.Kind.COUPON
-    if card.status in REFUSED_STATUS:
-        raise ValidationError({"card": REFUSED_STATUS[card.status] % {"number": card.number}})
-    if card.status == Card.Status.STOCK and not is_coupon:
-        raise ValidationError(
-            {"card": _("Card %(number)s has not been given to a customer.") % {"number": card.number}}
-        )
-    if card.valid_until and card.valid_until < on:
-        raise ValidationError(
-            {
-                "card": _("Card %(number)s expired on %(day)s.")
-                % {"number": card.number, "day": card.valid_until.isoformat()}
-            }
-        )
+    refusal = card_refusal(card, on=on or timezone.localdate())
+    if refusal is not None:
+        raise ValidationError({"card": refusal})
     if customer is not None and card.customer_id is not None and card.customer_id != customer.pk:
         raise ValidationError({"card": _("Card %(number)s belongs to another customer.") % {"number": card.number}})
     return card

@@ -10,7 +10,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.models import ACTIVE_STATUSES, Customer, CustomerGroup, CustomerStatus, CustomProperty
+from customers.models import ACTIVE_STATUSES, Customer, CustomerStatus, CustomProperty
+from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.months import month_label, month_starts
 from reports.parameters import period_days, period_q
@@ -60,25 +61,6 @@ class CustomerBaseForm(ReportForm):
             self.period_required = False
             self.cleaned_data["date_from"] = self.cleaned_data["date_to"] = None
         return super().clean()
-
-
-def _group_paths() -> dict[int, str]:
-    """Each group's name with its parents' ("Wholesale / Big buyers"): names repeat across
-    branches of the tree."""
-    groups = {
-        pk: (name, parent_id) for pk, name, parent_id in CustomerGroup.objects.values_list("pk", "name", "parent_id")
-    }
-    paths: dict[int, str] = {}
-
-    def path(pk: int) -> str:
-        if pk not in paths:
-            name, parent_id = groups[pk]
-            paths[pk] = f"{path(parent_id)} / {name}" if parent_id else name
-        return paths[pk]
-
-    for pk in groups:
-        path(pk)
-    return paths
 
 
 def _filled(field_name: str) -> Q:
@@ -140,7 +122,7 @@ class CustomerBaseReport(Report):
     def _status_counts(self) -> list[tuple[str, int | None, int]]:
         """(status, group id or None, count) for every combination that has customers, in the
         statuses' order, groups by their path, "no group" last."""
-        paths = _group_paths()
+        paths = group_paths(separator=" / ")
         order = {status: index for index, status in enumerate(CustomerStatus.values)}
         counts = Customer.objects.values_list("status", "group_id").annotate(count=Count("pk")).order_by()
         return sorted(
@@ -149,7 +131,7 @@ class CustomerBaseReport(Report):
         )
 
     def _status_group(self):
-        paths = _group_paths()
+        paths = group_paths(separator=" / ")
         labels = dict(CustomerStatus.choices)
         total = control = 0
         for status, group_id, count in self._status_counts():
@@ -229,7 +211,7 @@ class CustomerBaseReport(Report):
                 "series": [{"name": _("Share of active customers"), "values": [row[3] or 0 for row in rows]}],
                 "value_format": "percent",
             }
-        paths = _group_paths()
+        paths = group_paths(separator=" / ")
         counts = self._status_counts()
         group_ids = sorted(
             {group_id for _status, group_id, _count in counts},

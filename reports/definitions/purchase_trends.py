@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from customers.selectors.groups import group_tree
+from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.months import month_label, month_starts
 from reports.parameters import customer_group_q, period_days, period_q, product_q, store_q
@@ -46,17 +46,6 @@ AGE_BANDS = (
     (None, _("65 and over")),
 )
 AGE_UNKNOWN = len(AGE_BANDS)
-
-
-def group_paths() -> dict[int, str]:
-    """Each customer group's name after its parents' ("Regulars › Gold"), in tree order."""
-    paths: dict[int, str] = {}
-    trail: list[str] = []
-    for node in group_tree():
-        del trail[node.depth :]
-        trail.append(node.group.name)
-        paths[node.group.pk] = " › ".join(trail)
-    return paths
 
 
 class AgeInYears(Func):

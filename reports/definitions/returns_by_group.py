@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from reports.definitions.purchase_trends import group_paths
+from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.parameters import customer_group_q, period_q, product_q, store_q
 from reports.registry import Column, Report, report_register
