@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django_tenants.utils import tenant_context
@@ -64,6 +65,8 @@ def _json_safe(value):
         return [_json_safe(item) for item in value]
     if isinstance(value, decimal.Decimal):
         return float(value)
+    if isinstance(value, Promise):
+        return str(value)
     return _json_value(value)
 
 
