@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def xlsx_text_cell(sheet, value) -> WriteOnlyCell:
     """One write-only cell of `sheet`: a string is always text; other values (numbers, dates,
