@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomProperty
-from customers.values import phone_display, property_value_display
+from customers.rules import phone_display, property_value_display
 
 
 @dataclass(frozen=True)

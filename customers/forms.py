@@ -5,8 +5,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerGroup, CustomerStatus, CustomProperty
+from customers.rules import birth_date_clean, email_clean, phone_clean, property_value_clean
 from customers.selectors.groups import group_choices
-from customers.values import birth_date_clean, email_clean, phone_clean, property_value_clean
 
 PERSON_FIELDS = (
     "first_name",

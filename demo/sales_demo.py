@@ -53,8 +53,8 @@ from sales.models import (
     SalesLine,
     Store,
 )
+from sales.rules import ean_check_digit
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
-from sales.values import ean_check_digit
 from staff.models import User
 
 logger = logging.getLogger(__name__)

@@ -6,17 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from loyalty.models import Symbology
+from sales.rules import ean_check_digit
 
 LENGTHS = {Symbology.EAN13: 13, Symbology.EAN8: 8}
 # Code 128 numbers of a range: the prefix and at least this many digits of serial.
 CODE128_SERIAL_DIGITS = 8
 CODE128_PATTERN = re.compile(r"^[\x20-\x7e]{1,40}$")
-
-
-def ean_check_digit(digits: str) -> str:
-    """The GS1 check digit of the digits before it (weights 3 and 1 from the right)."""
-    total = sum(int(digit) * (3 if position % 2 == 0 else 1) for position, digit in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
 
 
 def number_clean(number: str, *, symbology: str) -> str:
@@ -37,7 +32,7 @@ def number_clean(number: str, *, symbology: str) -> str:
                 _("An %(kind)s number has %(length)s digits; “%(number)s” has %(count)s.")
                 % {"kind": label, "length": length, "number": number, "count": len(number)}
             )
-        expected = ean_check_digit(number[:-1])
+        expected = str(ean_check_digit(number[:-1]))
         if number[-1] != expected:
             raise ValidationError(
                 _("“%(number)s” is not a valid %(kind)s number: its check digit should be %(expected)s.")
@@ -58,7 +53,7 @@ def number_make(*, symbology: str, prefix: str, serial: int) -> str:
         body = prefix + str(serial).zfill(body_length - len(prefix))
         if len(body) != body_length:
             raise ValidationError(_("The number range of this card type is used up."))
-        return body + ean_check_digit(body)
+        return body + str(ean_check_digit(body))
     return prefix + str(serial).zfill(CODE128_SERIAL_DIGITS)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, CustomerStatus
-from customers.values import email_clean, phone_clean
+from customers.rules import email_clean, phone_clean
 from loyalty.models import Card, PointsEntry, Programme
 from loyalty.services.cards import card_refusal
 from loyalty.services.ledger import balance_of, money_of_points, programme_get

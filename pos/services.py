@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerStatus
+from customers.rules import email_clean, phone_clean
 from customers.services import customer_create
-from customers.values import email_clean, phone_clean
 
 TILL_SOURCE = "till"
 

@@ -81,6 +81,17 @@ class ProductGroup(models.Model):
         return self.name
 
 
+class ProductQuerySet(models.QuerySet):
+    def by_codes(self, codes) -> "ProductQuerySet":
+        """The products whose SKU or EAN is one of `codes`: the one look-up of a product by the
+        code a person, a file or a till names it by."""
+        codes = list(codes)
+        return self.filter(Q(sku__in=codes) | Q(ean__in=codes))
+
+    def by_code(self, code: str) -> "ProductQuerySet":
+        return self.by_codes([code])
+
+
 class Product(models.Model):
     sku = models.CharField(_("code (SKU)"), max_length=40, unique=True)
     ean = models.CharField(_("EAN barcode"), max_length=14, null=True, blank=True, unique=True)
@@ -97,6 +108,8 @@ class Product(models.Model):
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=22)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -177,6 +190,18 @@ class GroupPriceList(models.Model):
         return f"{self.customer_group} → {self.price_list}"
 
 
+def purchase_condition(through: str = "") -> Q:
+    """Receipts and invoices (the documents that are purchases), reached from another model by
+    the lookup path `through` ("document__", "sale__", "return_document__sale__")."""
+    return Q(**{f"{through}kind__in": SalesDocument.PURCHASE_KINDS})
+
+
+class SalesDocumentQuerySet(models.QuerySet):
+    def purchases(self) -> "SalesDocumentQuerySet":
+        """Receipts and invoices: orders and quotes are no purchases."""
+        return self.filter(purchase_condition())
+
+
 class SalesDocument(models.Model):
     """A receipt, invoice, order or quote. Only receipts and invoices are purchases."""
 
@@ -225,6 +250,8 @@ class SalesDocument(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SalesDocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("sales document")
@@ -251,6 +278,12 @@ class SalesDocument(models.Model):
         return self.kind in self.PURCHASE_KINDS
 
 
+class SalesLineQuerySet(models.QuerySet):
+    def of_purchases(self) -> "SalesLineQuerySet":
+        """Lines of receipts and invoices."""
+        return self.filter(purchase_condition("document__"))
+
+
 class SalesLine(models.Model):
     class DiscountSource(models.TextChoices):
         NONE = "", _("None")
@@ -267,6 +300,8 @@ class SalesLine(models.Model):
     discount_source = models.CharField(_("discount from"), max_length=10, choices=DiscountSource.choices, blank=True)
     line_total = models.DecimalField(_("line total"), **MONEY)
     returned_quantity = models.DecimalField(_("returned"), **QUANTITY, default=0)
+
+    objects = SalesLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from customers.card_tabs import card_tab_context
 from customers.completeness import customer_missing
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, CustomerStatus, CustomProperty
+from customers.rules import phone_display, property_value_display
 from customers.selectors.properties import property_list
 from customers.selectors.rfm import rfm_score_of
-from customers.values import phone_display, property_value_display
 
 
 @dataclass

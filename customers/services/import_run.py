@@ -31,6 +31,7 @@ from customers.models import (
     ImportBatch,
     ImportRow,
 )
+from customers.rules import FALSE_WORDS, TRUE_WORDS, birth_date_clean, email_clean, phone_clean, property_value_clean
 from customers.selectors.importing import (
     GROUP,
     PROGRESS_SECONDS,
@@ -42,7 +43,6 @@ from customers.selectors.importing import (
 )
 from customers.selectors.properties import property_list
 from customers.services.customers import history_value
-from customers.values import FALSE_WORDS, TRUE_WORDS, birth_date_clean, email_clean, phone_clean, property_value_clean
 from tariffs.registry import usage_count
 from tariffs.selectors import PlanLimitReached, plan_limit_check
 

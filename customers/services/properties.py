@@ -7,7 +7,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomProperty
-from customers.values import property_value_clean
+from customers.rules import property_value_clean
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

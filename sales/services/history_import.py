@@ -52,12 +52,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from customers.models import Customer
+from customers.rules import email_clean, phone_clean
 from customers.selectors.importing import header_normalise
-from customers.values import email_clean, phone_clean
 from sales.models import Product, SalesDocument, Store
+from sales.rules import money_clean, quantity_clean, sale_time_clean
 from sales.services.product_import import ImportColumn, ImportRefused, ImportTable, import_lock, import_table_read
 from sales.services.sales import CENT, LineInput, sale_register
-from sales.values import money_clean, quantity_clean, sale_time_clean
 
 MAX_LINES = 10_000
 SOURCE = "import"

@@ -32,6 +32,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from customers.rules import FALSE_WORDS, TRUE_WORDS
 from customers.selectors.importing import (
     header_normalise,
     import_data_rows,
@@ -39,9 +40,8 @@ from customers.selectors.importing import (
     import_file_records,
     import_headers_clean,
 )
-from customers.values import FALSE_WORDS, TRUE_WORDS
 from sales.models import Product, ProductGroup
-from sales.values import ean_clean, money_clean, vat_rate_clean
+from sales.rules import ean_clean, money_clean, vat_rate_clean
 
 MAX_ROWS = 20_000
 GROUP_SEPARATOR = "/"

@@ -1,6 +1,6 @@
 """Products and the tree of product groups (Settings → Products).
 
-What a valid barcode, price and VAT rate are is said once, in sales.values, which the imports and
+What a valid barcode, price and VAT rate are is said once, in sales.rules, which the imports and
 the till's API use too; this module puts those messages under the form's fields.
 """
 
@@ -17,7 +17,7 @@ from sales.selectors.products import product_group_descendant_ids
 
 
 def field_clean(cleaner, raw, *, field: str, required_message: str | None = None):
-    """Run a cleaner of sales.values and file its refusal under `field`; an empty value is
+    """Run a cleaner of sales.rules and file its refusal under `field`; an empty value is
     refused with `required_message` when one is given."""
     try:
         value = cleaner(raw)
