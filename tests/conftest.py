@@ -235,11 +235,24 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server_port):
+    """A fresh browser tab; the test fails if any page it opened logged a console error or threw
+    (an htmx syntax error, a script refused by the CSP, a missing asset)."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    console_errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
     yield page
     context.close()
+    assert not console_errors, "the browser console logged errors:\n" + "\n".join(console_errors)
 
 
 def screenshot(page, name: str) -> Path:
