@@ -43,6 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer, CustomerGroup, CustomerStatus
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import (
     GroupPriceList,
     PriceList,
@@ -54,7 +55,7 @@ from sales.models import (
     Store,
 )
 from sales.rules import ean_check_digit
-from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
+from sales.services.sales import LineInput, ReturnLineInput, SaleSource, return_register, sale_register
 from staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -701,10 +702,9 @@ def demo_catalogue_create() -> DemoCatalogue | None:
     return DemoCatalogue(stores=stores, products=products, popularity=popularity, seasons=seasons)
 
 
-def _points_source(kind: str) -> str:
-    """Where the points of a demo document come from: receipts from the tills, the rest from
-    the back office (the values of loyalty's PointsEntry.Source)."""
-    return "till" if kind == SalesDocument.Kind.RECEIPT else "back_office"
+def _source(kind: str) -> SaleSource:
+    """Where a demo document was registered: receipts at the tills, the rest in the back office."""
+    return SaleSource.TILL if kind == SalesDocument.Kind.RECEIPT else SaleSource.BACK_OFFICE
 
 
 @transaction.atomic
@@ -743,10 +743,7 @@ def demo_sales_create(
     line_count = 0
     returning: list[tuple[PlannedSale, SalesDocument]] = []
     for sale, number in zip(sales, _numbers(sales), strict=True):
-        extra = {"source": _points_source(sale.kind)}
         redeem = points_to_redeem(sale) if points_to_redeem is not None else 0
-        if redeem:
-            extra["points_to_redeem"] = redeem
         document = sale_register(
             store=sale.store,
             customer=sale.customer,
@@ -754,10 +751,11 @@ def demo_sales_create(
             kind=sale.kind,
             occurred_at=sale.when,
             number=number,
-            author=cashier if sale.kind == SalesDocument.Kind.RECEIPT else admin,
+            acting_user=cashier if sale.kind == SalesDocument.Kind.RECEIPT else admin,
             payment_status=sale.payment_status,
             paid_amount=sale.paid_amount,
-            extra=extra,
+            source=_source(sale.kind),
+            extensions=[LoyaltyAtSale(points_to_redeem=redeem)] if redeem else [],
         )
         line_count += len(sale.lines)
         if sale.returns:
@@ -770,7 +768,9 @@ def demo_sales_create(
     return summary
 
 
-def _returns_register(planner: _Planner, returning: list[tuple[PlannedSale, SalesDocument]], author) -> int:
+def _returns_register(
+    planner: _Planner, returning: list[tuple[PlannedSale, SalesDocument]], acting_user: User | None
+) -> int:
     rng = planner.rng
     lines: dict[int, list[int]] = {}
     for document_id, line_id in (
@@ -789,9 +789,9 @@ def _returns_register(planner: _Planner, returning: list[tuple[PlannedSale, Sale
             sale=document,
             lines=[ReturnLineInput(line_ids[index], quantity) for index, quantity in sale.returns],
             reason=rng.choice(RETURN_REASONS),
-            author=author,
+            acting_user=acting_user,
             occurred_at=when,
-            extra={"source": _points_source(SalesDocument.Kind.RECEIPT)},
+            source=_source(SalesDocument.Kind.RECEIPT),
         )
         count += 1
     return count

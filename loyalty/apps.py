@@ -13,10 +13,10 @@ class LoyaltyConfig(AppConfig):
         from loyalty.points_registration import points_register
         from loyalty.services.merging import loyalty_merge_step
         from loyalty.services.sale_points import return_points_step, sale_points_step
-        from sales.registry import return_step_register, sale_step_register
+        from sales.registry import return_steps, sale_steps
 
-        sale_step_register(sale_points_step)
-        return_step_register(return_points_step)
+        sale_steps.register(sale_points_step)
+        return_steps.register(return_points_step)
         merge_step_register(loyalty_merge_step)
         cards_register()
         points_register()
