@@ -167,10 +167,10 @@ def sale_register(
             raise ValidationError({"lines": _("%(where)s: a quantity has at most three decimals.") % {"where": where}})
         price = prices[product.pk]
         if line.unit_price is None:
-            unit_price, source = price.price, price.source
+            unit_price, discount_source = price.price, price.source
         else:
             unit_price = _money_clean(Decimal(line.unit_price), where=where)
-            source = line.discount_source or (
+            discount_source = line.discount_source or (
                 SalesLine.DiscountSource.MANUAL if unit_price < product.list_price else ""
             )
         line_total = money(unit_price * quantity)
@@ -184,7 +184,7 @@ def sale_register(
                 list_price=product.list_price,
                 unit_price=unit_price,
                 discount=discount,
-                discount_source=source if discount else "",
+                discount_source=discount_source if discount else "",
                 line_total=line_total,
             )
         )
