@@ -1,5 +1,5 @@
 """The demo retailer: a shop with staff of each role, realistic customers, two years of sales
-and a loyalty programme with cards and points (demo/sales_demo.py, demo/loyalty_demo.py).
+and a loyalty programme with cards and points (demo/sales_demo/, demo/loyalty_demo.py).
 
 Deterministic (a fixed random seed), and safe to run again: an existing demo is left as it is.
 """

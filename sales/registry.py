@@ -3,27 +3,16 @@
 The loyalty app earns points on a sale and takes them back on a return. It registers its steps
 in its AppConfig.ready(); every path that registers a sale or a return (the till's API, the back
 office, the history import, the demo) runs them through sales.services, in registration order.
+
+    sale_steps.register(step)      # step(sale, lines, context) after a sale and its lines
+    return_steps.register(step)    # step(return_document, return_lines, context) after a return
 """
 
 from collections.abc import Callable
 
-_sale_steps: list[Callable] = []
-_return_steps: list[Callable] = []
+from crm.registry import Registry
 
+SaleStep = Callable[..., None]
 
-def sale_step_register(step: Callable) -> None:
-    """`step(sale, lines, context)` runs after a sale and its lines are written."""
-    _sale_steps.append(step)
-
-
-def return_step_register(step: Callable) -> None:
-    """`step(return_document, return_lines, context)` runs after a return is written."""
-    _return_steps.append(step)
-
-
-def sale_steps() -> list[Callable]:
-    return list(_sale_steps)
-
-
-def return_steps() -> list[Callable]:
-    return list(_return_steps)
+sale_steps: Registry[SaleStep] = Registry("sale steps")
+return_steps: Registry[SaleStep] = Registry("return steps")

@@ -56,3 +56,8 @@ def staff_locked_usernames(*, usernames: list[str]) -> set[str]:
             attempt_time__gte=recent,
         ).values_list("username", flat=True)
     )
+
+
+def staff_for_till(*, username: str) -> User | None:
+    """The active staff user a till names as the cashier signed in, or None."""
+    return User.objects.filter(username=username, is_active=True).first() if username else None

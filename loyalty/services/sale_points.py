@@ -5,14 +5,11 @@ office, demo), so a sale and its points are written together or not at all, and 
 (which `sale_register` never writes twice) never earns twice; the unique (sale, kind) constraint
 on the ledger holds that too.
 
-What a caller passes in `extra`:
-- "card_number": the card or coupon shown (checked by `card_for_sale`; a coupon is marked used);
-- "points_to_redeem": points the customer pays with (checked against balance and allowed share);
-- "coupon": a coupon used on the sale (marked used here);
-- "earn_points": False to register a sale without points (the past-sales import: balances from
-  the old system come in as opening balances instead).
+What a caller passes is a `LoyaltyAtSale` among the sale's extensions (none: no card, no points
+redeemed, points earned); the sale's context says where it was registered (the ledger's source).
 """
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,19 +17,32 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.money import CENT
 from loyalty.models import CardType, EarnedLine, PointsEntry, Programme
 from loyalty.services.cards import card_for_sale, coupon_use
 from loyalty.services.earning import BasketLine, points_quote
 from loyalty.services.ledger import account_lock, entry_write, expiry_date, money_of_points, programme_get
 from loyalty.values import plain
+from sales.services.sales import SaleContext, SaleSource
 
-CENT = Decimal("0.01")
+
+@dataclass(frozen=True)
+class LoyaltyAtSale:
+    """The loyalty inputs of one sale, passed in `sale_register(extensions=[...])`.
+
+    `card_number`: the card or coupon shown (checked by `card_for_sale`; a coupon is marked used);
+    `points_to_redeem`: points the customer pays with (checked against balance and allowed share);
+    `earns`: False registers the sale without earning. A sale the history import registers
+    (source "import") earns nothing either: balances from the old system come in as opening
+    balances instead."""
+
+    card_number: str = ""
+    points_to_redeem: int = 0
+    earns: bool = True
 
 
-def _source(context) -> str:
-    if context.terminal is not None:
-        return PointsEntry.Source.TILL
-    return context.extra.get("source", PointsEntry.Source.BACK_OFFICE)
+def _source(context: SaleContext) -> str:
+    return PointsEntry.Source(context.source)
 
 
 def redeemable_points(*, balance: int, receipt_total: Decimal, programme: Programme) -> int:
@@ -86,7 +96,7 @@ def _redeem(*, sale, account, points, programme, context, card) -> Decimal:
         points=-points,
         source=_source(context),
         reason=_("Paid %(value)s on receipt %(number)s") % {"value": value, "number": sale.number or sale.pk},
-        author=context.author,
+        author=context.acting_user,
         terminal=context.terminal,
         store=sale.store,
         sale=sale,
@@ -97,35 +107,36 @@ def _redeem(*, sale, account, points, programme, context, card) -> Decimal:
     return value
 
 
-def sale_points_step(sale, lines, context) -> None:
+def sale_points_step(sale, lines, context: SaleContext) -> None:
     """Redeem what the sale says was paid with points, then earn on the rest."""
-    extra = context.extra
+    at_sale = context.extension(LoyaltyAtSale) or LoyaltyAtSale()
     card = None
-    if extra.get("card_number"):
+    if at_sale.card_number:
         card = card_for_sale(
-            number=extra["card_number"], customer=sale.customer, on=timezone.localtime(sale.occurred_at).date()
+            number=at_sale.card_number, customer=sale.customer, on=timezone.localtime(sale.occurred_at).date()
         )
         if card.card_type.kind == CardType.Kind.COUPON:
             coupon_use(
                 card=card,
                 customer=sale.customer,
-                author=context.author,
+                author=context.acting_user,
                 terminal=context.terminal,
                 note=_("Receipt %(number)s") % {"number": sale.number or sale.pk},
             )
-    to_redeem = extra.get("points_to_redeem") or 0
+    to_redeem = at_sale.points_to_redeem or 0
+    earns = at_sale.earns and context.source != SaleSource.IMPORT
     if sale.customer_id is None or not sale.is_purchase:
         if to_redeem:
             raise ValidationError({"points_redeemed": _("Points can be redeemed only on a known customer's receipt.")})
         return
-    if extra.get("earn_points") is False and not to_redeem:
+    if not earns and not to_redeem:
         return
     programme = programme_get()
     account = account_lock(sale.customer_id)
     redeemed_value = _redeem(
         sale=sale, account=account, points=to_redeem, programme=programme, context=context, card=card
     )
-    if extra.get("earn_points") is False:
+    if not earns:
         return
     quote = points_quote(
         customer=sale.customer,
@@ -150,7 +161,7 @@ def sale_points_step(sale, lines, context) -> None:
         points=quote.total,
         source=_source(context),
         reason=_("Receipt %(number)s") % {"number": sale.number or sale.pk},
-        author=context.author,
+        author=context.acting_user,
         terminal=context.terminal,
         store=sale.store,
         sale=sale,
@@ -168,7 +179,7 @@ def _share(whole: int, part: Decimal, of: Decimal) -> int:
     return int((Decimal(whole) * part / of).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def return_points_step(return_document, return_lines, context) -> None:
+def return_points_step(return_document, return_lines, context: SaleContext) -> None:
     """Give back the points the sale's customer paid with, in proportion to the amount returned,
     then take back the points the returned lines earned, in proportion to the quantity returned.
 
@@ -196,7 +207,7 @@ def return_points_step(return_document, return_lines, context) -> None:
     account = account_lock(sale.customer_id)
     source = _source(context)
     common = {
-        "author": context.author,
+        "author": context.acting_user,
         "terminal": context.terminal,
         "store": return_document.store,
         "sale": sale,

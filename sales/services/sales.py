@@ -6,8 +6,10 @@ purchase figures (one UPDATE with F() expressions), plus what the registered ste
 """
 
 import datetime
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,12 +18,13 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.money import money
 from customers.models import Customer
 from sales.models import Product, Return, ReturnLine, SalesDocument, SalesLine, Store, Terminal
 from sales.registry import return_steps, sale_steps
 from sales.selectors.pricing import customer_prices
+from staff.models import User
 
-CENT = Decimal("0.01")
 # A till's clock may run a little ahead of ours.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -37,14 +40,41 @@ class LineInput:
     discount_source: str = ""
 
 
-@dataclass
-class SaleContext:
-    """What the registered steps get besides the sale: who registered it and anything the
-    caller passes on for them (a loyalty card scanned at the till, say)."""
+class SaleSource(enum.StrEnum):
+    """Where a sale or a return was registered (values of loyalty's PointsEntry.Source)."""
 
+    TILL = "till"
+    BACK_OFFICE = "back_office"
+    IMPORT = "import"
+
+
+Extension = TypeVar("Extension")
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    """What the registered steps get besides the sale: where and by whom it was registered, and
+    the typed inputs later apps defined for their steps (`extensions`: loyalty's LoyaltyAtSale,
+    say), each found by its type."""
+
+    source: SaleSource
     terminal: Terminal | None = None
-    author: object = None
-    extra: dict = field(default_factory=dict)
+    acting_user: User | None = None
+    extensions: tuple = ()
+
+    def extension(self, cls: type[Extension]) -> Extension | None:
+        """The extension of type `cls` the caller passed, or None."""
+        return next((extension for extension in self.extensions if isinstance(extension, cls)), None)
+
+
+def _context(
+    *, source: SaleSource | None, terminal: Terminal | None, acting_user: User | None, extensions
+) -> SaleContext:
+    if source is None:
+        source = SaleSource.TILL if terminal is not None else SaleSource.BACK_OFFICE
+    return SaleContext(
+        source=SaleSource(source), terminal=terminal, acting_user=acting_user, extensions=tuple(extensions or ())
+    )
 
 
 def _money_clean(value: Decimal, *, where: str) -> Decimal:
@@ -87,11 +117,12 @@ def sale_register(
     occurred_at: datetime.datetime | None = None,
     number: str = "",
     terminal: Terminal | None = None,
-    author=None,
+    acting_user: User | None = None,
     client_id: str | None = None,
     payment_status: str = SalesDocument.PaymentStatus.PAID,
     paid_amount: Decimal | None = None,
-    extra: dict | None = None,
+    source: SaleSource | None = None,
+    extensions: list | tuple = (),
 ) -> SalesDocument:
     """Write a sales document with its lines. A receipt or an invoice of a known customer adds to
     the customer's purchase figures; the registered steps (points) run in the same transaction.
@@ -99,13 +130,16 @@ def sale_register(
     Refused with a ValidationError naming the line and the problem: no lines, an unknown or
     inactive product, a quantity that is not positive, a price with more than two decimals or
     negative, a date in the future. Nothing is written then.
+
+    `source` says where the sale was registered (by default the till when a terminal is given,
+    else the back office); `extensions` carry typed inputs of the registered steps.
     """
     if not lines:
         raise ValidationError({"lines": _("A sale needs at least one line.")})
     occurred_at = _occurred_at_clean(occurred_at)
     codes = {line.product for line in lines}
     products = {}
-    for product in Product.objects.filter(sku__in=codes) | Product.objects.filter(ean__in=codes):
+    for product in Product.objects.by_codes(codes):
         products[product.sku] = product
         if product.ean:
             products[product.ean] = product
@@ -133,16 +167,14 @@ def sale_register(
             raise ValidationError({"lines": _("%(where)s: a quantity has at most three decimals.") % {"where": where}})
         price = prices[product.pk]
         if line.unit_price is None:
-            unit_price, source = price.price, price.source
+            unit_price, discount_source = price.price, price.source
         else:
             unit_price = _money_clean(Decimal(line.unit_price), where=where)
-            source = line.discount_source or (
+            discount_source = line.discount_source or (
                 SalesLine.DiscountSource.MANUAL if unit_price < product.list_price else ""
             )
-        line_total = (unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
-        discount = max((product.list_price - unit_price) * quantity, Decimal("0")).quantize(
-            CENT, rounding=ROUND_HALF_UP
-        )
+        line_total = money(unit_price * quantity)
+        discount = money(max((product.list_price - unit_price) * quantity, Decimal("0")))
         total += line_total
         discount_total += discount
         documents_lines.append(
@@ -152,7 +184,7 @@ def sale_register(
                 list_price=product.list_price,
                 unit_price=unit_price,
                 discount=discount,
-                discount_source=source if discount else "",
+                discount_source=discount_source if discount else "",
                 line_total=line_total,
             )
         )
@@ -161,7 +193,7 @@ def sale_register(
         number=number,
         store=store,
         terminal=terminal,
-        author=author,
+        author=acting_user,
         customer=customer,
         occurred_at=occurred_at,
         total=total,
@@ -180,8 +212,8 @@ def sale_register(
     SalesLine.objects.bulk_create(documents_lines)
     if customer is not None and sale.is_purchase:
         _purchase_figures_add(customer_id=customer.pk, amount=total, occurred_at=occurred_at)
-    context = SaleContext(terminal=terminal, author=author, extra=extra or {})
-    for step in sale_steps():
+    context = _context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions)
+    for step in sale_steps:
         step(sale, documents_lines, context)
     return sale
 
@@ -200,10 +232,11 @@ def return_register(
     reason: str = "",
     store: Store | None = None,
     terminal: Terminal | None = None,
-    author=None,
+    acting_user: User | None = None,
     occurred_at: datetime.datetime | None = None,
     client_id: str | None = None,
-    extra: dict | None = None,
+    source: SaleSource | None = None,
+    extensions: list | tuple = (),
 ) -> Return:
     """Take goods back against the sale they were bought in, line by line (partly if need be).
 
@@ -248,11 +281,9 @@ def return_register(
                 }
             )
         if quantity == sale_line.returnable_quantity:
-            line_amount = sale_line.line_total - (sale_line.unit_price * sale_line.returned_quantity).quantize(
-                CENT, rounding=ROUND_HALF_UP
-            )
+            line_amount = sale_line.line_total - money(sale_line.unit_price * sale_line.returned_quantity)
         else:
-            line_amount = (sale_line.unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+            line_amount = money(sale_line.unit_price * quantity)
         amount += line_amount
         sale_line.returned_quantity += quantity
         return_lines.append(ReturnLine(sale_line=sale_line, quantity=quantity, amount=line_amount))
@@ -262,7 +293,7 @@ def return_register(
         sale=sale,
         store=store or sale.store,
         terminal=terminal,
-        author=author,
+        author=acting_user,
         customer_id=sale.customer_id,
         occurred_at=occurred_at,
         amount=amount,
@@ -276,7 +307,7 @@ def return_register(
         Customer.objects.filter(pk=sale.customer_id).update(
             purchase_total=F("purchase_total") - amount, return_count=F("return_count") + 1
         )
-    context = SaleContext(terminal=terminal, author=author, extra=extra or {})
-    for step in return_steps():
+    context = _context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions)
+    for step in return_steps:
         step(return_document, return_lines, context)
     return return_document

@@ -13,6 +13,7 @@ from customers.models import Customer, CustomerGroup
 from loyalty.models import EarnedLine, EarningRule, PointsAccount, PointsEntry, Programme, Tier
 from loyalty.services.earning import BasketLine, points_quote
 from loyalty.services.ledger import account_lock, entry_write
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Store
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 
@@ -249,7 +250,7 @@ def _past_sale(shop, customer, amount: str, *, days_ago: int):
         customer=customer,
         lines=[LineInput("CUP-1", Decimal("1"), Decimal(amount))],
         occurred_at=timezone.now() - datetime.timedelta(days=days_ago),
-        extra={"earn_points": False},
+        extensions=[LoyaltyAtSale(earns=False)],
     )
 
 
@@ -352,7 +353,7 @@ def test_a_receipt_partly_paid_with_points_earns_only_on_the_money_part(alpha, l
             customer=customer,
             # 10.00 for the cup and 10.00 for the tea: 5.00 of the 20.00 paid with 500 points.
             lines=[LineInput("CUP-1", Decimal("1")), LineInput("TEA-1", Decimal("2.5"))],
-            extra={"points_to_redeem": 500},
+            extensions=[LoyaltyAtSale(points_to_redeem=500)],
         )
         entries = list(
             PointsEntry.objects.filter(sale=sale).order_by("pk").values_list("kind", "points", "money_value")
@@ -381,6 +382,6 @@ def test_a_fixed_rule_on_a_receipt_partly_paid_with_points_gives_its_share(alpha
             store=loyalty_shop["store"],
             customer=customer,
             lines=[LineInput("CUP-1", Decimal("1"))],
-            extra={"points_to_redeem": 200},  # 2.00 of 10.00
+            extensions=[LoyaltyAtSale(points_to_redeem=200)],  # 2.00 of 10.00
         )
         assert PointsEntry.objects.get(sale=sale, kind="earn").points == 8

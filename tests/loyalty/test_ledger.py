@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from loyalty.models import PointsAccount, PointsEntry, Programme
 from loyalty.services.ledger import account_lock, entry_write, ledger_sum
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 
 
@@ -62,7 +63,7 @@ def test_spent_points_stop_at_zero_and_the_shortfall_is_recorded(alpha, loyalty_
             store=loyalty_shop["store"],
             customer=customer,
             lines=[LineInput("CUP-1", Decimal("10"))],
-            extra={"points_to_redeem": 100},
+            extensions=[LoyaltyAtSale(points_to_redeem=100)],
         )
         assert _balance(customer) == 100 - 100 + 99  # the second earns on 99.00 paid in money
         return_register(sale=sale, lines=[ReturnLineInput(sale.lines.get().pk, Decimal("10"))])
@@ -89,7 +90,7 @@ def test_a_negative_balance_when_the_programme_allows_it(alpha, loyalty_shop):
             store=loyalty_shop["store"],
             customer=customer,
             lines=[LineInput("CUP-1", Decimal("1"), Decimal("2.00"))],
-            extra={"points_to_redeem": 1},
+            extensions=[LoyaltyAtSale(points_to_redeem=1)],
         )
         return_register(sale=sale, lines=[ReturnLineInput(sale.lines.get().pk, Decimal("10"))])
         assert _balance(customer) == 100 - 1 + 1 - 100 == ledger_sum(customer.pk)
@@ -109,7 +110,7 @@ def test_redeeming_more_than_the_balance_or_the_share_is_refused_and_nothing_wri
                     store=loyalty_shop["store"],
                     customer=customer,
                     lines=[LineInput("CUP-1", Decimal("1"), Decimal("1.00"))],
-                    extra={"points_to_redeem": asked},
+                    extensions=[LoyaltyAtSale(points_to_redeem=asked)],
                 )
             assert refused.value.message_dict["points_redeemed"] == [message]
             assert _balance(customer) == 100

@@ -15,6 +15,7 @@ from loyalty.models import Card, CardEvent, CardType, PointsAccount, PointsEntry
 from loyalty.services.cards import card_assign, card_batch_generate, card_block
 from loyalty.services.jobs import customer_points_expire, points_expiring
 from loyalty.services.ledger import account_lock, entry_write
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
 
@@ -73,7 +74,7 @@ def test_a_merge_moves_cards_and_entries_and_the_kept_balance_is_both_together(a
             store=shop["store"],
             customer=remove,
             lines=[LineInput("TEA-1", Decimal("5"))],
-            extra={"points_to_redeem": 40},
+            extensions=[LoyaltyAtSale(points_to_redeem=40)],
         )
         assert (balance(keep), balance(remove)) == (50 + 30, 50 + 20 - 40 + 19)
         keep_entries = list(PointsEntry.objects.filter(customer=keep).values_list("pk", flat=True))
@@ -128,7 +129,7 @@ def test_a_negative_balance_moves_too_when_the_programme_allows_it(alpha, merge_
             store=shop["store"],
             customer=remove,
             lines=[LineInput("CUP-1", Decimal("1"), Decimal("2.00"))],
-            extra={"points_to_redeem": 100},
+            extensions=[LoyaltyAtSale(points_to_redeem=100)],
         )
         return_register(sale=first, lines=[ReturnLineInput(first.lines.get().pk, Decimal("10"))])
         assert (balance(keep), balance(remove)) == (30, 100 - 100 + 1 - 100)
@@ -152,7 +153,7 @@ def test_the_kept_customer_can_be_the_one_below_zero(alpha, merge_shop):
             store=shop["store"],
             customer=keep,
             lines=[LineInput("CUP-1", Decimal("1"), Decimal("1.00"))],
-            extra={"points_to_redeem": 20},  # 50 % of 1.00 at 0.01 a point is 50 points at most
+            extensions=[LoyaltyAtSale(points_to_redeem=20)],  # 50 % of 1.00 at 0.01 a point is 50 points at most
         )
         return_register(sale=first, lines=[ReturnLineInput(first.lines.get().pk, Decimal("2"))])
         sale_register(store=shop["store"], customer=remove, lines=[LineInput("CUP-1", Decimal("5"))])

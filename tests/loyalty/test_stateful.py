@@ -33,6 +33,7 @@ from customers.models import Customer
 from loyalty.models import EarnedLine, PointsAccount, PointsEntry, Programme
 from loyalty.services.jobs import customer_points_expire
 from loyalty.services.ledger import points_adjust
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Product, Return, SalesDocument, Terminal
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
@@ -212,7 +213,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 occurred_at=occurred_at,
                 terminal=self.world.terminal if from_till else None,
                 client_id=client_id,
-                extra={"points_to_redeem": redeem},
+                extensions=[LoyaltyAtSale(points_to_redeem=redeem)],
             )
 
         if self.redeem_refused(redeem, total):

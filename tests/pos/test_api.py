@@ -609,6 +609,30 @@ def test_prices_are_what_the_customer_pays_today(alpha, shop):
         assert IdempotentRequest.objects.filter(client_id__startswith="p-").count() == 1
 
 
+def test_prices_are_dated_by_the_retailers_local_date_in_the_first_hours_after_midnight(alpha, shop, monkeypatch):
+    # 22:30 UTC on 10 March is 00:30 on 11 March in Tallinn (the retailer's zone, UTC+2).
+    now = datetime.datetime(2026, 3, 10, 22, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    with tenant_context(alpha.tenant):
+        assert alpha.tenant.time_zone == "Europe/Tallinn"
+        wholesale = group_create(name="Wholesale")
+        price_list = PriceList.objects.create(name="Spring prices", valid_from=datetime.date(2026, 3, 11))
+        PriceListItem.objects.create(price_list=price_list, product_group=shop.tea_group, percent_off=Decimal("25"))
+        GroupPriceList.objects.create(customer_group=wholesale, price_list=price_list)
+        customer = Customer.objects.create(first_name="Big", last_name="Buyer", group=wholesale)
+    body = shop.api.post("prices/", {"customer_id": customer.pk, "products": ["TEA-1"]}).json()
+    assert (body["date"], body["prices"][0]["price"], body["prices"][0]["price_list"]) == (
+        "2026-03-11",
+        "3.00",
+        "Spring prices",
+    )
+    # A sale of the same moment charges what the prices said.
+    sale = shop.api.post(
+        "sales/", {"client_id": "m-1", "customer_id": customer.pk, "lines": [{"product": "TEA-1", "quantity": "1"}]}
+    ).json()
+    assert (sale["lines"][0]["unit_price"], sale["total"]) == ("3.00", "3.00")
+
+
 def test_a_sale_of_five_lines_to_a_customer_with_a_price_list_costs_a_handful_of_queries(alpha, shop):
     with tenant_context(alpha.tenant):
         vip = group_create(name="VIP")

@@ -143,8 +143,8 @@ def test_200_concurrent_sales_from_8_threads_on_2_terminals_land_exactly_once_ea
     with tenant_context(race["tenant"]):
         race_sales = SalesDocument.objects.filter(client_id__startswith="race-")
         assert race_sales.count() == 200
-        assert Counter(race_sales.rules_list("terminal__name", flat=True)) == {"Till 0": 100, "Till 1": 100}
-        assert sorted(race_sales.rules_list("client_id", flat=True)) == [f"race-{n:03d}" for n in range(200)]
+        assert Counter(race_sales.values_list("terminal__name", flat=True)) == {"Till 0": 100, "Till 1": 100}
+        assert sorted(race_sales.values_list("client_id", flat=True)) == [f"race-{n:03d}" for n in range(200)]
         assert SalesLine.objects.filter(document__in=race_sales).count() == 200
         assert IdempotentRequest.objects.filter(client_id__startswith="race-").count() == 200
         for number in range(200):
@@ -157,7 +157,7 @@ def test_200_concurrent_sales_from_8_threads_on_2_terminals_land_exactly_once_ea
             assert customer.purchase_total == (theirs.aggregate(total=Sum("total"))["total"] or 0)
 
 
-def test_a_replay_racing_the_first_request_waits_for_it_and_gets_its_answer(committed_db, race, monkeypatch):
+def test_a_replay_racing_the_first_request_waits_for_it_and_gets_its_answer(committed_db, race):
     """The first request is held inside its transaction (by a sale step); the replay and a
     different request under the same id wait on the key row until it commits."""
     entered, release = threading.Event(), threading.Event()
@@ -167,46 +167,46 @@ def test_a_replay_racing_the_first_request_waits_for_it_and_gets_its_answer(comm
             entered.set()
             release.wait(30)
 
-    monkeypatch.setattr(registry, "_sale_steps", [*registry._sale_steps, slow_step])
-    token = race["tokens"][2]
-    body = {"client_id": "slow-1", "lines": [{"product": "P-2", "quantity": "1"}]}
-    other = {"client_id": "slow-1", "lines": [{"product": "P-3", "quantity": "1"}]}
-    answers: dict[str, object] = {}
+    with registry.sale_steps.registered(slow_step):
+        token = race["tokens"][2]
+        body = {"client_id": "slow-1", "lines": [{"product": "P-2", "quantity": "1"}]}
+        other = {"client_id": "slow-1", "lines": [{"product": "P-3", "quantity": "1"}]}
+        answers: dict[str, object] = {}
 
-    def send(name: str, sent: dict) -> None:
-        try:
-            client = Client(HTTP_HOST=HOST)
-            answers[name] = client.post(
-                "/api/v1/sales/", sent, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
-            )
-        finally:
-            connection.close()
+        def send(name: str, sent: dict) -> None:
+            try:
+                client = Client(HTTP_HOST=HOST)
+                answers[name] = client.post(
+                    "/api/v1/sales/", sent, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+                )
+            finally:
+                connection.close()
 
-    first = threading.Thread(target=send, args=("first", body))
-    first.start()
-    assert entered.wait(30)
-    replay = threading.Thread(target=send, args=("replay", body))
-    conflicting = threading.Thread(target=send, args=("conflicting", other))
-    replay.start()
-    conflicting.start()
-    # Both wait for the key row's lock: PostgreSQL shows them blocked.
-    deadline = time.monotonic() + 30
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE %s AND datname = current_database()",
-                ["%pos_idempotentrequest%"],
-            )
-            waiting = cursor.fetchone()[0]
-        if waiting == 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert waiting == 2
-    assert replay.is_alive() and conflicting.is_alive()
-    release.set()
-    for thread in (first, replay, conflicting):
-        thread.join(30)
+        first = threading.Thread(target=send, args=("first", body))
+        first.start()
+        assert entered.wait(30)
+        replay = threading.Thread(target=send, args=("replay", body))
+        conflicting = threading.Thread(target=send, args=("conflicting", other))
+        replay.start()
+        conflicting.start()
+        # Both wait for the key row's lock: PostgreSQL shows them blocked.
+        deadline = time.monotonic() + 30
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE %s AND datname = current_database()",
+                    ["%pos_idempotentrequest%"],
+                )
+                waiting = cursor.fetchone()[0]
+            if waiting == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert waiting == 2
+        assert replay.is_alive() and conflicting.is_alive()
+        release.set()
+        for thread in (first, replay, conflicting):
+            thread.join(30)
 
     assert answers["first"].status_code == 201
     assert (answers["replay"].status_code, answers["replay"].content) == (201, answers["first"].content)

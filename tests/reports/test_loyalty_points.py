@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
+from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Product, Store
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
@@ -45,7 +46,7 @@ def test_points_per_month_and_the_outstanding_balance(alpha, beta, build_report)
                 customer=customer,
                 lines=[LineInput("CUP-1", Decimal("1"), Decimal("8.00"))],
                 occurred_at=_moment(second_month + datetime.timedelta(days=1)),
-                extra={"points_to_redeem": 40},
+                extensions=[LoyaltyAtSale(points_to_redeem=40)],
             )
             return_register(
                 sale=sale,

@@ -3,6 +3,7 @@
 import datetime
 import random
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer
 from customers.services import group_create
+from sales import registry
 from sales.models import (
     GroupPriceList,
     PriceList,
@@ -25,7 +27,8 @@ from sales.models import (
     SalesLine,
     Store,
 )
-from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
+from sales.services.sales import LineInput, ReturnLineInput, SaleSource, return_register, sale_register
+from staff.models import User
 from tariffs.models import TariffPlan
 from tenants.services import tenant_create
 
@@ -60,6 +63,41 @@ def test_a_sale_writes_lines_and_adds_to_the_customers_figures(alpha, shop):
         customer = Customer.objects.get(pk=shop["customer"].pk)
         assert (customer.purchase_count, customer.purchase_total) == (1, Decimal("11.50"))
         assert customer.first_purchase_at == customer.last_purchase_at == when
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A later app's input to its step, as a caller passes it."""
+
+    text: str
+
+
+@pytest.mark.django_db
+def test_the_steps_get_the_source_the_acting_user_and_their_extension_found_by_type(alpha, shop):
+    seen = []
+
+    def step(document, lines, context):
+        seen.append((type(document).__name__, context.source, context.acting_user, context.extension(Stamp)))
+
+    with tenant_context(alpha.tenant):
+        cashier = User.objects.create_user(username="cashier-1")
+        with registry.sale_steps.registered(step), registry.return_steps.registered(step):
+            sale = sale_register(
+                store=shop["store"],
+                lines=[LineInput("CUP-1", Decimal("1"))],
+                acting_user=cashier,
+                source=SaleSource.IMPORT,
+                extensions=[Stamp("first")],
+            )
+            sale_register(store=shop["store"], lines=[LineInput("CUP-1", Decimal("1"))])
+            return_register(sale=sale, lines=[ReturnLineInput(sale.lines.get().pk, Decimal("1"))], acting_user=cashier)
+        assert sale.author == cashier
+        assert step not in registry.sale_steps
+    assert seen == [
+        ("SalesDocument", SaleSource.IMPORT, cashier, Stamp("first")),
+        ("SalesDocument", SaleSource.BACK_OFFICE, None, None),
+        ("Return", SaleSource.BACK_OFFICE, cashier, None),
+    ]
 
 
 @pytest.mark.django_db

@@ -1,11 +1,11 @@
-"""Writes of the till's API that need more than one service call of the apps below."""
+"""Customers the till creates: a cashier asks a name and a phone, the back office completes the record."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerStatus
 from customers.rules import email_clean, phone_clean
-from customers.services import customer_create
+from customers.services.customers import customer_create
 
 TILL_SOURCE = "till"
 

@@ -1,0 +1,22 @@
+"""The API's serializers: what the till sends (inputs.py) and what it gets back (outputs.py)."""
+
+from pos.serializers.inputs import (  # noqa: F401
+    ClientIdSerializer,
+    CustomerCreateInSerializer,
+    DecimalStringField,
+    PointsAdjustmentInSerializer,
+    PricesInSerializer,
+    RedeemableInSerializer,
+    ReturnInSerializer,
+    SaleInSerializer,
+)
+from pos.serializers.outputs import (  # noqa: F401
+    CardOutSerializer,
+    CustomerOutSerializer,
+    ErrorSerializer,
+    PointsAdjustmentOutSerializer,
+    PricesOutSerializer,
+    RedeemableOutSerializer,
+    ReturnOutSerializer,
+    SaleOutSerializer,
+)
