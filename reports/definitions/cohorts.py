@@ -20,7 +20,7 @@ from customers.models import Customer
 from reports.forms import ReportForm
 from reports.months import month_label
 from reports.parameters import customer_group_ids, period_days, period_moments
-from reports.registry import Column, Report, report_register
+from reports.registry import Chart, Column, Report, report_register
 from sales.models import SalesDocument
 
 # The longest follow-up shown: month 0 to month 24.
@@ -141,18 +141,35 @@ class CohortsReport(Report):
 
     def rows(self, parameters):
         for cohort, size, shares in self._matrix(parameters):
-            yield (month_label(cohort), size, *shares)
+            yield {
+                "cohort": month_label(cohort),
+                "customers": size,
+                **{f"month_{offset}": share for offset, share in enumerate(shares)},
+            }
 
     def chart(self, parameters):
-        matrix = self._matrix(parameters)
-        if not matrix:
+        return CohortsChart(offsets=self._offset_count(parameters))
+
+
+class CohortsChart(Chart):
+    """A heat map: a line per cohort, a cell per month after it."""
+
+    def __init__(self, *, offsets: int):
+        self.offsets = offsets
+        self.cohorts: list[str] = []
+        self.shares: list[list[float | None]] = []
+
+    def add(self, row):
+        self.cohorts.append(row["cohort"])
+        self.shares.append([row[f"month_{offset}"] for offset in range(self.offsets)])
+
+    def result(self):
+        if not self.cohorts:
             return None
         return {
             "kind": "heatmap",
-            "rows": [month_label(cohort) for cohort, _size, _shares in matrix],
-            "labels": [str(offset) for offset in range(self._offset_count(parameters))],
-            "series": [
-                {"name": str(_("Share of the cohort that bought")), "values": [shares for _c, _s, shares in matrix]}
-            ],
+            "rows": self.cohorts,
+            "labels": [str(offset) for offset in range(self.offsets)],
+            "series": [{"name": str(_("Share of the cohort that bought")), "values": self.shares}],
             "value_format": "percent",
         }
