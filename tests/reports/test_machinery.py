@@ -147,7 +147,7 @@ class ManyRowsReport(Report):
                 self.resident[number] = _resident_memory()
             if number == self.traced_from:
                 tracemalloc.start()
-            self.rows_read += 1
+            ManyRowsReport.rows_read += 1
             yield {
                 "number": number,
                 "name": f"Customer number {number}",
