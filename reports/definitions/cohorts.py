@@ -16,7 +16,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
 from reports.forms import ReportForm
 from reports.months import month_label
 from reports.parameters import customer_group_ids, period_days, period_moments
@@ -27,26 +26,20 @@ from sales.models import SalesDocument
 MAX_OFFSET = 24
 
 # A customer's first purchase ever joined to the months they bought in is two aggregates over the
-# same purchases joined on the customer: plain SQL says it more clearly than the ORM could.
+# same purchases joined on the customer: plain SQL says it more clearly than the ORM could. The
+# purchases themselves (which documents, which customers) come from the ORM.
 COHORTS_SQL = """
-WITH purchases AS (
-    SELECT document.customer_id, document.occurred_at
-    FROM {documents} AS document
-    {customer_join}
-    WHERE document.kind = ANY(%(kinds)s)
-      AND document.customer_id IS NOT NULL
-      AND document.occurred_at < %(end)s
-),
+WITH purchases AS ({purchases}),
 cohort AS (
-    SELECT customer_id, date_trunc('month', MIN(occurred_at) AT TIME ZONE %(zone)s)::date AS month
+    SELECT customer_id, date_trunc('month', MIN(occurred_at) AT TIME ZONE %s)::date AS month
     FROM purchases
     GROUP BY customer_id
-    HAVING MIN(occurred_at) >= %(start)s
+    HAVING MIN(occurred_at) >= %s
 ),
 activity AS (
-    SELECT DISTINCT customer_id, date_trunc('month', occurred_at AT TIME ZONE %(zone)s)::date AS month
+    SELECT DISTINCT customer_id, date_trunc('month', occurred_at AT TIME ZONE %s)::date AS month
     FROM purchases
-    WHERE occurred_at >= %(start)s
+    WHERE occurred_at >= %s
 )
 SELECT cohort.month, activity.month, COUNT(*)
 FROM cohort JOIN activity ON activity.customer_id = cohort.customer_id
@@ -104,26 +97,14 @@ class CohortsReport(Report):
         """(cohort month, cohort size, share buying in each month offset or None) per cohort."""
         start, end = period_moments(parameters)
         groups = customer_group_ids(parameters)
-        query = COHORTS_SQL.format(
-            documents=connection.ops.quote_name(SalesDocument._meta.db_table),
-            customer_join=(
-                f"JOIN {connection.ops.quote_name(Customer._meta.db_table)} AS customer"
-                " ON customer.id = document.customer_id AND customer.group_id = ANY(%(groups)s)"
-                if groups
-                else ""
-            ),
-        )
+        purchases = SalesDocument.objects.purchases().filter(customer__isnull=False, occurred_at__lt=end)
+        if groups:
+            purchases = purchases.filter(customer__group_id__in=sorted(groups))
+        purchases = purchases.values("customer_id", "occurred_at").order_by()
+        purchases_sql, purchases_params = purchases.query.sql_with_params()
+        zone = timezone.get_current_timezone_name()
         with connection.cursor() as cursor:
-            cursor.execute(
-                query,
-                {
-                    "kinds": list(SalesDocument.PURCHASE_KINDS),
-                    "start": start,
-                    "end": end,
-                    "zone": timezone.get_current_timezone_name(),
-                    "groups": sorted(groups),
-                },
-            )
+            cursor.execute(COHORTS_SQL.format(purchases=purchases_sql), [*purchases_params, zone, start, zone, start])
             counts = cursor.fetchall()
         active: dict[datetime.date, dict[datetime.date, int]] = {}
         for cohort, month, count in counts:
