@@ -128,7 +128,7 @@ def _ours(run: ReportRun):
 @contextlib.contextmanager
 def _heartbeat(run: ReportRun):
     """Beat the run's heartbeat every HEARTBEAT seconds while the build runs, also during a long
-    query and the save (a thread with its own connection, in the retailer's schema)."""
+    query, the chart and the save (a thread with its own connection, in the retailer's schema)."""
     tenant = connection.tenant
     stop = threading.Event()
 
@@ -161,9 +161,9 @@ def _build(run: ReportRun, report) -> None:
         currency=connection.tenant.currency,
         built_label=_("Built"),
     )
-    chart = report.chart(parameters)
     preview, count = [], 0
     try:
+        chart = report.chart(parameters)
         for row in report.rows(parameters):
             workbook.append(row)
             if chart is not None:
