@@ -54,8 +54,9 @@ def _run_context(run: ReportRun) -> dict:
         "run": run,
         "report": report,
         "columns": columns,
-        # The preview is stored as values in the columns' order; the page reads it by key.
-        "preview": [dict(zip(keys, values, strict=True)) for values in run.preview] if columns else [],
+        # The preview is stored as values in the columns' order; the page reads it by key. Not
+        # strict: columns that depend on today (the cohorts' months) may have grown since the build.
+        "preview": [dict(zip(keys, values, strict=False)) for values in run.preview],
         "chart": chart_svg(run.chart, title=str(report.title) if report else run.code)
         if run.status == run.Status.DONE
         else "",
