@@ -1,4 +1,5 @@
-# Regulars: the two commands are `make run` and `make test`; crm/stack.py does the work.
+# Regulars: the two commands are `make run` and `make test`; the runner in stack/ does the work
+# (standard library only: it runs before the virtual environment exists).
 PYTHON ?= python3
 VENV_PYTHON = .venv/bin/python
 
@@ -6,15 +7,15 @@ VENV_PYTHON = .venv/bin/python
 
 ## Install what is missing, start PostgreSQL, Redis, Celery and the web server on the demo data.
 run:
-	$(PYTHON) crm/stack.py run
+	$(PYTHON) -m stack run
 
 ## The same set-up on other ports with throw-away data, then every test (browser tests included).
 test:
-	$(PYTHON) crm/stack.py test $(PYTEST_ARGS)
+	$(PYTHON) -m stack test $(PYTEST_ARGS)
 
-## ruff over the code.
+## The static checks that `make test` runs first (ruff's lint rules and format check), alone.
 lint:
-	$(VENV_PYTHON) -m ruff check .
+	$(PYTHON) -m stack lint
 
 ## Refresh the translation catalogs from the code (then translate what is new).
 messages:
@@ -23,10 +24,10 @@ messages:
 
 ## Start only PostgreSQL and Redis of `make run` (for manage.py by hand); `make stop` stops them.
 services:
-	$(PYTHON) crm/stack.py services run
+	$(PYTHON) -m stack services run
 
 stop:
-	$(PYTHON) crm/stack.py stop run
+	$(PYTHON) -m stack stop run
 
 ## Forget the local data and the virtual environment.
 clean: stop

@@ -17,8 +17,15 @@ class TenantMiddleware(TenantMainMiddleware):
 
 
 def tenant_time_zone_activate(tenant) -> None:
-    """Dates and times in the retailer's own time zone (a report's months, a receipt's time)."""
-    zone = getattr(tenant, "time_zone", "") if tenant is not None and not tenant.is_public else ""
+    """Dates and times in the retailer's own time zone (a report's months, a receipt's time).
+
+    `tenant` is a retailer, the platform's public tenant, None, or the stand-in that django-tenants
+    puts on a connection that only knows a schema name (`FakeTenant`: a task on the public schema,
+    `schema_context()`), which has neither a time zone nor `is_public`. Only a retailer has a zone.
+    """
+    zone = getattr(tenant, "time_zone", "") or ""
+    if zone and tenant.is_public:
+        zone = ""
     try:
         timezone.activate(zoneinfo.ZoneInfo(zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

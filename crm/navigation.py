@@ -24,7 +24,7 @@ NAVIGATION = (
     NavEntry(_("Dashboard"), "dashboard"),
     NavEntry(_("Customers"), "customer_list", right="view_customers"),
     NavEntry(_("Control"), "customer_control", right="edit_customers"),
-    NavEntry(_("Reports"), "report_list", right="use_marketing"),
+    NavEntry(_("Reports"), "reports:list", right="use_marketing"),
     NavEntry(_("Customer properties"), "customer_property_list", right="manage_settings", section="settings"),
     NavEntry(_("Customer groups"), "customer_group_list", right="manage_settings", section="settings"),
     NavEntry(_("Stores and terminals"), "store_list", right="manage_settings", section="settings"),

@@ -15,7 +15,7 @@ def right_required(right: str):
         @login_required
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(f"staff.{right}"):
-                raise PermissionDenied
+                raise PermissionDenied(f"the right “{right}” is needed")
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from customers.urls import settings_urlpatterns as customer_settings_urls
-from reports.views import dashboard_view
+from reports.views.dashboard import dashboard_view
 from tariffs.views import plan_usage_view
 
 urlpatterns = [

@@ -297,7 +297,7 @@ def demo_tenant_setup(*, domain: str, customers: int = 3000) -> tuple[Tenant, bo
         admin_username=admin.username,
         admin_email=f"{admin.username}@{domain}",
         admin_password=admin.password,
-        created_by="make run",
+        source="make run",
         validate_admin_password=False,
     )
     with tenant_context(tenant):

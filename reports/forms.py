@@ -10,7 +10,7 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -73,7 +73,8 @@ class ReportForm(forms.Form):
         if "customer_groups" in self.fields:
             self.fields["customer_groups"].queryset = CustomerGroup.objects.order_by("name")
         if "period" in self.filters and not self.is_bound:
-            today = datetime.date.today()
+            # The retailer's day (the tenant's time zone is active), not the server's.
+            today = timezone.localdate()
             self.initial.setdefault("date_from", today - relativedelta(months=12) + datetime.timedelta(days=1))
             self.initial.setdefault("date_to", today)
 
@@ -83,7 +84,7 @@ class ReportForm(forms.Form):
         if not codes:
             return []
         found = {}
-        for product in Product.objects.filter(sku__in=codes) | Product.objects.filter(ean__in=codes):
+        for product in Product.objects.by_codes(codes):
             found[product.sku] = product
             if product.ean:
                 found[product.ean] = product

@@ -4,12 +4,18 @@ A report is a class with a code, a title and a description, a parameter form, it
 query that yields rows (aggregated in SQL, streamed in batches) and, where a picture says more
 than a table, a chart. Each report module in reports/definitions/ registers its classes with
 `report_register`; reports/apps.py imports the modules.
+
+A row is a mapping keyed by the columns' keys. The build reads the rows once: the workbook, the
+preview and the chart all take them as they stream by (a chart keeps only what it draws, so a
+report of 200,000 rows builds in flat memory).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+
+from crm.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,19 @@ class Column:
     width: int = 14
 
 
+class Chart:
+    """A report's chart, gathered from the rows while the build streams them: `add` sees every
+    row once and keeps only what the picture draws; `result` is the chart's data, or None:
+    {"kind": "bar" | "line" | "heatmap", "labels": [...], "series": [{"name": ..., "values":
+    [...]}], "rows": [...] (heatmap row labels), "value_format": "integer" | "money" | "percent"}."""
+
+    def add(self, row: Mapping) -> None:
+        raise NotImplementedError
+
+    def result(self) -> dict | None:
+        raise NotImplementedError
+
+
 class Report:
     # The report's place in the list of reports.
     number: int = 0
@@ -36,34 +55,37 @@ class Report:
         """The columns; most reports have fixed ones, some depend on the parameters."""
         raise NotImplementedError
 
-    def rows(self, parameters: dict) -> Iterator[tuple]:
-        """The rows in the order of `columns`, streamed (use `.iterator()` or a server-side
-        cursor; aggregate in SQL)."""
+    def rows(self, parameters: dict) -> Iterator[Mapping]:
+        """The rows, each a mapping of every column's key to its value, streamed (use
+        `.iterator()` or a server-side cursor; aggregate in SQL)."""
         raise NotImplementedError
 
     def row_estimate(self, parameters: dict) -> int | None:
         """Roughly how many rows `rows` yields (for the progress bar), or None."""
         return None
 
-    def chart(self, parameters: dict) -> dict | None:
-        """The chart's data, or None: {"kind": "bar" | "line" | "heatmap", "labels": [...],
-        "series": [{"name": ..., "values": [...]}], "rows": [...] (heatmap row labels),
-        "value_format": "integer" | "money" | "percent"}."""
+    def chart(self, parameters: dict) -> Chart | None:
+        """A new chart for one build, or None when the report draws none."""
         return None
 
 
-_reports: dict[str, Report] = {}
+# Keyed by the report's code; an instance of each class, in the list's order.
+reports: Registry[Report] = Registry(
+    "reports", key=lambda report: report.code, order=lambda report: (report.number, report.code)
+)
 
 
 def report_register(report_class: type[Report]) -> type[Report]:
     """Register a report class (usable as a class decorator)."""
-    _reports[report_class.code] = report_class()
+    registered = reports.get(report_class.code)
+    if registered is None or type(registered) is not report_class:
+        reports.register(report_class())
     return report_class
 
 
 def report_get(code: str) -> Report | None:
-    return _reports.get(code)
+    return reports.get(code)
 
 
 def reports_all() -> list[Report]:
-    return sorted(_reports.values(), key=lambda report: (report.number, report.code))
+    return list(reports)

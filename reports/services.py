@@ -26,6 +26,7 @@ from django_tenants.utils import tenant_context
 from reports.models import ReportRun
 from reports.registry import report_get
 from reports.xlsx import ReportWorkbook
+from staff.models import User
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
@@ -38,11 +39,13 @@ REAP_AFTER = datetime.timedelta(hours=2)
 HEARTBEAT = datetime.timedelta(seconds=30)
 
 
-def report_run_create(*, code: str, parameters: dict, parameters_text: list, user) -> ReportRun:
-    """Ask for a build; the job starts once the run is committed."""
+def report_run_create(*, code: str, parameters: dict, parameters_text: list, acting_user: User | None) -> ReportRun:
+    """Ask for a build for `acting_user`; the job starts once the run is committed."""
     from reports.tasks import report_build_task
 
-    run = ReportRun.objects.create(code=code, parameters=parameters, parameters_text=parameters_text, requested_by=user)
+    run = ReportRun.objects.create(
+        code=code, parameters=parameters, parameters_text=parameters_text, requested_by=acting_user
+    )
     transaction.on_commit(lambda: report_build_task.delay(run.pk))
     return run
 
@@ -160,16 +163,20 @@ def _build(run: ReportRun, report) -> None:
     )
     preview, count = [], 0
     try:
+        chart = report.chart(parameters)
         for row in report.rows(parameters):
             workbook.append(row)
+            if chart is not None:
+                chart.add(row)
             if count < PREVIEW_ROWS:
-                preview.append([_json_value(value) for value in row])
+                # Stored compactly: the values in the columns' order.
+                preview.append([_json_value(row[column.key]) for column in columns])
             count += 1
             if count % BATCH == 0:
                 progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
                 run.progress = progress
                 _ours(run).update(progress=progress, heartbeat_at=timezone.now())
-        chart = _json_safe(report.chart(parameters))
+        chart_data = _json_safe(chart.result()) if chart is not None else None
     except BaseException:
         workbook.discard()
         raise
@@ -183,7 +190,7 @@ def _build(run: ReportRun, report) -> None:
         progress=100,
         row_count=count,
         preview=preview,
-        chart=chart,
+        chart=chart_data,
         file=run.file.name,
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),

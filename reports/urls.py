@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from reports import views
+from reports.views import runs
 
+app_name = "reports"
 urlpatterns = [
-    path("", views.report_list_view, name="report_list"),
-    path("runs/<int:run_id>/", views.report_run_view, name="report_run"),
-    path("runs/<int:run_id>/again/", views.report_run_again_view, name="report_run_again"),
-    path("runs/<int:run_id>/download/", views.report_run_download_view, name="report_run_download"),
-    path("<slug:code>/", views.report_new_view, name="report_new"),
+    path("", runs.report_list_view, name="list"),
+    path("runs/<int:run_id>/", runs.report_run_view, name="run"),
+    path("runs/<int:run_id>/again/", runs.report_run_again_view, name="run_again"),
+    path("runs/<int:run_id>/download/", runs.report_run_download_view, name="run_download"),
+    path("<slug:code>/", runs.report_new_view, name="new"),
 ]

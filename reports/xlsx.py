@@ -4,6 +4,7 @@ retailer's currency), the header frozen, sensible widths. Strings are always tex
 formula (crm.xlsx). Write-only: rows stream through, memory stays flat."""
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -91,13 +92,9 @@ class ReportWorkbook:
             header.append(cell)
         self.sheet.append(header)
 
-    def append(self, row) -> None:
-        self.sheet.append(
-            [
-                _typed_cell(self.sheet, value, column, self.currency)
-                for value, column in zip(row, self.columns, strict=True)
-            ]
-        )
+    def append(self, row: Mapping) -> None:
+        """One row: a mapping of the columns' keys to their values."""
+        self.sheet.append([_typed_cell(self.sheet, row[column.key], column, self.currency) for column in self.columns])
 
     def save(self, output) -> None:
         self.workbook.save(output)

@@ -17,8 +17,8 @@ from staff.selectors import staff_admin_count
 from tariffs.selectors import plan_limit_check
 
 
-def _event(*, user: User, actor: User | None, kind: str, old: str = "", new: str = "") -> None:
-    StaffEvent.objects.create(user=user, actor=actor, kind=kind, old_value=old, new_value=new)
+def _event(*, user: User, acting_user: User | None, kind: str, old: str = "", new: str = "") -> None:
+    StaffEvent.objects.create(user=user, actor=acting_user, kind=kind, old_value=old, new_value=new)
 
 
 def _grantable_permissions() -> dict[str, Permission]:
@@ -33,15 +33,19 @@ def _role_set(*, user: User, role: str) -> None:
     user.groups.add(Group.objects.get(name=role))
 
 
-def _adjust_points_set(*, user: User, allowed: bool, actor: User | None) -> None:
+def _adjust_points_set(*, user: User, allowed: bool, acting_user: User | None) -> None:
     permission = _grantable_permissions()[Right.ADJUST_POINTS]
     has_grant = user.user_permissions.filter(pk=permission.pk).exists()
     if allowed and not has_grant:
         user.user_permissions.add(permission)
-        _event(user=user, actor=actor, kind=StaffEvent.Kind.RIGHT_GRANTED, new=str(Right.ADJUST_POINTS.label))
+        _event(
+            user=user, acting_user=acting_user, kind=StaffEvent.Kind.RIGHT_GRANTED, new=str(Right.ADJUST_POINTS.label)
+        )
     elif not allowed and has_grant:
         user.user_permissions.remove(permission)
-        _event(user=user, actor=actor, kind=StaffEvent.Kind.RIGHT_REVOKED, old=str(Right.ADJUST_POINTS.label))
+        _event(
+            user=user, acting_user=acting_user, kind=StaffEvent.Kind.RIGHT_REVOKED, old=str(Right.ADJUST_POINTS.label)
+        )
 
 
 @transaction.atomic
@@ -56,7 +60,7 @@ def staff_create(
     can_adjust_points: bool = False,
     language: str = "",
     password: str | None = None,
-    created_by: User | None = None,
+    acting_user: User | None = None,
     invitation_host: str | None = None,
 ) -> User:
     """Create a staff account with a role, counted against the plan's staff limit.
@@ -78,9 +82,9 @@ def staff_create(
         user.set_unusable_password()
     user.save()
     _role_set(user=user, role=role)
-    _event(user=user, actor=created_by, kind=StaffEvent.Kind.CREATED, new=str(Role(role).label))
+    _event(user=user, acting_user=acting_user, kind=StaffEvent.Kind.CREATED, new=str(Role(role).label))
     if can_adjust_points and role != Role.ADMIN:
-        _adjust_points_set(user=user, allowed=True, actor=created_by)
+        _adjust_points_set(user=user, allowed=True, acting_user=acting_user)
     if not password and email and invitation_host:
         transaction.on_commit(lambda: staff_invitation_send(user=user, host=invitation_host, tenant=tenant))
     return user
@@ -115,7 +119,7 @@ def staff_update(
     role: str,
     can_adjust_points: bool,
     language: str,
-    changed_by: User,
+    acting_user: User | None,
 ) -> User:
     """Change a staff account's details, role and granted rights; the last admin stays an admin."""
     user = User.objects.select_for_update(no_key=True, of=("self",)).get(pk=user.pk)
@@ -136,7 +140,7 @@ def staff_update(
         user.save(update_fields=["email", "first_name", "last_name", "language"])
         _event(
             user=user,
-            actor=changed_by,
+            acting_user=acting_user,
             kind=StaffEvent.Kind.DETAILS_CHANGED,
             old=" / ".join(value or "—" for value in details_before),
             new=" / ".join(value or "—" for value in (email, first_name, last_name, language)),
@@ -145,20 +149,20 @@ def staff_update(
         _role_set(user=user, role=role)
         _event(
             user=user,
-            actor=changed_by,
+            acting_user=acting_user,
             kind=StaffEvent.Kind.ROLE_CHANGED,
             old=str(Role(old_role).label) if old_role else "",
             new=str(Role(role).label),
         )
-    _adjust_points_set(user=user, allowed=can_adjust_points and role != Role.ADMIN, actor=changed_by)
+    _adjust_points_set(user=user, allowed=can_adjust_points and role != Role.ADMIN, acting_user=acting_user)
     return user
 
 
 @transaction.atomic
-def staff_deactivate(*, user: User, deactivated_by: User) -> User:
+def staff_deactivate(*, user: User, acting_user: User | None) -> User:
     """Stop an account from logging in; it no longer counts against the plan."""
     user = User.objects.select_for_update(no_key=True, of=("self",)).get(pk=user.pk)
-    if user.pk == deactivated_by.pk:
+    if acting_user is not None and user.pk == acting_user.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     if not user.is_active:
         return user
@@ -166,12 +170,12 @@ def staff_deactivate(*, user: User, deactivated_by: User) -> User:
         raise ValidationError(_("This is the only active admin; make someone else an admin first."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _event(user=user, actor=deactivated_by, kind=StaffEvent.Kind.DEACTIVATED)
+    _event(user=user, acting_user=acting_user, kind=StaffEvent.Kind.DEACTIVATED)
     return user
 
 
 @transaction.atomic
-def staff_reactivate(*, tenant, user: User, reactivated_by: User) -> User:
+def staff_reactivate(*, tenant, user: User, acting_user: User | None) -> User:
     """Let a deactivated account log in again, if the plan's staff limit allows it."""
     user = User.objects.select_for_update(no_key=True, of=("self",)).get(pk=user.pk)
     if user.is_active:
@@ -179,15 +183,15 @@ def staff_reactivate(*, tenant, user: User, reactivated_by: User) -> User:
     plan_limit_check(tenant=tenant, resource="staff_users")
     user.is_active = True
     user.save(update_fields=["is_active"])
-    _event(user=user, actor=reactivated_by, kind=StaffEvent.Kind.REACTIVATED)
+    _event(user=user, acting_user=acting_user, kind=StaffEvent.Kind.REACTIVATED)
     return user
 
 
 @transaction.atomic
-def staff_unlock(*, user: User, unlocked_by: User) -> int:
+def staff_unlock(*, user: User, acting_user: User | None) -> int:
     """Forget the failed logins that locked the account out; returns how many were forgotten."""
     forgotten = axes_reset(username=user.username)
-    _event(user=user, actor=unlocked_by, kind=StaffEvent.Kind.UNLOCKED)
+    _event(user=user, acting_user=acting_user, kind=StaffEvent.Kind.UNLOCKED)
     return forgotten
 
 

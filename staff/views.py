@@ -78,7 +78,7 @@ def staff_create_view(request):
                 can_adjust_points=data["can_adjust_points"],
                 language=data["language"],
                 password=data["password"] or None,
-                created_by=request.user,
+                acting_user=request.user,
                 invitation_host=request.get_host(),
             )
         except ValidationError as error:
@@ -108,7 +108,7 @@ def staff_edit_view(request, user_id: int):
     form = StaffForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            staff_update(user=user, changed_by=request.user, **form.cleaned_data)
+            staff_update(user=user, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
@@ -144,7 +144,7 @@ def staff_deactivate_view(request, user_id: int):
     return _staff_action(
         request,
         user_id,
-        lambda user: staff_deactivate(user=user, deactivated_by=request.user),
+        lambda user: staff_deactivate(user=user, acting_user=request.user),
         _("%(name)s can no longer log in."),
     )
 
@@ -155,7 +155,7 @@ def staff_reactivate_view(request, user_id: int):
     return _staff_action(
         request,
         user_id,
-        lambda user: staff_reactivate(tenant=request.tenant, user=user, reactivated_by=request.user),
+        lambda user: staff_reactivate(tenant=request.tenant, user=user, acting_user=request.user),
         _("%(name)s can log in again."),
     )
 
@@ -166,7 +166,7 @@ def staff_unlock_view(request, user_id: int):
     return _staff_action(
         request,
         user_id,
-        lambda user: staff_unlock(user=user, unlocked_by=request.user),
+        lambda user: staff_unlock(user=user, acting_user=request.user),
         _("The login of %(name)s is unlocked."),
     )
 

@@ -17,6 +17,7 @@ from tenants.models import Domain, Tenant, TenantEvent
 from tenants.services import (
     tenant_create,
     tenant_default_domain,
+    tenant_details_update,
     tenant_plan_change,
     tenant_reactivate,
     tenant_suspend,
@@ -165,21 +166,24 @@ class TenantAdmin(admin.ModelAdmin):
                 language=data["language"],
                 currency=data["currency"],
                 time_zone=data["time_zone"],
-                created_by=request.user.get_username(),
+                acting_user=request.user,
             )
             obj.pk = created.pk
             return
-        plan = data["plan"]
-        obj.plan_id = Tenant.objects.only("plan_id").get(pk=obj.pk).plan_id
-        obj.save(update_fields=["name", "language", "currency", "time_zone"])
-        tenant_plan_change(tenant=obj, plan=plan, changed_by=request.user.get_username())
+        tenant_details_update(
+            tenant=obj,
+            name=data["name"],
+            language=data["language"],
+            currency=data["currency"],
+            time_zone=data["time_zone"],
+            acting_user=request.user,
+        )
+        tenant_plan_change(tenant=obj, plan=data["plan"], acting_user=request.user)
 
     @admin.action(description=_("Suspend the selected retailers"))
     def suspend(self, request, queryset):
         for tenant in queryset:
-            tenant_suspend(
-                tenant=tenant, reason=_("Suspended by the platform operator"), suspended_by=request.user.get_username()
-            )
+            tenant_suspend(tenant=tenant, reason=_("Suspended by the platform operator"), acting_user=request.user)
         self.message_user(
             request, ngettext("%d retailer suspended.", "%d retailers suspended.", queryset.count()) % queryset.count()
         )
@@ -187,7 +191,7 @@ class TenantAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reactivate the selected retailers"))
     def reactivate(self, request, queryset):
         for tenant in queryset:
-            tenant_reactivate(tenant=tenant, reactivated_by=request.user.get_username())
+            tenant_reactivate(tenant=tenant, acting_user=request.user)
         self.message_user(
             request,
             ngettext("%d retailer reactivated.", "%d retailers reactivated.", queryset.count()) % queryset.count(),

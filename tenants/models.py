@@ -70,6 +70,7 @@ class TenantEvent(models.Model):
         PLAN_CHANGED = "plan_changed", _("Plan changed")
         SUSPENDED = "suspended", _("Suspended")
         REACTIVATED = "reactivated", _("Reactivated")
+        DETAILS_CHANGED = "details_changed", _("Details changed")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

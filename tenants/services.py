@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
+from staff.models import User
 from staff.roles import Role
 from staff.services import staff_create
 from tariffs.models import TariffPlan
@@ -56,6 +57,12 @@ def tenant_validate(*, name: str, schema_name: str, domain: str, plan: TariffPla
         raise ValidationError(errors)
 
 
+def _actor(acting_user: User | None, source: str = "") -> str:
+    """Who an event names: the operator's user name (platform users live in the public schema,
+    so the event keeps the name, not a key), else what acted without a person."""
+    return acting_user.get_username() if acting_user is not None else source
+
+
 def tenant_create(
     *,
     name: str,
@@ -68,10 +75,12 @@ def tenant_create(
     language: str = "en",
     currency: str = "EUR",
     time_zone: str = "Europe/Tallinn",
-    created_by: str = "",
+    acting_user: User | None = None,
+    source: str = "",
     validate_admin_password: bool = True,
 ) -> Tenant:
-    """Create a retailer ready to log in to: its schema, its domain and its first admin.
+    """Create a retailer ready to log in to: its schema, its domain and its first admin. The event
+    names `acting_user` (the platform operator) or, when no person acts, the `source` (a command).
 
     Everything is checked before anything is written; if a later step fails all the same, the
     schema and the rows already made are removed, so no half-made retailer is left behind.
@@ -98,7 +107,7 @@ def tenant_create(
         with transaction.atomic():
             Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
             TenantEvent.objects.create(
-                tenant=tenant, kind=TenantEvent.Kind.CREATED, actor=created_by, new_value=plan.name
+                tenant=tenant, kind=TenantEvent.Kind.CREATED, actor=_actor(acting_user, source), new_value=plan.name
             )
             with tenant_context(tenant):
                 staff_create(
@@ -119,7 +128,7 @@ def tenant_create(
 
 
 @transaction.atomic
-def tenant_suspend(*, tenant: Tenant, reason: str, suspended_by: str) -> Tenant:
+def tenant_suspend(*, tenant: Tenant, reason: str, acting_user: User | None) -> Tenant:
     """Close the retailer's back office: its staff see a page that says it is suspended."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.is_public:
@@ -130,12 +139,15 @@ def tenant_suspend(*, tenant: Tenant, reason: str, suspended_by: str) -> Tenant:
     tenant.suspended_at = timezone.now()
     tenant.suspension_reason = reason
     tenant.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
-    TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.SUSPENDED, actor=suspended_by, new_value=reason)
+    TenantEvent.objects.create(
+        tenant=tenant, kind=TenantEvent.Kind.SUSPENDED, actor=_actor(acting_user), new_value=reason
+    )
     return tenant
 
 
 @transaction.atomic
-def tenant_reactivate(*, tenant: Tenant, reactivated_by: str) -> Tenant:
+def tenant_reactivate(*, tenant: Tenant, acting_user: User | None) -> Tenant:
+    """Open a suspended retailer's back office again."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.is_active:
         return tenant
@@ -143,12 +155,12 @@ def tenant_reactivate(*, tenant: Tenant, reactivated_by: str) -> Tenant:
     tenant.suspended_at = None
     tenant.suspension_reason = ""
     tenant.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
-    TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.REACTIVATED, actor=reactivated_by)
+    TenantEvent.objects.create(tenant=tenant, kind=TenantEvent.Kind.REACTIVATED, actor=_actor(acting_user))
     return tenant
 
 
 @transaction.atomic
-def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, changed_by: str) -> Tenant:
+def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, acting_user: User | None) -> Tenant:
     """Move the retailer to another plan. A smaller plan is allowed even if the retailer is over
     its limits: nothing is removed, new customers or staff are refused until usage fits."""
     tenant = Tenant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=tenant.pk)
@@ -160,9 +172,32 @@ def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, changed_by: str) -> 
     TenantEvent.objects.create(
         tenant=tenant,
         kind=TenantEvent.Kind.PLAN_CHANGED,
-        actor=changed_by,
+        actor=_actor(acting_user),
         old_value=old_plan.name if old_plan else "",
         new_value=plan.name,
+    )
+    return tenant
+
+
+@transaction.atomic
+def tenant_details_update(
+    *, tenant: Tenant, name: str, language: str, currency: str, time_zone: str, acting_user: User | None
+) -> Tenant:
+    """Change the retailer's name, language, currency and time zone; a change writes an event with
+    the values before and after."""
+    tenant = Tenant.objects.select_for_update(of=("self",)).get(pk=tenant.pk)
+    before = (tenant.name, tenant.language, tenant.currency, tenant.time_zone)
+    after = (name.strip(), language, currency, time_zone)
+    if before == after:
+        return tenant
+    tenant.name, tenant.language, tenant.currency, tenant.time_zone = after
+    tenant.save(update_fields=["name", "language", "currency", "time_zone"])
+    TenantEvent.objects.create(
+        tenant=tenant,
+        kind=TenantEvent.Kind.DETAILS_CHANGED,
+        actor=_actor(acting_user),
+        old_value=" / ".join(before),
+        new_value=" / ".join(after),
     )
     return tenant
 

@@ -262,7 +262,10 @@ DEFAULT_FROM_EMAIL = env("REGULARS_DEFAULT_FROM_EMAIL", f"Regulars <no-reply@{BA
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "filters": {
+        "tenant_context": {"()": "django_tenants.log.TenantContextFilter"},
+        "refusal": {"()": "crm.log_filters.RefusalFilter"},
+    },
     "formatters": {
         "tenant_context": {
             "format": "%(asctime)s %(levelname)s [%(schema_name)s:%(domain_url)s] %(name)s: %(message)s",
@@ -276,5 +279,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("REGULARS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own handlers for "django" (a console one when DEBUG) would print every record
+        # a second time beside the root's: its records go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["refusal"]},
+    },
 }

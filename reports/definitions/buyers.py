@@ -10,7 +10,7 @@ from customers.models import Customer
 from reports.forms import ReportForm
 from reports.parameters import customer_group_q, period_q, product_q, store_q
 from reports.registry import Column, Report, report_register
-from sales.models import MONEY, QUANTITY, SalesDocument, SalesLine
+from sales.models import MONEY, QUANTITY, SalesLine
 
 CHUNK = 2000
 
@@ -23,12 +23,11 @@ def buyer_lines(parameters: dict):
     """The purchase lines of known customers that count: receipts and invoices in the period at
     the chosen stores, of the chosen products, by customers of the chosen groups, not returned in
     full (a line given back entirely was not bought after all)."""
-    return SalesLine.objects.filter(
+    return SalesLine.objects.of_purchases().filter(
         period_q(parameters, "document__occurred_at"),
         store_q(parameters, "document__store"),
         product_q(parameters),
         customer_group_q(parameters, "document__customer"),
-        document__kind__in=SalesDocument.PURCHASE_KINDS,
         document__customer__isnull=False,
         quantity__gt=F("returned_quantity"),
     )
@@ -112,19 +111,19 @@ class BuyersReport(Report):
                 name = row["company_name"]
             else:
                 name = f"{row['first_name']} {row['last_name']}".strip()
-            yield (
-                row["customer_id"],
-                name,
-                row["group_name"],
-                row["net_quantity"],
-                row["amount"],
-                row["receipts"],
-                row["first_purchase"],
-                row["last_purchase"],
-                row["email"] or None,
-                row["phone"] or None,
-                _consent_label(row["email_consent"], row["sms_consent"]),
-            )
+            yield {
+                "customer": row["customer_id"],
+                "name": name,
+                "group": row["group_name"],
+                "quantity": row["net_quantity"],
+                "amount": row["amount"],
+                "receipts": row["receipts"],
+                "first_purchase": row["first_purchase"],
+                "last_purchase": row["last_purchase"],
+                "email": row["email"] or None,
+                "phone": row["phone"] or None,
+                "consent": _consent_label(row["email_consent"], row["sms_consent"]),
+            }
 
     # No chart: the run's preview already lists the largest buyers by name with their amounts,
     # and a bar per person says nothing that those rows do not.

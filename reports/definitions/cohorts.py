@@ -16,37 +16,30 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
 from reports.forms import ReportForm
 from reports.months import month_label
 from reports.parameters import customer_group_ids, period_days, period_moments
-from reports.registry import Column, Report, report_register
+from reports.registry import Chart, Column, Report, report_register
 from sales.models import SalesDocument
 
 # The longest follow-up shown: month 0 to month 24.
 MAX_OFFSET = 24
 
 # A customer's first purchase ever joined to the months they bought in is two aggregates over the
-# same purchases joined on the customer: plain SQL says it more clearly than the ORM could.
+# same purchases joined on the customer: plain SQL says it more clearly than the ORM could. The
+# purchases themselves (which documents, which customers) come from the ORM.
 COHORTS_SQL = """
-WITH purchases AS (
-    SELECT document.customer_id, document.occurred_at
-    FROM {documents} AS document
-    {customer_join}
-    WHERE document.kind = ANY(%(kinds)s)
-      AND document.customer_id IS NOT NULL
-      AND document.occurred_at < %(end)s
-),
+WITH purchases AS ({purchases}),
 cohort AS (
-    SELECT customer_id, date_trunc('month', MIN(occurred_at) AT TIME ZONE %(zone)s)::date AS month
+    SELECT customer_id, date_trunc('month', MIN(occurred_at) AT TIME ZONE %s)::date AS month
     FROM purchases
     GROUP BY customer_id
-    HAVING MIN(occurred_at) >= %(start)s
+    HAVING MIN(occurred_at) >= %s
 ),
 activity AS (
-    SELECT DISTINCT customer_id, date_trunc('month', occurred_at AT TIME ZONE %(zone)s)::date AS month
+    SELECT DISTINCT customer_id, date_trunc('month', occurred_at AT TIME ZONE %s)::date AS month
     FROM purchases
-    WHERE occurred_at >= %(start)s
+    WHERE occurred_at >= %s
 )
 SELECT cohort.month, activity.month, COUNT(*)
 FROM cohort JOIN activity ON activity.customer_id = cohort.customer_id
@@ -104,26 +97,14 @@ class CohortsReport(Report):
         """(cohort month, cohort size, share buying in each month offset or None) per cohort."""
         start, end = period_moments(parameters)
         groups = customer_group_ids(parameters)
-        query = COHORTS_SQL.format(
-            documents=connection.ops.quote_name(SalesDocument._meta.db_table),
-            customer_join=(
-                f"JOIN {connection.ops.quote_name(Customer._meta.db_table)} AS customer"
-                " ON customer.id = document.customer_id AND customer.group_id = ANY(%(groups)s)"
-                if groups
-                else ""
-            ),
-        )
+        purchases = SalesDocument.objects.purchases().filter(customer__isnull=False, occurred_at__lt=end)
+        if groups:
+            purchases = purchases.filter(customer__group_id__in=sorted(groups))
+        purchases = purchases.values("customer_id", "occurred_at").order_by()
+        purchases_sql, purchases_params = purchases.query.sql_with_params()
+        zone = timezone.get_current_timezone_name()
         with connection.cursor() as cursor:
-            cursor.execute(
-                query,
-                {
-                    "kinds": list(SalesDocument.PURCHASE_KINDS),
-                    "start": start,
-                    "end": end,
-                    "zone": timezone.get_current_timezone_name(),
-                    "groups": sorted(groups),
-                },
-            )
+            cursor.execute(COHORTS_SQL.format(purchases=purchases_sql), [*purchases_params, zone, start, zone, start])
             counts = cursor.fetchall()
         active: dict[datetime.date, dict[datetime.date, int]] = {}
         for cohort, month, count in counts:
@@ -141,18 +122,35 @@ class CohortsReport(Report):
 
     def rows(self, parameters):
         for cohort, size, shares in self._matrix(parameters):
-            yield (month_label(cohort), size, *shares)
+            yield {
+                "cohort": month_label(cohort),
+                "customers": size,
+                **{f"month_{offset}": share for offset, share in enumerate(shares)},
+            }
 
     def chart(self, parameters):
-        matrix = self._matrix(parameters)
-        if not matrix:
+        return CohortsChart(offsets=self._offset_count(parameters))
+
+
+class CohortsChart(Chart):
+    """A heat map: a line per cohort, a cell per month after it."""
+
+    def __init__(self, *, offsets: int):
+        self.offsets = offsets
+        self.cohorts: list[str] = []
+        self.shares: list[list[float | None]] = []
+
+    def add(self, row):
+        self.cohorts.append(row["cohort"])
+        self.shares.append([row[f"month_{offset}"] for offset in range(self.offsets)])
+
+    def result(self):
+        if not self.cohorts:
             return None
         return {
             "kind": "heatmap",
-            "rows": [month_label(cohort) for cohort, _size, _shares in matrix],
-            "labels": [str(offset) for offset in range(self._offset_count(parameters))],
-            "series": [
-                {"name": str(_("Share of the cohort that bought")), "values": [shares for _c, _s, shares in matrix]}
-            ],
+            "rows": self.cohorts,
+            "labels": [str(offset) for offset in range(self.offsets)],
+            "series": [{"name": str(_("Share of the cohort that bought")), "values": self.shares}],
             "value_format": "percent",
         }

@@ -15,7 +15,7 @@ from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.months import month_label, month_starts
 from reports.parameters import period_days, period_q
-from reports.registry import Column, Report, report_register
+from reports.registry import Chart, Column, Report, report_register
 
 STATUS_GROUP = "status-group"
 NEW_PER_MONTH = "new-per-month"
@@ -135,13 +135,17 @@ class CustomerBaseReport(Report):
         labels = dict(CustomerStatus.choices)
         total = control = 0
         for status, group_id, count in self._status_counts():
-            yield str(labels.get(status, status)), paths[group_id] if group_id else _("No group"), count
+            yield {
+                "status": str(labels.get(status, status)),
+                "group": paths[group_id] if group_id else _("No group"),
+                "customers": count,
+            }
             total += count
             if status == CustomerStatus.CONTROL:
                 control += count
-        yield _("All customers"), None, total
+        yield {"status": _("All customers"), "group": None, "customers": total}
         # Stated even when it is empty: the records waiting to be completed.
-        yield _("Control queue: records to complete"), None, control
+        yield {"status": _("Control queue: records to complete"), "group": None, "customers": control}
 
     # --- new customers per month ---------------------------------------------------------------
 
@@ -161,7 +165,12 @@ class CustomerBaseReport(Report):
         }
         for month in month_starts(first, last):
             row = figures.get(month, {})
-            yield month_label(month), row.get("new", 0), row.get("bought", 0), row.get("consent", 0)
+            yield {
+                "month": month_label(month),
+                "new": row.get("new", 0),
+                "bought": row.get("bought", 0),
+                "consent": row.get("consent", 0),
+            }
 
     # --- completeness --------------------------------------------------------------------------
 
@@ -182,48 +191,85 @@ class CustomerBaseReport(Report):
         standard, custom = _("Standard field"), _("Custom property")
         for index, name in enumerate(CONTACT_FIELDS):
             filled = figures[f"field_{index}"]
-            yield str(capfirst(Customer._meta.get_field(name).verbose_name)), standard, filled, share(filled)
+            yield {
+                "field": str(capfirst(Customer._meta.get_field(name).verbose_name)),
+                "kind": standard,
+                "filled": filled,
+                "share": share(filled),
+            }
         for index, prop in enumerate(properties):
             filled = figures[f"property_{index}"]
-            yield prop.label, custom, filled, share(filled)
+            yield {"field": prop.label, "kind": custom, "filled": filled, "share": share(filled)}
 
     # --- the chart -----------------------------------------------------------------------------
 
     def chart(self, parameters):
         view = parameters.get("view")
         if view == NEW_PER_MONTH:
-            rows = list(self._new_per_month(parameters))
-            return {
-                "kind": "bar",
-                "labels": [row[0] for row in rows],
-                "series": [
-                    {"name": _("New customers"), "values": [row[1] for row in rows]},
-                    {"name": _("Of them have bought"), "values": [row[2] for row in rows]},
-                    {"name": _("Of them consent to marketing"), "values": [row[3] for row in rows]},
-                ],
-                "value_format": "integer",
-            }
+            return NewPerMonthChart()
         if view == COMPLETENESS:
-            rows = list(self._completeness())
-            return {
-                "kind": "bar",
-                "labels": [row[0] for row in rows],
-                "series": [{"name": _("Share of active customers"), "values": [row[3] or 0 for row in rows]}],
-                "value_format": "percent",
-            }
-        paths = group_paths(separator=" / ")
-        counts = self._status_counts()
-        group_ids = sorted(
-            {group_id for _status, group_id, _count in counts},
-            key=lambda group_id: (group_id is None, paths.get(group_id, "").lower()),
-        )
-        by_key = {(status, group_id): count for status, group_id, count in counts}
+            return CompletenessChart()
+        return StatusGroupChart()
+
+
+class NewPerMonthChart(Chart):
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, row):
+        self.rows.append(row)
+
+    def result(self):
         return {
             "kind": "bar",
-            "labels": [paths[group_id] if group_id else _("No group") for group_id in group_ids],
+            "labels": [row["month"] for row in self.rows],
             "series": [
-                {"name": str(label), "values": [by_key.get((status, group_id), 0) for group_id in group_ids]}
-                for status, label in CustomerStatus.choices
+                {"name": _("New customers"), "values": [row["new"] for row in self.rows]},
+                {"name": _("Of them have bought"), "values": [row["bought"] for row in self.rows]},
+                {"name": _("Of them consent to marketing"), "values": [row["consent"] for row in self.rows]},
+            ],
+            "value_format": "integer",
+        }
+
+
+class CompletenessChart(Chart):
+    def __init__(self):
+        self.labels: list[str] = []
+        self.shares: list[float] = []
+
+    def add(self, row):
+        self.labels.append(row["field"])
+        self.shares.append(row["share"] or 0)
+
+    def result(self):
+        return {
+            "kind": "bar",
+            "labels": self.labels,
+            "series": [{"name": _("Share of active customers"), "values": self.shares}],
+            "value_format": "percent",
+        }
+
+
+class StatusGroupChart(Chart):
+    """A bar per group (by its path, "no group" last), a series per status (every status)."""
+
+    def __init__(self):
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def add(self, row):
+        # The totals at the end belong to no group: they are no bars.
+        if row["group"] is not None:
+            self.counts[row["status"], str(row["group"])] = row["customers"]
+
+    def result(self):
+        no_group = _("No group")
+        groups = sorted({group for _status, group in self.counts}, key=lambda group: (group == no_group, group.lower()))
+        return {
+            "kind": "bar",
+            "labels": groups,
+            "series": [
+                {"name": str(label), "values": [self.counts.get((str(label), group), 0) for group in groups]}
+                for _status, label in CustomerStatus.choices
             ],
             "value_format": "integer",
         }

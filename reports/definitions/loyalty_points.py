@@ -9,7 +9,7 @@ from loyalty.models import PointsEntry
 from reports.forms import ReportForm
 from reports.months import month_label, month_starts
 from reports.parameters import customer_group_q, period_days, period_moments
-from reports.registry import Column, Report, report_register
+from reports.registry import Chart, Column, Report, report_register
 
 Kind = PointsEntry.Kind
 
@@ -70,26 +70,39 @@ class LoyaltyPointsReport(Report):
         for month in month_starts(first, last):
             row = figures.get(month, {})
             outstanding += row.get("total", 0)
-            yield (
-                month_label(month),
-                row.get("earned", 0),
-                -row.get("redeemed", 0),
-                -row.get("expired", 0),
-                row.get("bonus", 0),
-                row.get("adjusted", 0),
-                row.get("returns", 0),
-                outstanding,
-            )
+            yield {
+                "month": month_label(month),
+                "earned": row.get("earned", 0),
+                "redeemed": -row.get("redeemed", 0),
+                "expired": -row.get("expired", 0),
+                "bonus": row.get("bonus", 0),
+                "adjusted": row.get("adjusted", 0),
+                "returns": row.get("returns", 0),
+                "outstanding": outstanding,
+            }
 
     def chart(self, parameters):
-        rows = list(self.rows(parameters))
+        return LoyaltyPointsChart()
+
+
+class LoyaltyPointsChart(Chart):
+    """A line each for the points earned, redeemed and outstanding, a point per month."""
+
+    SERIES = (("earned", _("Earned")), ("redeemed", _("Redeemed")), ("outstanding", _("Outstanding at month end")))
+
+    def __init__(self):
+        self.months: list[str] = []
+        self.values: dict[str, list[int]] = {key: [] for key, _label in self.SERIES}
+
+    def add(self, row):
+        self.months.append(row["month"])
+        for key, values in self.values.items():
+            values.append(row[key])
+
+    def result(self):
         return {
             "kind": "line",
-            "labels": [row[0] for row in rows],
-            "series": [
-                {"name": str(_("Earned")), "values": [row[1] for row in rows]},
-                {"name": str(_("Redeemed")), "values": [row[2] for row in rows]},
-                {"name": str(_("Outstanding at month end")), "values": [row[7] for row in rows]},
-            ],
+            "labels": self.months,
+            "series": [{"name": str(label), "values": self.values[key]} for key, label in self.SERIES],
             "value_format": "integer",
         }

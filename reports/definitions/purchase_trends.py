@@ -9,22 +9,20 @@ lines cost. The age is the customer's age on the receipt's day, so a customer mo
 band with a birthday. A customer group is the customer's group today.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.db.models import Case, Count, DateField, F, Func, IntegerField, Sum, TextChoices, Value, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from crm.money import CENT
 from customers.models import Customer
 from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.months import month_label, month_starts
 from reports.parameters import customer_group_q, period_days, period_q, product_q, store_q
-from reports.registry import Column, Report, report_register
-from sales.models import SalesDocument, SalesLine, Store
+from reports.registry import Chart, Column, Report, report_register
+from sales.models import SalesLine, Store
 
-CENT = Decimal("0.01")
 # A line chart with more lines than this is unreadable: the smallest split values become "Other".
 MAX_SERIES = 8
 
@@ -102,12 +100,11 @@ class PurchaseTrendsReport(Report):
         """One dict per month and split value with purchases (month, key, customers, receipts,
         amount), ordered by month and the split's order; and the split's labels."""
         split = parameters.get("split") or Split.GROUP
-        lines = SalesLine.objects.filter(
+        lines = SalesLine.objects.of_purchases().filter(
             period_q(parameters, "document__occurred_at"),
             store_q(parameters, "document__store"),
             product_q(parameters),
             customer_group_q(parameters, "document__customer"),
-            document__kind__in=SalesDocument.PURCHASE_KINDS,
             document__customer__isnull=False,
         )
         if split == Split.AGE:
@@ -147,40 +144,49 @@ class PurchaseTrendsReport(Report):
     def rows(self, parameters):
         figures, labels = self._figures(parameters)
         for row in figures:
-            yield (
-                month_label(row["month"]),
-                labels.get(row["key"], str(row["key"])),
-                row["customers"],
-                row["receipts"],
-                row["amount"],
-                (row["amount"] / row["receipts"]).quantize(CENT),
-            )
+            yield {
+                "month": month_label(row["month"]),
+                "split": labels.get(row["key"], str(row["key"])),
+                "customers": row["customers"],
+                "receipts": row["receipts"],
+                "amount": row["amount"],
+                "average": (row["amount"] / row["receipts"]).quantize(CENT),
+            }
 
     def chart(self, parameters):
-        figures, labels = self._figures(parameters)
-        if not figures:
-            return None
+        split = parameters.get("split") or Split.GROUP
         first, last = period_days(parameters)
-        months = month_starts(first, last)
-        position = {month: index for index, month in enumerate(months)}
-        totals: dict = {}
-        for row in figures:
-            totals[row["key"]] = totals.get(row["key"], 0) + row["amount"]
-        order = {key: index for index, key in enumerate(labels)}
-        by_amount = sorted(totals, key=lambda key: (-totals[key], order.get(key, len(order))))
+        return PurchaseTrendsChart(months=month_starts(first, last), labels=self._labels(split).values())
+
+
+class PurchaseTrendsChart(Chart):
+    """One line per split value with the amount of each month; past MAX_SERIES lines the smallest
+    split values (by their whole amount) become "Other"."""
+
+    def __init__(self, *, months, labels):
+        self.months = [month_label(month) for month in months]
+        self.position = {month: index for index, month in enumerate(self.months)}
+        # The split's own order (age bands upwards, the group tree, store names).
+        self.order = {label: index for index, label in enumerate(labels)}
+        self.amounts: dict[str, list[float]] = {}
+
+    def add(self, row):
+        values = self.amounts.setdefault(row["split"], [0.0] * len(self.months))
+        values[self.position[row["month"]]] += float(row["amount"])
+
+    def result(self):
+        if not self.amounts:
+            return None
+        unknown = len(self.order)
+        totals = {label: sum(values) for label, values in self.amounts.items()}
+        by_amount = sorted(totals, key=lambda label: (-totals[label], self.order.get(label, unknown)))
         shown = by_amount if len(by_amount) <= MAX_SERIES else by_amount[: MAX_SERIES - 1]
-        shown.sort(key=lambda key: order.get(key, len(order)))
-        values = {key: [0.0] * len(months) for key in shown}
-        other = [0.0] * len(months)
-        for row in figures:
-            target = values.get(row["key"], other)
-            target[position[row["month"]]] += float(row["amount"])
-        series = [{"name": labels.get(key, str(key)), "values": values[key]} for key in shown]
+        shown.sort(key=lambda label: self.order.get(label, unknown))
+        series = [{"name": label, "values": self.amounts[label]} for label in shown]
         if len(shown) < len(by_amount):
+            other = [0.0] * len(self.months)
+            for label in by_amount[len(shown) :]:
+                for index, value in enumerate(self.amounts[label]):
+                    other[index] += value
             series.append({"name": str(_("Other")), "values": other})
-        return {
-            "kind": "line",
-            "labels": [month_label(month) for month in months],
-            "series": series,
-            "value_format": "money",
-        }
+        return {"kind": "line", "labels": self.months, "series": series, "value_format": "money"}

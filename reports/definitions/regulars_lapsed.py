@@ -13,7 +13,7 @@ from customers.models import Customer, CustomerStatus
 from reports.forms import ReportForm
 from reports.parameters import customer_group_ids, customer_group_q, period_q, store_q
 from reports.registry import Column, Report, report_register
-from sales.models import MONEY, Return, SalesDocument, Store
+from sales.models import MONEY, Return, SalesDocument, Store, purchase_condition
 
 CHUNK = 2000
 TOP = "top"
@@ -159,19 +159,19 @@ class RegularsLapsedReport(Report):
             Return.objects.filter(
                 period_q(parameters, "occurred_at"),
                 store_q(parameters),
+                purchase_condition(through="sale__"),
                 customer_id=OuterRef("customer_code"),
-                sale__kind__in=SalesDocument.PURCHASE_KINDS,
             )
             .values("customer_id")
             .annotate(total=Sum("amount"))
             .values("total")
         )
         return (
-            SalesDocument.objects.filter(
+            SalesDocument.objects.purchases()
+            .filter(
                 period_q(parameters, "occurred_at"),
                 store_q(parameters),
                 customer_group_q(parameters),
-                kind__in=SalesDocument.PURCHASE_KINDS,
                 customer__isnull=False,
             )
             .exclude(customer__status=CustomerStatus.ARCHIVED)
@@ -186,17 +186,17 @@ class RegularsLapsedReport(Report):
 
     def _top_rows(self, parameters):
         for rank, row in enumerate(self._top_query(parameters).iterator(chunk_size=CHUNK), start=1):
-            yield (
-                rank,
-                row["customer_code"],
-                _customer_name(row),
-                row["group_name"],
-                row["receipts"],
-                row["amount"],
-                row["last_purchase"],
-                row["contact_email"] or None,
-                row["contact_phone"] or None,
-            )
+            yield {
+                "rank": rank,
+                "customer": row["customer_code"],
+                "name": _customer_name(row),
+                "group": row["group_name"],
+                "receipts": row["receipts"],
+                "amount": row["amount"],
+                "last_purchase": row["last_purchase"],
+                "email": row["contact_email"] or None,
+                "phone": row["contact_phone"] or None,
+            }
 
     def _win_back_query(self, parameters, today: datetime.date):
         cutoff = today - datetime.timedelta(days=parameters["lapsed_days"])
@@ -222,17 +222,17 @@ class RegularsLapsedReport(Report):
     def _win_back_rows(self, parameters):
         today = timezone.localdate()
         for row in self._win_back_query(parameters, today).iterator(chunk_size=CHUNK):
-            yield (
-                row["customer_code"],
-                _customer_name(row),
-                row["group_name"],
-                row["purchases"],
-                row["amount"],
-                row["last_purchase"],
-                (today - timezone.localtime(row["last_purchase"]).date()).days,
-                row["contact_email"] or None,
-                row["contact_phone"] or None,
-            )
+            yield {
+                "customer": row["customer_code"],
+                "name": _customer_name(row),
+                "group": row["group_name"],
+                "purchases": row["purchases"],
+                "amount": row["amount"],
+                "last_purchase": row["last_purchase"],
+                "days_since": (today - timezone.localtime(row["last_purchase"]).date()).days,
+                "email": row["contact_email"] or None,
+                "phone": row["contact_phone"] or None,
+            }
 
     def row_estimate(self, parameters):
         if parameters.get("list") == WIN_BACK:

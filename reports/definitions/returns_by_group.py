@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors.groups import group_paths
 from reports.forms import ReportForm
 from reports.parameters import customer_group_q, period_q, product_q, store_q
-from reports.registry import Column, Report, report_register
-from sales.models import ReturnLine, SalesDocument, SalesLine
+from reports.registry import Chart, Column, Report, report_register
+from sales.models import ReturnLine, SalesLine, purchase_condition
 
 # Bars in the chart of products and of reasons.
 CHART_BARS = 10
@@ -81,19 +81,19 @@ class ReturnsByGroupReport(Report):
             store_q(parameters, "return_document__store"),
             product_q(parameters, "sale_line__product"),
             customer_group_q(parameters, "return_document__customer"),
-            return_document__sale__kind__in=SalesDocument.PURCHASE_KINDS,
+            purchase_condition(through="return_document__sale__"),
         )
 
     # --- groups -------------------------------------------------------------------------------
 
-    def _groups(self, parameters) -> list[tuple]:
+    def _groups(self, parameters) -> list[dict]:
         sales = (
-            SalesLine.objects.filter(
+            SalesLine.objects.of_purchases()
+            .filter(
                 period_q(parameters, "document__occurred_at"),
                 store_q(parameters, "document__store"),
                 product_q(parameters),
                 customer_group_q(parameters, "document__customer"),
-                document__kind__in=SalesDocument.PURCHASE_KINDS,
             )
             .values(
                 group=F("document__customer__group_id"),
@@ -128,15 +128,15 @@ class ReturnsByGroupReport(Report):
             receipts, amount = row.get("receipts", 0), row.get("amount") or 0
             returns_count, returned = row.get("returns", 0), row.get("returned") or 0
             rows.append(
-                (
-                    label,
-                    receipts,
-                    amount,
-                    returns_count,
-                    returned,
-                    _rate(returns_count, receipts),
-                    _rate(returned, amount),
-                )
+                {
+                    "group": label,
+                    "receipts": receipts,
+                    "sales": amount,
+                    "returns": returns_count,
+                    "returned": returned,
+                    "rate_count": _rate(returns_count, receipts),
+                    "rate_amount": _rate(returned, amount),
+                }
             )
         return rows
 
@@ -168,46 +168,76 @@ class ReturnsByGroupReport(Report):
         view = parameters.get("view") or View.GROUPS
         if view == View.PRODUCTS:
             for row in self._products(parameters).iterator(chunk_size=2000):
-                yield (row["sku"], row["name"], row["quantity"], row["returned"], row["returns"])
+                yield {
+                    "sku": row["sku"],
+                    "product": row["name"],
+                    "quantity": row["quantity"],
+                    "returned": row["returned"],
+                    "returns": row["returns"],
+                }
         elif view == View.REASONS:
             no_reason = str(_("No reason given"))
             for row in self._reasons(parameters).iterator(chunk_size=2000):
-                yield (row["reason"] or no_reason, row["returns"], row["returned"])
+                yield {"reason": row["reason"] or no_reason, "returns": row["returns"], "returned": row["returned"]}
         else:
             yield from self._groups(parameters)
 
     def chart(self, parameters):
         view = parameters.get("view") or View.GROUPS
         if view == View.PRODUCTS:
-            top = list(self._products(parameters)[:CHART_BARS])
-            if not top:
-                return None
-            return {
-                "kind": "bar",
-                "labels": [row["name"] for row in top],
-                "series": [{"name": str(_("Returned amount")), "values": [float(row["returned"]) for row in top]}],
-                "value_format": "money",
-            }
+            return TopRowsChart(label="product", value="returned", name=_("Returned amount"), value_format="money")
         if view == View.REASONS:
-            top = list(self._reasons(parameters)[:CHART_BARS])
-            if not top:
-                return None
-            no_reason = str(_("No reason given"))
-            return {
-                "kind": "bar",
-                "labels": [row["reason"] or no_reason for row in top],
-                "series": [{"name": str(_("Returns")), "values": [row["returns"] for row in top]}],
-                "value_format": "integer",
-            }
-        rows = self._groups(parameters)
-        if not rows:
+            return TopRowsChart(label="reason", value="returns", name=_("Returns"), value_format="integer")
+        return ReturnRatesChart()
+
+
+class TopRowsChart(Chart):
+    """A bar for each of the first CHART_BARS rows (the rows come largest first)."""
+
+    def __init__(self, *, label: str, value: str, name, value_format: str):
+        self.label, self.value, self.name, self.value_format = label, value, name, value_format
+        self.labels: list[str] = []
+        self.values: list = []
+
+    def add(self, row):
+        if len(self.labels) < CHART_BARS:
+            self.labels.append(row[self.label])
+            value = row[self.value]
+            self.values.append(float(value) if self.value_format == "money" else value)
+
+    def result(self):
+        if not self.labels:
             return None
         return {
             "kind": "bar",
-            "labels": [row[0] for row in rows],
+            "labels": self.labels,
+            "series": [{"name": str(self.name), "values": self.values}],
+            "value_format": self.value_format,
+        }
+
+
+class ReturnRatesChart(Chart):
+    """Both return rates of every group (a row each: the groups are few)."""
+
+    def __init__(self):
+        self.groups: list[str] = []
+        self.by_count: list[float | None] = []
+        self.by_amount: list[float | None] = []
+
+    def add(self, row):
+        self.groups.append(row["group"])
+        self.by_count.append(row["rate_count"])
+        self.by_amount.append(row["rate_amount"])
+
+    def result(self):
+        if not self.groups:
+            return None
+        return {
+            "kind": "bar",
+            "labels": self.groups,
             "series": [
-                {"name": str(_("Return rate by count")), "values": [row[5] for row in rows]},
-                {"name": str(_("Return rate by amount")), "values": [row[6] for row in rows]},
+                {"name": str(_("Return rate by count")), "values": self.by_count},
+                {"name": str(_("Return rate by amount")), "values": self.by_amount},
             ],
             "value_format": "percent",
         }

@@ -11,7 +11,7 @@ from customers.models import Customer, CustomerGroup
 from customers.selectors.rfm import RfmSegment, rfm_scores_sql
 from reports.forms import ReportForm
 from reports.parameters import customer_group_ids
-from reports.registry import Column, Report, report_register
+from reports.registry import Chart, Column, Report, report_register
 
 CHUNK = 2000
 
@@ -127,19 +127,19 @@ class RfmReport(Report):
                     monetary,
                     segment,
                 ) in batch:
-                    yield (
-                        customer_id,
-                        _customer_name(kind, first_name, last_name, company_name),
-                        group_name,
-                        last_day,
-                        (today - last_day).days,
-                        purchases,
-                        amount,
-                        recency,
-                        frequency,
-                        monetary,
-                        str(labels[segment]),
-                    )
+                    yield {
+                        "customer": customer_id,
+                        "name": _customer_name(kind, first_name, last_name, company_name),
+                        "group": group_name,
+                        "last_purchase": last_day,
+                        "days_since": (today - last_day).days,
+                        "purchases": purchases,
+                        "amount": amount,
+                        "recency": recency,
+                        "frequency": frequency,
+                        "monetary": monetary,
+                        "segment": str(labels[segment]),
+                    }
 
     def segment_sizes(self, parameters) -> dict[str, int]:
         """How many of the chosen groups' customers each segment holds (every segment, in order)."""
@@ -159,10 +159,30 @@ class RfmReport(Report):
         return queryset.count()
 
     def chart(self, parameters):
-        sizes = self.segment_sizes(parameters)
+        return RfmChart(report=self, parameters=parameters)
+
+
+class RfmChart(Chart):
+    """The chosen groups' customers in every segment. Without a chosen segment the rows hold them
+    all and are counted as they pass; a chosen segment narrows the rows, not the chart, so then
+    the segments' sizes come from one aggregate over the scores."""
+
+    def __init__(self, *, report: RfmReport, parameters: dict):
+        self.report, self.parameters = report, parameters
+        self.counting = not parameters.get("segment")
+        self.sizes = dict.fromkeys((str(label) for label in RfmSegment.labels), 0)
+
+    def add(self, row):
+        if self.counting:
+            self.sizes[row["segment"]] += 1
+
+    def result(self):
+        sizes = (
+            list(self.sizes.values()) if self.counting else list(self.report.segment_sizes(self.parameters).values())
+        )
         return {
             "kind": "bar",
-            "labels": [str(label) for label in RfmSegment.labels],
-            "series": [{"name": str(_("Customers")), "values": list(sizes.values())}],
+            "labels": list(self.sizes),
+            "series": [{"name": str(_("Customers")), "values": sizes}],
             "value_format": "integer",
         }

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.forms import ReportForm
 from reports.parameters import customer_group_q, period_q, product_q, store_q
-from reports.registry import Column, Report, report_register
-from sales.models import MONEY, QUANTITY, SalesDocument, SalesLine
+from reports.registry import Chart, Column, Report, report_register
+from sales.models import MONEY, QUANTITY, SalesLine
 
 CHUNK = 2000
 SHARE = Decimal("0.0001")
@@ -44,12 +44,11 @@ class SalesDiscountsForm(ReportForm):
 def discount_lines(parameters: dict):
     """Lines of receipts and invoices in the period at the chosen stores, of the chosen products,
     and (when customer groups are chosen) of customers in them; lines returned in full drop out."""
-    return SalesLine.objects.filter(
+    return SalesLine.objects.of_purchases().filter(
         period_q(parameters, "document__occurred_at"),
         store_q(parameters, "document__store"),
         product_q(parameters),
         customer_group_q(parameters, "document__customer"),
-        document__kind__in=SalesDocument.PURCHASE_KINDS,
         quantity__gt=F("returned_quantity"),
     )
 
@@ -106,34 +105,44 @@ class SalesDiscountsReport(Report):
     def rows(self, parameters):
         for row in self._query(parameters).iterator(chunk_size=CHUNK):
             list_value = row["list_value"]
-            yield (
-                row["sku"],
-                row["product_name"],
-                row["store_name"],
-                row["net_quantity"],
-                list_value,
-                row["paid_amount"],
-                row["discount_granted"],
-                row["price_list_discount"],
-                row["card_discount"],
-                row["manual_discount"],
-                (row["discount_granted"] / list_value).quantize(SHARE) if list_value else None,
-            )
+            yield {
+                "sku": row["sku"],
+                "product": row["product_name"],
+                "store": row["store_name"],
+                "quantity": row["net_quantity"],
+                "list_value": list_value,
+                "paid": row["paid_amount"],
+                "discount": row["discount_granted"],
+                "price_list_discount": row["price_list_discount"],
+                "card_discount": row["card_discount"],
+                "manual_discount": row["manual_discount"],
+                "discount_share": (row["discount_granted"] / list_value).quantize(SHARE) if list_value else None,
+            }
 
     def chart(self, parameters):
-        stores = list(
-            discount_lines(parameters)
-            .values(store_key=F("document__store_id"), store_name=F("document__store__name"))
-            .annotate(**_source_sums())
-            .order_by("store_name", "store_key")
-        )
-        if not stores:
+        return StoreDiscountsChart()
+
+
+class StoreDiscountsChart(Chart):
+    """A group of bars per store (by name): its discounts by source, summed over its products."""
+
+    def __init__(self):
+        self.stores: dict[str, dict[str, Decimal]] = {}
+
+    def add(self, row):
+        sums = self.stores.setdefault(row["store"], dict.fromkeys((key for key, _source in SOURCES), Decimal(0)))
+        for key in sums:
+            sums[key] += row[key]
+
+    def result(self):
+        if not self.stores:
             return None
+        names = sorted(self.stores, key=lambda name: (name.casefold(), name))
         return {
             "kind": "bar",
-            "labels": [store["store_name"] for store in stores],
+            "labels": names,
             "series": [
-                {"name": str(source.label), "values": [float(store[key]) for store in stores]}
+                {"name": str(source.label), "values": [float(self.stores[name][key]) for name in names]}
                 for key, source in SOURCES
             ],
             "value_format": "money",

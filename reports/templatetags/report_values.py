@@ -12,7 +12,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def report_value(value, column, currency: str = "EUR") -> str:
+def report_value(row, column, currency: str = "EUR") -> str:
+    """The value of `column` in the preview's `row` (a mapping keyed by the columns' keys)."""
+    value = row.get(column.key)
     if value is None or value == "":
         return ""
     kind = column.kind

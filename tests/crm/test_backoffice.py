@@ -89,3 +89,24 @@ def test_the_login_page_can_be_switched_before_logging_in(alpha):
     page = client.post("/language/", {"language": "et", "next": "/login/"}, follow=True).content.decode()
     assert '<html lang="et">' in page
     assert "Logi sisse" in page
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_one_warning_line(alpha, caplog):
+    """A 403 is expected: one WARNING that names the user, the path and the reason, with no
+    traceback, and no second copy of it from Django's own handlers."""
+    import logging
+
+    client = client_for(alpha, alpha.cashier)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        response = client.get("/reports/")
+    assert response.status_code == 403
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    (warning,) = warnings
+    assert warning.levelname == "WARNING"
+    assert (warning.exc_info, warning.exc_text) == (None, None)
+    assert warning.getMessage() == "Refused /reports/ to cashier: the right “use_marketing” is needed"
+    assert "Traceback" not in caplog.text
+    assert logging.getLogger("django").handlers == []

@@ -95,3 +95,19 @@ def test_production_settings_refuse_the_development_secret_key():
     )
     assert result.returncode != 0
     assert "Set REGULARS_SECRET_KEY to a random string of at least 50 characters." in result.stderr
+
+
+def test_make_lint_runs_the_checks_that_make_test_runs():
+    """One definition of the static checks: `make lint` runs the runner's `lint`, and the runner's
+    `test` runs that same command before the tests (standard library only, outside the apps)."""
+    import inspect
+
+    from stack import commands
+
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lint:\n\t\$\(PYTHON\) -m stack lint$", makefile, re.MULTILINE)
+    assert re.search(r"^test:\n\t\$\(PYTHON\) -m stack test \$\(PYTEST_ARGS\)$", makefile, re.MULTILINE)
+    assert "lint = command_lint()" in inspect.getsource(commands.command_test)
+    lint = inspect.getsource(commands.command_lint)
+    assert '"ruff", "check", "."' in lint and '"ruff", "format", "--check"' in lint
+    assert not (ROOT / "crm" / "stack.py").exists()

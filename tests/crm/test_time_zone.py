@@ -44,3 +44,24 @@ def test_a_task_runs_in_the_time_zone_of_its_retailer(alpha):
     finally:
         alpha.tenant.time_zone = "Europe/Tallinn"
         timezone.deactivate()
+
+
+def test_a_task_on_the_public_schema_runs_in_the_installations_time_zone(caplog):
+    """The periodic fan-out runs on the public schema, where the connection's tenant is
+    django-tenants' FakeTenant (no time zone, no `is_public`): the hook must not fail on it."""
+    from celery.signals import task_prerun
+    from django.utils import timezone
+    from django_tenants.postgresql_backend.base import FakeTenant
+
+    from tenants.tasks import tenants_fan_out
+
+    connection.set_schema_to_public()
+    assert isinstance(connection.tenant, FakeTenant)
+    timezone.activate("America/New_York")
+    try:
+        with caplog.at_level("DEBUG"):
+            task_prerun.send(sender=tenants_fan_out, task_id="fan-out", task=tenants_fan_out, args=(), kwargs={})
+        assert [record.getMessage() for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")] == []
+        assert str(timezone.get_current_timezone()) == "Europe/Tallinn"
+    finally:
+        timezone.deactivate()

@@ -27,7 +27,9 @@ def report_build(*, code: str, data: dict, tenant, user) -> Built:
     report = report_get(code)
     form = report.form_class(data, tenant=tenant)
     assert form.is_valid(), form.errors
-    run = report_run_create(code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=user)
+    run = report_run_create(
+        code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), acting_user=user
+    )
     run = report_run_build(run_id=run.pk)
     assert run.status == ReportRun.Status.DONE, run.error
     return Built(run)

@@ -10,8 +10,20 @@ from staff.models import User
 from staff.roles import Role
 from tariffs.models import TariffPlan
 from tenants.models import Domain, Tenant, TenantEvent
-from tenants.services import tenant_create, tenant_plan_change, tenant_reactivate, tenant_suspend
+from tenants.services import (
+    tenant_create,
+    tenant_details_update,
+    tenant_plan_change,
+    tenant_reactivate,
+    tenant_suspend,
+)
 from tests.conftest import TenantSetup, client_for
+
+
+def _operator() -> User:
+    """A platform operator: a user of the public schema."""
+    connection.set_schema_to_public()
+    return User.objects.create_superuser("operator", "operator@regulars.example", "operator-password-1")
 
 
 def test_a_new_retailer_is_ready_to_log_in(committed_db):
@@ -23,7 +35,7 @@ def test_a_new_retailer_is_ready_to_log_in(committed_db):
         admin_email="owner@mokka.example",
         admin_password="a-good-password-42",
         language="et",
-        created_by="test",
+        source="test",
     )
     assert schema_exists("mokka")
     assert list(tenant.domains.values_list("domain", "is_primary")) == [("mokka.localhost", True)]
@@ -101,13 +113,14 @@ def test_a_failure_after_the_schema_exists_removes_the_schema_again(committed_db
 @pytest.mark.django_db
 def test_a_suspended_retailers_staff_see_a_clear_page(alpha):
     client = client_for(alpha, alpha.admin)
-    tenant_suspend(tenant=alpha.tenant, reason="unpaid invoice", suspended_by="operator")
+    operator = _operator()
+    tenant_suspend(tenant=alpha.tenant, reason="unpaid invoice", acting_user=operator)
     for path in ("/", "/login/", "/settings/staff/"):
         response = client.get(path)
         assert response.status_code == 403
         assert "The back office of Alpha Shop is suspended by the platform operator." in response.content.decode()
     assert "unpaid invoice" not in response.content.decode()
-    tenant_reactivate(tenant=alpha.tenant, reactivated_by="operator")
+    tenant_reactivate(tenant=alpha.tenant, acting_user=operator)
     assert client.get("/").status_code == 200
     assert list(TenantEvent.objects.filter(tenant=alpha.tenant).values_list("kind", "actor")[:2]) == [
         ("reactivated", "operator"),
@@ -117,7 +130,7 @@ def test_a_suspended_retailers_staff_see_a_clear_page(alpha):
 
 @pytest.mark.django_db
 def test_a_suspended_retailer_does_not_affect_another(alpha, beta):
-    tenant_suspend(tenant=alpha.tenant, reason="", suspended_by="operator")
+    tenant_suspend(tenant=alpha.tenant, reason="", acting_user=_operator())
     assert client_for(beta, beta.admin).get("/").status_code == 200
 
 
@@ -131,9 +144,9 @@ def test_an_unknown_host_gets_a_clear_page(tenants):
 @pytest.mark.django_db
 def test_changing_the_plan_is_recorded(alpha):
     enterprise = TariffPlan.objects.get(name="Enterprise")
-    tenant_plan_change(tenant=alpha.tenant, plan=enterprise, changed_by="operator")
-    alpha.tenant.refresh_from_db()
-    assert alpha.tenant.plan == enterprise
+    tenant_plan_change(tenant=alpha.tenant, plan=enterprise, acting_user=_operator())
+    # Read again apart from the session's tenant object, which later tests share.
+    assert Tenant.objects.get(pk=alpha.tenant.pk).plan == enterprise
     event = TenantEvent.objects.filter(tenant=alpha.tenant).first()
     assert (event.kind, event.old_value, event.new_value) == ("plan_changed", "Business", "Enterprise")
 
@@ -207,3 +220,37 @@ def test_the_public_admin_refuses_a_duplicate_short_name_and_creates_nothing(adm
     assert response.status_code == 200
     assert "A retailer with this short name already exists." in response.content.decode()
     assert not Tenant.objects.filter(name="Lillepood").exists()
+
+
+@pytest.mark.django_db
+def test_changing_a_retailers_details_is_recorded_with_the_operator(alpha):
+    operator = _operator()
+    tenant_details_update(
+        tenant=alpha.tenant,
+        name="Alpha Market",
+        language="et",
+        currency="EUR",
+        time_zone="Europe/Helsinki",
+        acting_user=operator,
+    )
+    changed = Tenant.objects.get(pk=alpha.tenant.pk)
+    assert (changed.name, changed.language, changed.time_zone) == (
+        "Alpha Market",
+        "et",
+        "Europe/Helsinki",
+    )
+    event = TenantEvent.objects.filter(tenant=alpha.tenant).first()
+    assert (event.kind, event.actor) == ("details_changed", "operator")
+    assert event.old_value.startswith("Alpha Shop / ")
+    assert event.new_value == "Alpha Market / et / EUR / Europe/Helsinki"
+    # Nothing changed: no event.
+    count = TenantEvent.objects.filter(tenant=alpha.tenant).count()
+    tenant_details_update(
+        tenant=alpha.tenant,
+        name="Alpha Market",
+        language="et",
+        currency="EUR",
+        time_zone="Europe/Helsinki",
+        acting_user=operator,
+    )
+    assert TenantEvent.objects.filter(tenant=alpha.tenant).count() == count

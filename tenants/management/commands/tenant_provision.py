@@ -37,7 +37,8 @@ class Command(BaseCommand):
                 admin_email=options["admin_email"],
                 admin_password=password,
                 language=options["language"],
-                created_by="manage.py tenant_provision",
+                acting_user=None,
+                source="manage.py tenant_provision",
             )
         except ValidationError as error:
             raise CommandError(

@@ -1,24 +1,19 @@
-from django.contrib.auth.decorators import login_required
+"""The reports: the list, a report's parameter form, a run's page (its state, chart and preview)
+and its workbook."""
+
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
+from crm.xlsx import XLSX_CONTENT_TYPE
 from reports.charts import chart_svg
 from reports.forms import form_data_of
 from reports.models import ReportRun
 from reports.registry import report_get, reports_all
-from reports.selectors import dashboard_figures, report_runs_of
+from reports.selectors import report_runs_of
 from reports.services import report_run_create
-from staff.roles import Right, perm
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@login_required
-def dashboard_view(request):
-    figures = dashboard_figures(tenant=request.tenant, include_usage=request.user.has_perm(perm(Right.MANAGE_STAFF)))
-    return render(request, "reports/dashboard.html", figures)
+from staff.roles import Right
 
 
 def _report_or_404(code: str):
@@ -45,19 +40,23 @@ def report_new_view(request, code: str):
     form = report.form_class(request.POST if request.method == "POST" else None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         run = report_run_create(
-            code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=request.user
+            code=code, parameters=form.parameters(), parameters_text=form.parameters_text(), acting_user=request.user
         )
-        return redirect("report_run", run_id=run.pk)
+        return redirect("reports:run", run_id=run.pk)
     return render(request, "reports/report_form.html", {"report": report, "form": form})
 
 
 def _run_context(run: ReportRun) -> dict:
     report = report_get(run.code)
     columns = report.columns(run.parameters) if report else []
+    keys = [column.key for column in columns]
     return {
         "run": run,
         "report": report,
         "columns": columns,
+        # The preview is stored as values in the columns' order; the page reads it by key. Not
+        # strict: columns that depend on today (the cohorts' months) may have grown since the build.
+        "preview": [dict(zip(keys, values, strict=False)) for values in run.preview],
         "chart": chart_svg(run.chart, title=str(report.title) if report else run.code)
         if run.status == run.Status.DONE
         else "",
@@ -84,9 +83,9 @@ def report_run_again_view(request, run_id: int):
     if not form.is_valid():
         return render(request, "reports/report_form.html", {"report": report, "form": form})
     new_run = report_run_create(
-        code=run.code, parameters=form.parameters(), parameters_text=form.parameters_text(), user=request.user
+        code=run.code, parameters=form.parameters(), parameters_text=form.parameters_text(), acting_user=request.user
     )
-    return redirect("report_run", run_id=new_run.pk)
+    return redirect("reports:run", run_id=new_run.pk)
 
 
 @right_required(Right.USE_MARKETING)
