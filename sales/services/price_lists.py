@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from crm.saving import unique_save
 from customers.models import CustomerGroup
-from sales import values
+from sales import rules
 from sales.models import GroupPriceList, PriceList, PriceListItem, Product, ProductGroup
 from sales.services.products import field_clean
 
@@ -33,14 +34,11 @@ def _price_list_fields_clean(
 
 
 def _price_list_save(price_list: PriceList) -> PriceList:
-    try:
-        with transaction.atomic():
-            price_list.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"name": _("A price list named “%(name)s” already exists.") % {"name": price_list.name}}
-        ) from error
-    return price_list
+    return unique_save(
+        price_list,
+        field="name",
+        conflict=_("A price list named “%(name)s” already exists.") % {"name": price_list.name},
+    )
 
 
 @transaction.atomic
@@ -126,7 +124,7 @@ def _item_fields_clean(
     fields = {
         "product": product,
         "product_group": product_group,
-        "fixed_price": field_clean(values.money_clean, fixed_price, field="fixed_price") if has_fixed else None,
+        "fixed_price": field_clean(rules.money_clean, fixed_price, field="fixed_price") if has_fixed else None,
         "percent_off": _percent_clean(percent_off) if has_percent else None,
     }
     others = PriceListItem.objects.filter(price_list=price_list).exclude(pk=exclude_pk)
@@ -143,12 +141,7 @@ def _item_fields_clean(
 
 
 def _item_save(item: PriceListItem) -> PriceListItem:
-    try:
-        with transaction.atomic():
-            item.save()
-    except IntegrityError as error:
-        raise ValidationError(_("This product or product group is already in this price list.")) from error
-    return item
+    return unique_save(item, conflict=_("This product or product group is already in this price list."))
 
 
 @transaction.atomic

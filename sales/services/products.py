@@ -7,13 +7,14 @@ the till's API use too; this module puts those messages under the form's fields.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from sales import values
+from crm.saving import unique_save
+from crm.tree import tree_move_check
+from sales import rules
 from sales.models import Product, ProductGroup
-from sales.selectors.products import product_group_descendant_ids
 
 
 def field_clean(cleaner, raw, *, field: str, required_message: str | None = None):
@@ -39,14 +40,9 @@ def _group_name_clean(name: str) -> str:
 
 
 def _group_save(group: ProductGroup) -> ProductGroup:
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"name": _("A group with this name already exists at this place in the tree.")}
-        ) from error
-    return group
+    return unique_save(
+        group, field="name", conflict=_("A group with this name already exists at this place in the tree.")
+    )
 
 
 @transaction.atomic
@@ -59,8 +55,7 @@ def product_group_create(*, name: str, parent: ProductGroup | None = None) -> Pr
 def product_group_update(*, group: ProductGroup, name: str, parent: ProductGroup | None) -> ProductGroup:
     """Rename or move a product group; its products and sub-groups move with it. A group cannot
     move below itself or one of its own sub-groups."""
-    if parent is not None and parent.pk in product_group_descendant_ids(group.pk):
-        raise ValidationError({"parent": _("A group cannot be moved into itself or one of its sub-groups.")})
+    tree_move_check(group, parent)
     group.name = _group_name_clean(name)
     group.parent = parent
     return _group_save(group)
@@ -105,13 +100,13 @@ def _product_fields_clean(
     fields: dict = {}
     cleaners = {
         "sku": lambda: _required(sku, field="sku", message=_("Enter the product's code (SKU).")),
-        "ean": lambda: field_clean(values.ean_clean, ean, field="ean") or None,
+        "ean": lambda: field_clean(rules.ean_clean, ean, field="ean") or None,
         "name": lambda: _required(name, field="name", message=_("Enter the product's name.")),
         "list_price": lambda: field_clean(
-            values.money_clean, list_price, field="list_price", required_message=_("Enter the list price.")
+            rules.money_clean, list_price, field="list_price", required_message=_("Enter the list price.")
         ),
         "vat_rate": lambda: field_clean(
-            values.vat_rate_clean, vat_rate, field="vat_rate", required_message=_("Enter the VAT rate.")
+            rules.vat_rate_clean, vat_rate, field="vat_rate", required_message=_("Enter the VAT rate.")
         ),
     }
     # Every field is checked, so that the form shows all its problems at once.
@@ -138,13 +133,8 @@ def _product_fields_clean(
 
 
 def _product_save(product: Product) -> Product:
-    try:
-        with transaction.atomic():
-            product.save()
-    except IntegrityError as error:
-        # Two admins saving the same code at once: the unique indexes decide.
-        raise ValidationError(_("Another product was saved with the same code or barcode; try again.")) from error
-    return product
+    # Two admins saving the same code at once: the unique indexes decide.
+    return unique_save(product, conflict=_("Another product was saved with the same code or barcode; try again."))
 
 
 @transaction.atomic

@@ -8,10 +8,11 @@ eight characters (so that the admin can tell tokens apart) are kept.
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.saving import unique_save
 from sales.models import Store, Terminal
 from tariffs.selectors import plan_limit_check
 
@@ -36,15 +37,10 @@ def _store_fields_clean(*, name: str, code: str, address: str, exclude_pk: int |
 
 
 def _store_save(store: Store) -> Store:
-    try:
-        with transaction.atomic():
-            store.save()
-    except IntegrityError as error:
-        # Two admins saving the same code at once: the unique index decides.
-        raise ValidationError(
-            {"code": _("A store with the code “%(code)s” already exists.") % {"code": store.code}}
-        ) from error
-    return store
+    # Two admins saving the same code at once: the unique index decides.
+    return unique_save(
+        store, field="code", conflict=_("A store with the code “%(code)s” already exists.") % {"code": store.code}
+    )
 
 
 @transaction.atomic
