@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.permissions import right_required
 from sales.forms import StoreForm, TerminalForm
 from sales.models import Store, Terminal
+from sales.selectors.history import store_history
 from sales.services.stores import (
     store_active_count,
     store_create,
@@ -59,9 +60,9 @@ def store_form_view(request, store_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if store is None:
-                store = store_create(tenant=request.tenant, **form.cleaned_data)
+                store = store_create(tenant=request.tenant, **form.cleaned_data, acting_user=request.user)
             else:
-                store = store_update(tenant=request.tenant, store=store, **form.cleaned_data)
+                store = store_update(tenant=request.tenant, store=store, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
@@ -102,6 +103,7 @@ def _store_page(request, store: Store, *, form=None, terminal_form=None):
         ),
         "terminal_form": terminal_form or TerminalForm(),
         "terminals": Terminal.objects.filter(store=store).order_by("-is_active", "name", "pk"),
+        "history": store_history(store=store),
         "token": token,
         "token_terminal": token_terminal,
         **_plan_usage(request.tenant),
@@ -118,7 +120,9 @@ def terminal_create_view(request, store_id: int):
     form = TerminalForm(request.POST)
     if form.is_valid():
         try:
-            terminal, token = terminal_create(tenant=request.tenant, store=store, name=form.cleaned_data["name"])
+            terminal, token = terminal_create(
+                tenant=request.tenant, store=store, name=form.cleaned_data["name"], acting_user=request.user
+            )
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
@@ -133,7 +137,7 @@ def terminal_create_view(request, store_id: int):
 def terminal_rotate_view(request, terminal_id: int):
     terminal = get_object_or_404(Terminal.objects.select_related("store"), pk=terminal_id)
     try:
-        terminal, token = terminal_rotate(terminal=terminal)
+        terminal, token = terminal_rotate(terminal=terminal, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("store_edit", store_id=terminal.store_id)
@@ -149,7 +153,7 @@ def terminal_rotate_view(request, terminal_id: int):
 def terminal_revoke_view(request, terminal_id: int):
     terminal = get_object_or_404(Terminal, pk=terminal_id)
     try:
-        terminal_revoke(terminal=terminal)
+        terminal_revoke(terminal=terminal, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
