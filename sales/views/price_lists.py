@@ -72,7 +72,7 @@ def price_list_form_view(request, price_list_id: int | None = None):
                 price_list.refresh_from_db()
         else:
             messages.success(request, _("Price list “%(name)s” saved.") % {"name": price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list.pk)
+            return redirect("sales:price_list_edit", price_list_id=price_list.pk)
     if price_list is None:
         return render(request, "sales/price_lists/price_list_form.html", {"form": form, "title": _("New price list")})
     return _price_list_page(request, price_list, form=form)
@@ -97,7 +97,7 @@ def price_list_delete_view(request, price_list_id: int):
     price_list = get_object_or_404(PriceList, pk=price_list_id)
     price_list_delete(price_list=price_list, acting_user=request.user)
     messages.success(request, _("Price list “%(name)s” deleted.") % {"name": price_list.name})
-    return redirect("price_list_list")
+    return redirect("sales:price_list_list")
 
 
 @require_POST
@@ -112,7 +112,7 @@ def price_list_item_add_view(request, price_list_id: int):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Price added to “%(name)s”.") % {"name": price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list.pk)
+            return redirect("sales:price_list_edit", price_list_id=price_list.pk)
     return _price_list_page(request, price_list, item_form=form)
 
 
@@ -137,7 +137,7 @@ def price_list_item_edit_view(request, price_list_id: int, item_id: int):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Price in “%(name)s” saved.") % {"name": item.price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list_id)
+            return redirect("sales:price_list_edit", price_list_id=price_list_id)
     return render(
         request,
         "sales/price_lists/item_form.html",
@@ -151,4 +151,4 @@ def price_list_item_remove_view(request, price_list_id: int, item_id: int):
     item = get_object_or_404(PriceListItem, pk=item_id, price_list_id=price_list_id)
     price_list_item_remove(item=item, acting_user=request.user)
     messages.success(request, _("Price removed."))
-    return redirect("price_list_edit", price_list_id=price_list_id)
+    return redirect("sales:price_list_edit", price_list_id=price_list_id)

@@ -51,7 +51,7 @@ def product_form_view(request, product_id: int | None = None):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
-            return redirect("product_list")
+            return redirect("sales:product_list")
     title = product.name if product else _("New product")
     return render(request, "sales/products/product_form.html", {"form": form, "product": product, "title": title})
 
@@ -82,7 +82,7 @@ def product_group_form_view(request, group_id: int | None = None):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Product group “%(name)s” saved.") % {"name": group.name})
-            return redirect("product_group_list")
+            return redirect("sales:product_group_list")
     title = group.name if group else _("New product group")
     return render(request, "sales/products/group_form.html", {"form": form, "group": group, "title": title})
 
@@ -97,4 +97,4 @@ def product_group_delete_view(request, group_id: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Product group “%(name)s” deleted.") % {"name": group.name})
-    return redirect("product_group_list")
+    return redirect("sales:product_group_list")

@@ -67,7 +67,7 @@ def store_form_view(request, store_id: int | None = None):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Store “%(name)s” saved.") % {"name": store.name})
-            return redirect("store_edit", store_id=store.pk)
+            return redirect("sales:store_edit", store_id=store.pk)
     if store is None:
         return render(request, "sales/stores/store_form.html", {"form": form, "title": _("New store")})
     return _store_page(request, store, form=form)
@@ -128,7 +128,7 @@ def terminal_create_view(request, store_id: int):
         else:
             messages.success(request, _("Terminal “%(name)s” added.") % {"name": terminal.name})
             _token_remember(request, terminal, token)
-            return redirect("store_edit", store_id=store.pk)
+            return redirect("sales:store_edit", store_id=store.pk)
     return _store_page(request, store, terminal_form=form)
 
 
@@ -140,12 +140,12 @@ def terminal_rotate_view(request, terminal_id: int):
         terminal, token = terminal_rotate(terminal=terminal, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("store_edit", store_id=terminal.store_id)
+        return redirect("sales:store_edit", store_id=terminal.store_id)
     messages.success(
         request, _("Terminal “%(name)s” has a new token; the old one no longer works.") % {"name": terminal.name}
     )
     _token_remember(request, terminal, token)
-    return redirect("store_edit", store_id=terminal.store_id)
+    return redirect("sales:store_edit", store_id=terminal.store_id)
 
 
 @require_POST
@@ -160,4 +160,4 @@ def terminal_revoke_view(request, terminal_id: int):
         messages.success(
             request, _("Terminal “%(name)s” revoked: its token no longer works.") % {"name": terminal.name}
         )
-    return redirect("store_edit", store_id=terminal.store_id)
+    return redirect("sales:store_edit", store_id=terminal.store_id)

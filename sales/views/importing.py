@@ -166,7 +166,7 @@ def product_import_view(request):
         service=product_import_check,
         max_rows=MAX_ROWS,
         template="sales/import/product_upload.html",
-        check_url="product_import_check",
+        check_url="sales:product_import_check",
     )
 
 
@@ -177,10 +177,10 @@ def product_import_check_view(request, token: str):
     try:
         result = _run(upload, product_import_check)
     except _UploadGone:
-        return _gone(request, "product_import")
+        return _gone(request, "sales:product_import")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("product_import")
+        return redirect("sales:product_import")
     return render(request, "sales/import/product_check.html", _product_context(result, token))
 
 
@@ -192,14 +192,14 @@ def product_import_run_view(request, token: str):
     try:
         result = _run(upload, product_import_execute)
     except _UploadGone:
-        return _gone(request, "product_import")
+        return _gone(request, "sales:product_import")
     except ImportRefused as refused:
         context = _product_context(refused.result, token)
         context["error"] = " ".join(refused.messages)
         return render(request, "sales/import/product_check.html", context, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("product_import_check", token=token)
+        return redirect("sales:product_import_check", token=token)
     _upload_forget(request, token)
     counts = result.counts
     messages.success(
@@ -217,7 +217,7 @@ def product_import_run_view(request, token: str):
             % {"count": len(result.new_groups)},
         },
     )
-    return redirect("product_import")
+    return redirect("sales:product_import")
 
 
 # --- sales history ---------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def sales_history_import_view(request):
         service=sales_history_check,
         max_rows=MAX_LINES,
         template="sales/import/history_upload.html",
-        check_url="sales_history_import_check",
+        check_url="sales:sales_history_import_check",
     )
 
 
@@ -247,10 +247,10 @@ def sales_history_import_check_view(request, token: str):
     try:
         result = _run(upload, sales_history_check)
     except _UploadGone:
-        return _gone(request, "sales_history_import")
+        return _gone(request, "sales:sales_history_import")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sales_history_import")
+        return redirect("sales:sales_history_import")
     return render(request, "sales/import/history_check.html", _history_context(result, token))
 
 
@@ -262,14 +262,14 @@ def sales_history_import_run_view(request, token: str):
     try:
         result = _run(upload, sales_history_execute, author=request.user)
     except _UploadGone:
-        return _gone(request, "sales_history_import")
+        return _gone(request, "sales:sales_history_import")
     except ImportRefused as refused:
         context = _history_context(refused.result, token)
         context["error"] = " ".join(refused.messages)
         return render(request, "sales/import/history_check.html", context, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sales_history_import_check", token=token)
+        return redirect("sales:sales_history_import_check", token=token)
     _upload_forget(request, token)
     counts = result.counts
     messages.success(
@@ -288,4 +288,4 @@ def sales_history_import_run_view(request, token: str):
             % {"count": counts["skip"]},
         },
     )
-    return redirect("sales_history_import")
+    return redirect("sales:sales_history_import")
