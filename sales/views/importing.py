@@ -24,10 +24,10 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from customers.selectors.importing import import_file_kind
+from sales.services.history_check import HistoryDocumentOutcome
 from sales.services.history_import import MAX_LINES, sales_history_check, sales_history_execute
-from sales.services.history_import import Outcome as HistoryOutcome
-from sales.services.product_import import MAX_ROWS, ImportRefused, product_import_check, product_import_execute
-from sales.services.product_import import Outcome as ProductOutcome
+from sales.services.importing import ImportRefused
+from sales.services.product_import import MAX_ROWS, ProductRowOutcome, product_import_check, product_import_execute
 from staff.roles import Right
 
 SESSION_KEY = "sales_imports"
@@ -154,7 +154,7 @@ def _check_context(result, token: str, *, items, refuse) -> dict:
 
 
 def _product_context(result, token: str) -> dict:
-    return _check_context(result, token, items=result.rows, refuse=ProductOutcome.REFUSE)
+    return _check_context(result, token, items=result.rows, refuse=ProductRowOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -224,7 +224,7 @@ def product_import_run_view(request, token: str):
 
 
 def _history_context(result, token: str) -> dict:
-    return _check_context(result, token, items=result.documents, refuse=HistoryOutcome.REFUSE)
+    return _check_context(result, token, items=result.documents, refuse=HistoryDocumentOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -260,7 +260,7 @@ def sales_history_import_run_view(request, token: str):
     """Import the upload (every document to import, or none)."""
     upload = _upload(request, kind=HISTORY, token=token)
     try:
-        result = _run(upload, sales_history_execute, author=request.user)
+        result = _run(upload, sales_history_execute, acting_user=request.user)
     except _UploadGone:
         return _gone(request, "sales:sales_history_import")
     except ImportRefused as refused:
