@@ -1,19 +1,20 @@
 """One function per change of sales settings that a retailer may ask "who did this?" about:
-stores, POS terminals and their tokens, price lists and their special prices. Each writes one
-SalesEvent in the caller's transaction; `changes` holds {field: [old, new]} (old None for what
-was just made), as plain JSON values."""
+stores, POS terminals and their tokens, price lists and their special prices, products. Each
+writes one SalesEvent in the caller's transaction; `changes` holds {field: [old, new]} (old None
+for what was just made), as plain JSON values."""
 
 import datetime
 from decimal import Decimal
 
 from django.db import models
 
-from sales.models import PriceList, PriceListItem, SalesEvent, Store, Terminal
+from sales.models import PriceList, PriceListItem, Product, SalesEvent, Store, Terminal
 from staff.models import User
 
 STORE_FIELDS = ("name", "code", "address", "is_active")
 PRICE_LIST_FIELDS = ("name", "valid_from", "valid_to")
 PRICE_LIST_ITEM_FIELDS = ("product", "product_group", "fixed_price", "percent_off")
+PRODUCT_FIELDS = ("sku", "ean", "name", "group", "list_price", "vat_rate", "is_active")
 
 
 def _plain(value):
@@ -26,8 +27,16 @@ def _plain(value):
 
 
 def fields_of(instance: models.Model, fields: tuple[str, ...]) -> dict:
-    """The values of `fields` on `instance`, as the events store them (to compare before and after)."""
-    return {field: _plain(getattr(instance, field)) for field in fields}
+    """The values of `fields` on `instance`, as the events store them (to compare before and
+    after): a decimal with its field's places, as the database keeps it ("22" is "22.00")."""
+    values = {}
+    for field in fields:
+        value = getattr(instance, field)
+        model_field = instance._meta.get_field(field)
+        if isinstance(value, Decimal) and isinstance(model_field, models.DecimalField):
+            value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places))
+        values[field] = _plain(value)
+    return values
 
 
 def changes_between(before: dict, after: dict) -> dict:
@@ -133,4 +142,19 @@ def price_list_item_removed_event(*, item: PriceListItem, acting_user: User | No
         price_list_id=item.price_list_id,
         changes={field: [value, None] for field, value in fields_of(item, PRICE_LIST_ITEM_FIELDS).items() if value},
         acting_user=acting_user,
+    )
+
+
+def product_created_event(*, product: Product, acting_user: User | None) -> SalesEvent:
+    return SalesEvent.objects.create(
+        kind=SalesEvent.Kind.PRODUCT_CREATED,
+        product=product,
+        changes=_created(fields_of(product, PRODUCT_FIELDS)),
+        acting_user=acting_user,
+    )
+
+
+def product_changed_event(*, product: Product, changes: dict, acting_user: User | None) -> SalesEvent:
+    return SalesEvent.objects.create(
+        kind=SalesEvent.Kind.PRODUCT_CHANGED, product=product, changes=changes, acting_user=acting_user
     )

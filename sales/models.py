@@ -197,7 +197,7 @@ def purchase_condition(through: str = "") -> Q:
 
 
 class SalesEvent(models.Model):
-    """Who changed a store, a POS terminal or a price list, when, and what (old → new): one row
+    """Who changed a store, a POS terminal, a price list or a product, when, and what (old → new): one row
     per change, written in the same transaction as the change (see sales.events)."""
 
     class Kind(models.TextChoices):
@@ -212,10 +212,13 @@ class SalesEvent(models.Model):
         PRICE_LIST_ITEM_ADDED = "price_list_item_added", _("Special price added")
         PRICE_LIST_ITEM_CHANGED = "price_list_item_changed", _("Special price changed")
         PRICE_LIST_ITEM_REMOVED = "price_list_item_removed", _("Special price removed")
+        PRODUCT_CREATED = "product_created", _("Product added")
+        PRODUCT_CHANGED = "product_changed", _("Product changed")
 
     kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
     store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     # A deleted price list keeps its events (its name is in `changes`).
     price_list = models.ForeignKey("PriceList", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     # {field: [old, new]}; old is None for what was just made.
@@ -232,6 +235,7 @@ class SalesEvent(models.Model):
         indexes = [
             models.Index(fields=["store", "-occurred_at"], name="sales_event_store_idx"),
             models.Index(fields=["price_list", "-occurred_at"], name="sales_event_price_list_idx"),
+            models.Index(fields=["product", "-occurred_at"], name="sales_event_product_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,15 +1,17 @@
 """Who changed what in the sales settings: the history shown on a store's page (the store and
-its terminals) and on a price list's page."""
+its terminals), on a price list's page and on a product's page."""
 
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from sales.models import PriceList, SalesEvent, Store
+from sales.models import PriceList, Product, SalesEvent, Store
 
 # How a field of `SalesEvent.changes` is named on the page.
 FIELD_LABELS = {
+    "sku": _("code (SKU)"),
+    "ean": _("EAN barcode"),
     "name": _("name"),
     "code": _("code"),
     "address": _("address"),
@@ -22,6 +24,9 @@ FIELD_LABELS = {
     "product_group": _("product group"),
     "fixed_price": _("fixed price"),
     "percent_off": _("percent off"),
+    "group": _("product group"),
+    "list_price": _("list price"),
+    "vat_rate": _("VAT rate (%)"),
 }
 HISTORY_LIMIT = 100
 
@@ -71,3 +76,8 @@ def store_history(*, store: Store) -> list[HistoryRow]:
 def price_list_history(*, price_list: PriceList) -> list[HistoryRow]:
     """The latest changes of the price list and of its special prices, newest first."""
     return _rows(SalesEvent.objects.filter(price_list=price_list))
+
+
+def product_history(*, product: Product) -> list[HistoryRow]:
+    """The latest changes of the product made on its form, newest first."""
+    return _rows(SalesEvent.objects.filter(product=product))

@@ -14,7 +14,9 @@ from django.utils.translation import ngettext
 from crm.saving import unique_save
 from crm.tree import tree_move_check
 from sales import rules
+from sales.events import PRODUCT_FIELDS, changes_between, fields_of, product_changed_event, product_created_event
 from sales.models import Product, ProductGroup
+from staff.models import User
 
 
 def field_clean(cleaner, raw, *, field: str, required_message: str | None = None):
@@ -147,12 +149,16 @@ def product_create(
     group: ProductGroup | None = None,
     vat_rate=Decimal("22"),
     is_active: bool = True,
+    acting_user: User | None = None,
 ) -> Product:
-    """Add a product. Refused with a message per field (nothing written): no SKU or name, an SKU
-    or an EAN that another product has, an EAN that is not 8 or 13 digits with a correct check
-    digit, a list price that is negative or has more than two decimals, a VAT rate outside 0–100."""
+    """Add a product, with an event naming who. Refused with a message per field (nothing
+    written): no SKU or name, an SKU or an EAN that another product has, an EAN that is not 8 or
+    13 digits with a correct check digit, a list price that is negative or has more than two
+    decimals, a VAT rate outside 0–100."""
     fields = _product_fields_clean(sku=sku, ean=ean, name=name, list_price=list_price, vat_rate=vat_rate)
-    return _product_save(Product(**fields, group=group, is_active=is_active))
+    product = _product_save(Product(**fields, group=group, is_active=is_active))
+    product_created_event(product=product, acting_user=acting_user)
+    return product
 
 
 @transaction.atomic
@@ -166,14 +172,20 @@ def product_update(
     group: ProductGroup | None = None,
     vat_rate=Decimal("22"),
     is_active: bool = True,
+    acting_user: User | None = None,
 ) -> Product:
-    """Change a product, with the checks of product_create. Past sales keep the prices they were
-    sold at (their lines hold them)."""
+    """Change a product, with the checks of product_create and an event naming what changed (none
+    when nothing did). Past sales keep the prices they were sold at (their lines hold them)."""
     fields = _product_fields_clean(
         sku=sku, ean=ean, name=name, list_price=list_price, vat_rate=vat_rate, exclude_pk=product.pk
     )
+    before = fields_of(Product.objects.select_for_update(no_key=True).get(pk=product.pk), PRODUCT_FIELDS)
     for field, value in fields.items():
         setattr(product, field, value)
     product.group = group
     product.is_active = is_active
-    return _product_save(product)
+    _product_save(product)
+    changes = changes_between(before, fields_of(product, PRODUCT_FIELDS))
+    if changes:
+        product_changed_event(product=product, changes=changes, acting_user=acting_user)
+    return product
