@@ -56,7 +56,7 @@ def _price_list_save(price_list: PriceList) -> PriceList:
 
 def _price_list_state(price_list: PriceList) -> dict:
     """The price list's fields and customer groups as its events compare them."""
-    groups = CustomerGroup.objects.filter(price_list_assignment__price_list=price_list) if price_list.pk else []
+    groups = CustomerGroup.objects.filter(price_list_assignment__price_list=price_list)
     return {**fields_of(price_list, PRICE_LIST_FIELDS), "customer_groups": sorted(group.name for group in groups)}
 
 
@@ -253,6 +253,7 @@ def price_list_groups_set(
 
 
 def _groups_set(*, price_list: PriceList, customer_groups: list[CustomerGroup]) -> None:
+    """price_list_groups_set without an event of its own (create and update write theirs)."""
     wanted = {group.pk: group for group in customer_groups}
     taken = (
         GroupPriceList.objects.filter(customer_group_id__in=wanted)
