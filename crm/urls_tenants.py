@@ -12,7 +12,6 @@ urlpatterns = [
     path("settings/plan/", plan_usage_view, name="plan_usage"),
     path("customers/", include("customers.urls")),
     path("settings/customers/", include(customer_settings_urls)),
-    path("settings/sales/import/", include("sales.urls_import")),
     path("settings/sales/", include("sales.urls")),
     path("", include("loyalty.urls")),
     path("reports/", include("reports.urls")),

@@ -196,6 +196,52 @@ def purchase_condition(through: str = "") -> Q:
     return Q(**{f"{through}kind__in": SalesDocument.PURCHASE_KINDS})
 
 
+class SalesEvent(models.Model):
+    """Who changed a store, a POS terminal, a price list or a product, when, and what (old → new): one row
+    per change, written in the same transaction as the change (see sales.events)."""
+
+    class Kind(models.TextChoices):
+        STORE_CREATED = "store_created", _("Store added")
+        STORE_CHANGED = "store_changed", _("Store changed")
+        TERMINAL_CREATED = "terminal_created", _("Terminal added")
+        TERMINAL_ROTATED = "terminal_rotated", _("Terminal given a new token")
+        TERMINAL_REVOKED = "terminal_revoked", _("Terminal revoked")
+        PRICE_LIST_CREATED = "price_list_created", _("Price list added")
+        PRICE_LIST_CHANGED = "price_list_changed", _("Price list changed")
+        PRICE_LIST_DELETED = "price_list_deleted", _("Price list deleted")
+        PRICE_LIST_ITEM_ADDED = "price_list_item_added", _("Special price added")
+        PRICE_LIST_ITEM_CHANGED = "price_list_item_changed", _("Special price changed")
+        PRICE_LIST_ITEM_REMOVED = "price_list_item_removed", _("Special price removed")
+        PRODUCT_CREATED = "product_created", _("Product added")
+        PRODUCT_CHANGED = "product_changed", _("Product changed")
+
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    # A deleted price list keeps its events (its name is in `changes`).
+    price_list = models.ForeignKey("PriceList", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    # {field: [old, new]}; old is None for what was just made.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("sales settings event")
+        verbose_name_plural = _("sales settings events")
+        indexes = [
+            models.Index(fields=["store", "-occurred_at"], name="sales_event_store_idx"),
+            models.Index(fields=["price_list", "-occurred_at"], name="sales_event_price_list_idx"),
+            models.Index(fields=["product", "-occurred_at"], name="sales_event_product_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
 class SalesDocumentQuerySet(models.QuerySet):
     def purchases(self) -> "SalesDocumentQuerySet":
         """Receipts and invoices: orders and quotes are no purchases."""

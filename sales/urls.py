@@ -1,8 +1,11 @@
-"""Settings → Stores and terminals, Products, Price lists (included at settings/sales/)."""
+"""Settings → Stores and terminals, Products, Price lists and the imports of products and of
+sales history (included at settings/sales/)."""
 
 from django.urls import path
 
-from sales.views import price_lists, products, stores
+from sales.views import importing, price_lists, products, stores
+
+app_name = "sales"
 
 urlpatterns = [
     path("stores/", stores.store_list_view, name="store_list"),
@@ -32,5 +35,15 @@ urlpatterns = [
         "price-lists/<int:price_list_id>/items/<int:item_id>/remove/",
         price_lists.price_list_item_remove_view,
         name="price_list_item_remove",
+    ),
+    path("import/products/", importing.product_import_view, name="product_import"),
+    path("import/products/<str:token>/", importing.product_import_check_view, name="product_import_check"),
+    path("import/products/<str:token>/import/", importing.product_import_run_view, name="product_import_run"),
+    path("import/history/", importing.sales_history_import_view, name="sales_history_import"),
+    path("import/history/<str:token>/", importing.sales_history_import_check_view, name="sales_history_import_check"),
+    path(
+        "import/history/<str:token>/import/",
+        importing.sales_history_import_run_view,
+        name="sales_history_import_run",
     ),
 ]

@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.saving import unique_save
+from crm.tree import tree_move_check
 from customers.models import Customer, CustomerEvent, CustomerGroup
-from customers.selectors.groups import group_descendant_ids
+from staff.models import User
 
 
 def _name_clean(name: str) -> str:
@@ -14,14 +16,9 @@ def _name_clean(name: str) -> str:
 
 
 def _save(group: CustomerGroup) -> CustomerGroup:
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"name": _("A group with this name already exists at this place in the tree.")}
-        ) from error
-    return group
+    return unique_save(
+        group, field="name", conflict=_("A group with this name already exists at this place in the tree.")
+    )
 
 
 @transaction.atomic
@@ -33,15 +30,14 @@ def group_create(*, name: str, parent: CustomerGroup | None = None) -> CustomerG
 def group_update(*, group: CustomerGroup, name: str, parent: CustomerGroup | None) -> CustomerGroup:
     """Rename or move a group; its sub-groups and customers move with it. A group cannot move
     below itself or one of its own sub-groups."""
-    if parent is not None and parent.pk in group_descendant_ids(group.pk):
-        raise ValidationError({"parent": _("A group cannot be moved into itself or one of its sub-groups.")})
+    tree_move_check(group, parent)
     group.name = _name_clean(name)
     group.parent = parent
     return _save(group)
 
 
 @transaction.atomic
-def group_delete(*, group: CustomerGroup, move_customers_to: CustomerGroup | None, actor) -> int:
+def group_delete(*, group: CustomerGroup, move_customers_to: CustomerGroup | None, acting_user: User | None) -> int:
     """Delete a group: its customers go to `move_customers_to` (None: no group), its sub-groups
     to its parent. Nothing is left pointing at it. Returns how many customers moved."""
     if move_customers_to is not None and move_customers_to.pk == group.pk:
@@ -55,7 +51,7 @@ def group_delete(*, group: CustomerGroup, move_customers_to: CustomerGroup | Non
                 field="group",
                 old_value=group.name,
                 new_value=move_customers_to.name if move_customers_to else "",
-                actor=actor,
+                actor=acting_user,
             )
             for customer in customers
         ],

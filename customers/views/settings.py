@@ -106,7 +106,7 @@ def group_delete_view(request, group_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             moved = group_delete(
-                group=group, move_customers_to=form.cleaned_data["move_customers_to"], actor=request.user
+                group=group, move_customers_to=form.cleaned_data["move_customers_to"], acting_user=request.user
             )
         except ValidationError as error:
             _apply_errors(form, error)

@@ -1,13 +1,13 @@
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 
+from crm.money import money
+from crm.tree import tree_ancestor_ids, tree_parents
 from customers.models import Customer, CustomerGroup
 from sales.models import GroupPriceList, PriceListItem, Product, ProductGroup, SalesLine
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -19,27 +19,19 @@ class Price:
     price_list: str = ""
 
 
-def _ancestors(parents: dict[int, int | None], start: int | None) -> list[int]:
-    chain = []
-    while start is not None and start not in chain:
-        chain.append(start)
-        start = parents.get(start)
-    return chain
-
-
 def customer_price_list_id(customer: Customer | None, today: datetime.date) -> int | None:
     """The price list of the customer's group, or of the nearest parent group that has one, if
     it is valid today."""
     if customer is None or customer.group_id is None:
         return None
-    parents = dict(CustomerGroup.objects.values_list("pk", "parent_id"))
+    parents = tree_parents(CustomerGroup)
     assignments = dict(
         GroupPriceList.objects.filter(
             Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=today),
             Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=today),
         ).values_list("customer_group_id", "price_list_id")
     )
-    for group_id in _ancestors(parents, customer.group_id):
+    for group_id in tree_ancestor_ids(parents, customer.group_id):
         if group_id in assignments:
             return assignments[group_id]
     return None
@@ -56,17 +48,17 @@ def customer_prices(*, customer: Customer | None, products: list[Product], today
     items = list(PriceListItem.objects.filter(price_list_id=price_list_id).select_related("price_list"))
     by_product = {item.product_id: item for item in items if item.product_id}
     by_group = {item.product_group_id: item for item in items if item.product_group_id}
-    parents = dict(ProductGroup.objects.values_list("pk", "parent_id")) if by_group else {}
+    parents = tree_parents(ProductGroup) if by_group else {}
     for product in products:
         item = by_product.get(product.pk)
         if item is None:
-            item = next((by_group[g] for g in _ancestors(parents, product.group_id) if g in by_group), None)
+            item = next((by_group[g] for g in tree_ancestor_ids(parents, product.group_id) if g in by_group), None)
         if item is None:
             continue
         if item.fixed_price is not None:
             special = item.fixed_price
         else:
-            special = (product.list_price * (100 - item.percent_off) / 100).quantize(CENT, ROUND_HALF_UP)
+            special = money(product.list_price * (100 - item.percent_off) / 100)
         if special < product.list_price:
             prices[product.pk] = Price(
                 product, product.list_price, special, SalesLine.DiscountSource.PRICE_LIST, item.price_list.name

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from crm.tree import tree_choices, tree_descendant_ids, tree_order
 from customers.models import CustomerGroup
 from sales.models import GroupPriceList, PriceList, Product, ProductGroup
 
@@ -23,57 +24,26 @@ class ProductGroupNode:
         return not self.product_count and not self.child_count
 
 
-def _children_by_parent() -> dict[int | None, list[int]]:
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in ProductGroup.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    return children
-
-
 def product_group_descendant_ids(group_id: int) -> set[int]:
-    """The group and all its sub-groups, at any depth (one query: the tree is small)."""
-    children = _children_by_parent()
-    found, stack = set(), [group_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
+    """The group and all its sub-groups, at any depth (one query)."""
+    return tree_descendant_ids(ProductGroup, group_id)
 
 
 def product_group_tree() -> list[ProductGroupNode]:
     """Every product group in tree order (parents before children, siblings by name), with the
     number of products directly in it and of its direct sub-groups. Two queries."""
-    groups = list(ProductGroup.objects.order_by("name"))
     product_counts = dict(
         Product.objects.filter(group__isnull=False).values_list("group").annotate(count=Count("pk")).order_by()
     )
-    children: dict[int | None, list[ProductGroup]] = {}
-    for group in groups:
-        children.setdefault(group.parent_id, []).append(group)
-    nodes: list[ProductGroupNode] = []
-
-    def walk(parent_id: int | None, depth: int, seen: set[int]) -> None:
-        for group in children.get(parent_id, []):
-            if group.pk in seen:
-                continue
-            nodes.append(
-                ProductGroupNode(group, depth, product_counts.get(group.pk, 0), len(children.get(group.pk, [])))
-            )
-            walk(group.pk, depth + 1, seen | {group.pk})
-
-    walk(None, 0, set())
-    return nodes
+    return [
+        ProductGroupNode(place.node, place.depth, product_counts.get(place.node.pk, 0), place.child_count)
+        for place in tree_order(ProductGroup.objects.order_by("name"))
+    ]
 
 
 def product_group_choices(*, exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:
     """(id, indented name) for select boxes, in tree order."""
-    return [
-        (node.group.pk, "— " * node.depth + node.group.name)
-        for node in product_group_tree()
-        if node.group.pk not in exclude_ids
-    ]
+    return tree_choices(ProductGroup.objects.order_by("name"), exclude_ids=exclude_ids)
 
 
 def product_list(*, query: str = "", group_id: int | None = None, is_active: bool | None = None) -> QuerySet:
@@ -140,30 +110,21 @@ def customer_group_price_lists() -> list[CustomerGroupPriceList]:
     """Every customer group in tree order with the price list that applies to it: its own, or the
     one of its nearest ancestor that has one (then `inherited_from` names that ancestor). Two
     queries, whatever the size of the tree."""
-    groups = list(CustomerGroup.objects.order_by("name"))
     assigned = {
         assignment.customer_group_id: assignment.price_list
         for assignment in GroupPriceList.objects.select_related("price_list")
     }
-    children: dict[int | None, list[CustomerGroup]] = {}
-    for group in groups:
-        children.setdefault(group.parent_id, []).append(group)
+    # What each group passes on to its sub-groups: (price list, the group that has it) or None.
+    passed_on: dict[int, tuple[PriceList, CustomerGroup] | None] = {}
     rows: list[CustomerGroupPriceList] = []
-
-    def walk(parent_id: int | None, depth: int, inherited: tuple | None, seen: set[int]) -> None:
-        for group in children.get(parent_id, []):
-            if group.pk in seen:
-                continue
-            if group.pk in assigned:
-                rows.append(CustomerGroupPriceList(group, depth, assigned[group.pk], None))
-                passed_on = (assigned[group.pk], group)
-            elif inherited is not None:
-                rows.append(CustomerGroupPriceList(group, depth, inherited[0], inherited[1]))
-                passed_on = inherited
-            else:
-                rows.append(CustomerGroupPriceList(group, depth, None, None))
-                passed_on = None
-            walk(group.pk, depth + 1, passed_on, seen | {group.pk})
-
-    walk(None, 0, None, set())
+    for place in tree_order(CustomerGroup.objects.order_by("name")):
+        group = place.node
+        if group.pk in assigned:
+            rows.append(CustomerGroupPriceList(group, place.depth, assigned[group.pk], None))
+            passed_on[group.pk] = (assigned[group.pk], group)
+        else:
+            inherited = passed_on.get(group.parent_id)
+            price_list, inherited_from = inherited if inherited is not None else (None, None)
+            rows.append(CustomerGroupPriceList(group, place.depth, price_list, inherited_from))
+            passed_on[group.pk] = inherited
     return rows

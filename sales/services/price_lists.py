@@ -10,10 +10,24 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from crm.saving import unique_save
 from customers.models import CustomerGroup
 from sales import rules
+from sales.events import (
+    PRICE_LIST_FIELDS,
+    PRICE_LIST_ITEM_FIELDS,
+    changes_between,
+    fields_of,
+    price_list_changed_event,
+    price_list_created_event,
+    price_list_deleted_event,
+    price_list_item_added_event,
+    price_list_item_changed_event,
+    price_list_item_removed_event,
+)
 from sales.models import GroupPriceList, PriceList, PriceListItem, Product, ProductGroup
 from sales.services.products import field_clean
+from staff.models import User
 
 
 def _price_list_fields_clean(
@@ -33,14 +47,17 @@ def _price_list_fields_clean(
 
 
 def _price_list_save(price_list: PriceList) -> PriceList:
-    try:
-        with transaction.atomic():
-            price_list.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"name": _("A price list named “%(name)s” already exists.") % {"name": price_list.name}}
-        ) from error
-    return price_list
+    return unique_save(
+        price_list,
+        field="name",
+        conflict=_("A price list named “%(name)s” already exists.") % {"name": price_list.name},
+    )
+
+
+def _price_list_state(price_list: PriceList) -> dict:
+    """The price list's fields and customer groups as its events compare them."""
+    groups = CustomerGroup.objects.filter(price_list_assignment__price_list=price_list)
+    return {**fields_of(price_list, PRICE_LIST_FIELDS), "customer_groups": sorted(group.name for group in groups)}
 
 
 @transaction.atomic
@@ -50,15 +67,18 @@ def price_list_create(
     valid_from: datetime.date | None = None,
     valid_to: datetime.date | None = None,
     customer_groups: list[CustomerGroup] | None = None,
+    acting_user: User | None = None,
 ) -> PriceList:
     """Add an empty price list, valid in a period (either end open), assigned to
-    `customer_groups` if given (see price_list_groups_set). Refused when the name is taken, the
-    period ends before it starts or a group has another list; nothing is written then."""
+    `customer_groups` if given (see price_list_groups_set), with an event naming who. Refused
+    when the name is taken, the period ends before it starts or a group has another list;
+    nothing is written then."""
     price_list = _price_list_save(
         PriceList(**_price_list_fields_clean(name=name, valid_from=valid_from, valid_to=valid_to))
     )
     if customer_groups is not None:
-        price_list_groups_set(price_list=price_list, customer_groups=customer_groups)
+        _groups_set(price_list=price_list, customer_groups=customer_groups)
+    price_list_created_event(price_list=price_list, values=_price_list_state(price_list), acting_user=acting_user)
     return price_list
 
 
@@ -70,22 +90,30 @@ def price_list_update(
     valid_from: datetime.date | None,
     valid_to: datetime.date | None,
     customer_groups: list[CustomerGroup] | None = None,
+    acting_user: User | None = None,
 ) -> PriceList:
     """Rename a price list, change its period and (if given) its customer groups, with the checks
-    of price_list_create; nothing changes when one of them fails."""
+    of price_list_create and an event naming what changed (none when nothing did); nothing
+    changes when one of the checks fails."""
     fields = _price_list_fields_clean(name=name, valid_from=valid_from, valid_to=valid_to, exclude_pk=price_list.pk)
+    before = _price_list_state(PriceList.objects.select_for_update(no_key=True).get(pk=price_list.pk))
     for field, value in fields.items():
         setattr(price_list, field, value)
     _price_list_save(price_list)
     if customer_groups is not None:
-        price_list_groups_set(price_list=price_list, customer_groups=customer_groups)
+        _groups_set(price_list=price_list, customer_groups=customer_groups)
+    changes = changes_between(before, _price_list_state(price_list))
+    if changes:
+        price_list_changed_event(price_list=price_list, changes=changes, acting_user=acting_user)
     return price_list
 
 
 @transaction.atomic
-def price_list_delete(*, price_list: PriceList) -> None:
+def price_list_delete(*, price_list: PriceList, acting_user: User | None = None) -> None:
     """Delete a price list with its items; the customer groups it was assigned to get none (or
-    inherit their parent's). Past sales keep the prices they were sold at."""
+    inherit their parent's). Past sales keep the prices they were sold at. The event naming who
+    stays (with the list's name)."""
+    price_list_deleted_event(price_list=price_list, acting_user=acting_user)
     price_list.delete()
 
 
@@ -143,12 +171,7 @@ def _item_fields_clean(
 
 
 def _item_save(item: PriceListItem) -> PriceListItem:
-    try:
-        with transaction.atomic():
-            item.save()
-    except IntegrityError as error:
-        raise ValidationError(_("This product or product group is already in this price list.")) from error
-    return item
+    return unique_save(item, conflict=_("This product or product group is already in this price list."))
 
 
 @transaction.atomic
@@ -159,10 +182,12 @@ def price_list_item_add(
     product_group: ProductGroup | None = None,
     fixed_price=None,
     percent_off=None,
+    acting_user: User | None = None,
 ) -> PriceListItem:
     """Add a special price to a price list: for one product or a whole product group (with its
-    sub-groups), either a fixed price or a percentage off (more than 0, at most 100). A product
-    or a group is in a list once; a product's own item wins over its group's."""
+    sub-groups), either a fixed price or a percentage off (more than 0, at most 100), with an
+    event naming who. A product or a group is in a list once; a product's own item wins over its
+    group's."""
     fields = _item_fields_clean(
         price_list=price_list,
         product=product,
@@ -170,7 +195,9 @@ def price_list_item_add(
         fixed_price=fixed_price,
         percent_off=percent_off,
     )
-    return _item_save(PriceListItem(price_list=price_list, **fields))
+    item = _item_save(PriceListItem(price_list=price_list, **fields))
+    price_list_item_added_event(item=item, acting_user=acting_user)
+    return item
 
 
 @transaction.atomic
@@ -181,8 +208,10 @@ def price_list_item_update(
     product_group: ProductGroup | None = None,
     fixed_price=None,
     percent_off=None,
+    acting_user: User | None = None,
 ) -> PriceListItem:
-    """Change an item of a price list, with the checks of price_list_item_add."""
+    """Change an item of a price list, with the checks of price_list_item_add and an event naming
+    what changed (none when nothing did)."""
     fields = _item_fields_clean(
         price_list=item.price_list,
         product=product,
@@ -191,21 +220,40 @@ def price_list_item_update(
         percent_off=percent_off,
         exclude_pk=item.pk,
     )
+    before = fields_of(PriceListItem.objects.get(pk=item.pk), PRICE_LIST_ITEM_FIELDS)
     for field, value in fields.items():
         setattr(item, field, value)
-    return _item_save(item)
+    _item_save(item)
+    changes = changes_between(before, fields_of(item, PRICE_LIST_ITEM_FIELDS))
+    if changes:
+        price_list_item_changed_event(item=item, changes=changes, acting_user=acting_user)
+    return item
 
 
 @transaction.atomic
-def price_list_item_remove(*, item: PriceListItem) -> None:
+def price_list_item_remove(*, item: PriceListItem, acting_user: User | None = None) -> None:
+    """Take a special price off its list, with an event naming who."""
+    price_list_item_removed_event(item=item, acting_user=acting_user)
     item.delete()
 
 
 @transaction.atomic
-def price_list_groups_set(*, price_list: PriceList, customer_groups: list[CustomerGroup]) -> None:
+def price_list_groups_set(
+    *, price_list: PriceList, customer_groups: list[CustomerGroup], acting_user: User | None = None
+) -> None:
     """Assign the price list to exactly `customer_groups`: groups left out lose it (they then
-    inherit their parent's list, if any). A customer group has at most one price list: a group
-    that has another one is refused with a message naming it, and nothing changes."""
+    inherit their parent's list, if any), with an event naming who (none when nothing changed).
+    A customer group has at most one price list: a group that has another one is refused with a
+    message naming it, and nothing changes."""
+    before = _price_list_state(price_list)
+    _groups_set(price_list=price_list, customer_groups=customer_groups)
+    changes = changes_between(before, _price_list_state(price_list))
+    if changes:
+        price_list_changed_event(price_list=price_list, changes=changes, acting_user=acting_user)
+
+
+def _groups_set(*, price_list: PriceList, customer_groups: list[CustomerGroup]) -> None:
+    """price_list_groups_set without an event of its own (create and update write theirs)."""
     wanted = {group.pk: group for group in customer_groups}
     taken = (
         GroupPriceList.objects.filter(customer_group_id__in=wanted)

@@ -27,160 +27,35 @@ from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
-from django.utils.formats import number_format
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from crm.tree import tree_order, tree_paths
 from customers.rules import FALSE_WORDS, TRUE_WORDS
-from customers.selectors.importing import (
-    header_normalise,
-    import_data_rows,
-    import_file_kind,
-    import_file_records,
-    import_headers_clean,
-)
 from sales.models import Product, ProductGroup
 from sales.rules import ean_clean, money_clean, vat_rate_clean
+from sales.services.importing import FileColumn, ImportRefused, ImportTable, import_lock, import_table_read
 
 MAX_ROWS = 20_000
 GROUP_SEPARATOR = "/"
 BATCH_SIZE = 1000
 
 
-class Outcome(models.TextChoices):
+class ProductRowOutcome(models.TextChoices):
     CREATE = "create", gettext_lazy("Create")
     UPDATE = "update", gettext_lazy("Update")
     REFUSE = "refuse", gettext_lazy("Refuse")
 
 
-# --- reading a file as a table (shared with the sales history import) -----------------------
-
-
-@dataclass(frozen=True)
-class ImportColumn:
-    """A column an import reads: its key, the header it is written as in the help, the header
-    names (normalised by header_normalise) that choose it, and whether the file must have it."""
-
-    key: str
-    header: str
-    names: frozenset[str]
-    is_required: bool = False
-
-
-@dataclass
-class ImportTable:
-    """The data rows of a file, with where each known column is."""
-
-    file_name: str
-    headers: list[str]
-    columns: dict[str, int]
-    ignored: list[str]
-    rows: list[tuple[int, list[str]]]
-
-    def value(self, values: list[str], key: str) -> str:
-        index = self.columns.get(key)
-        return values[index].strip() if index is not None else ""
-
-    def column_name(self, key: str) -> str:
-        """The column's header as the file writes it."""
-        return self.headers[self.columns[key]] if key in self.columns else key
-
-
-def import_table_read(binary: IO[bytes], *, name: str, columns: Iterable[ImportColumn], max_rows: int) -> ImportTable:
-    """Read an uploaded .csv or .xlsx file with the customer import's readers: the header row,
-    the columns it names and the data rows (at most `max_rows`). A file that cannot be imported
-    at all raises a ValidationError naming the problem: another type, unreadable, empty, a
-    required column missing or named twice, no rows, too many rows."""
-    columns = tuple(columns)
-    if import_file_kind(name) is None:
-        raise ValidationError(
-            _("“%(name)s” is neither a .csv nor an .xlsx file. Save the table as CSV UTF-8 or as an Excel workbook.")
-            % {"name": name},
-            code="type",
-        )
-    records = import_file_records(binary, name=name)
-    try:
-        first = next(records, None)
-        headers = import_headers_clean(first or [])
-        if not headers:
-            raise ValidationError(
-                _("The first row of “%(name)s” is empty: it must hold the column names.") % {"name": name},
-                code="no_header",
-            )
-        found: dict[str, int] = {}
-        ignored = []
-        for index, header in enumerate(headers):
-            normalised = header_normalise(header)
-            column = next((column for column in columns if normalised in column.names), None)
-            if column is None:
-                if header:
-                    ignored.append(header)
-                continue
-            if column.key in found:
-                raise ValidationError(
-                    _("“%(name)s” has two columns for “%(column)s”: “%(first)s” and “%(second)s”.")
-                    % {"name": name, "column": column.header, "first": headers[found[column.key]], "second": header},
-                    code="column_twice",
-                )
-            found[column.key] = index
-        missing = [column.header for column in columns if column.is_required and column.key not in found]
-        if missing:
-            raise ValidationError(
-                ngettext(
-                    "“%(name)s” has no column %(missing)s. The first row must name the columns: %(all)s.",
-                    "“%(name)s” has no columns %(missing)s. The first row must name the columns: %(all)s.",
-                    len(missing),
-                )
-                % {
-                    "name": name,
-                    "missing": ", ".join(f"“{header}”" for header in missing),
-                    "all": ", ".join(column.header for column in columns),
-                },
-                code="columns_missing",
-            )
-        rows = []
-        for number, values in import_data_rows(records, width=len(headers)):
-            if len(rows) >= max_rows:
-                raise ValidationError(
-                    _("“%(name)s” has more than %(limit)s rows; split it into smaller files.")
-                    % {"name": name, "limit": number_format(max_rows, force_grouping=True)},
-                    code="too_many_rows",
-                )
-            rows.append((number, values))
-    finally:
-        records.close()
-    if not rows:
-        raise ValidationError(_("“%(name)s” has column names but no rows below them.") % {"name": name}, code="no_rows")
-    return ImportTable(file_name=name, headers=headers, columns=found, ignored=ignored, rows=rows)
-
-
-class ImportRefused(ValidationError):
-    """The import wrote nothing because rows of the file are refused; `result` says which."""
-
-    def __init__(self, message: str, *, result):
-        super().__init__(message, code="refused")
-        self.result = result
-
-
-def import_lock(name: str) -> None:
-    """Let one import of `name` at a time run in the retailer's schema, until the transaction
-    ends: two imports of the same file at once would otherwise both find its rows new."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:{name}"])
-
-
-# --- products ---------------------------------------------------------------------------------
-
-
 PRODUCT_COLUMNS = (
-    ImportColumn("sku", "sku", frozenset({"sku", "code", "productcode"}), is_required=True),
-    ImportColumn("ean", "ean", frozenset({"ean", "barcode", "ean13", "gtin"})),
-    ImportColumn("name", "name", frozenset({"name", "productname"}), is_required=True),
-    ImportColumn("group", "group", frozenset({"group", "productgroup"})),
-    ImportColumn("list_price", "list_price", frozenset({"listprice", "price"})),
-    ImportColumn("vat_rate", "vat_rate", frozenset({"vatrate", "vat", "vatpercent"})),
-    ImportColumn("active", "active", frozenset({"active", "isactive"})),
+    FileColumn("sku", "sku", frozenset({"sku", "code", "productcode"}), is_required=True),
+    FileColumn("ean", "ean", frozenset({"ean", "barcode", "ean13", "gtin"})),
+    FileColumn("name", "name", frozenset({"name", "productname"}), is_required=True),
+    FileColumn("group", "group", frozenset({"group", "productgroup"})),
+    FileColumn("list_price", "list_price", frozenset({"listprice", "price"})),
+    FileColumn("vat_rate", "vat_rate", frozenset({"vatrate", "vat", "vatpercent"})),
+    FileColumn("active", "active", frozenset({"active", "isactive"})),
 )
 SKU_MAX = Product._meta.get_field("sku").max_length
 NAME_MAX = Product._meta.get_field("name").max_length
@@ -213,7 +88,7 @@ class ProductImportRow:
         return " ".join(self.reasons)
 
     def get_outcome_display(self) -> str:
-        return Outcome(self.outcome).label
+        return ProductRowOutcome(self.outcome).label
 
 
 @dataclass
@@ -226,14 +101,14 @@ class ProductImportResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {outcome: 0 for outcome in Outcome.values}
+        counts = {outcome: 0 for outcome in ProductRowOutcome.values}
         for row in self.rows:
             counts[row.outcome] += 1
         return counts
 
     @property
     def refused(self) -> list[ProductImportRow]:
-        return [row for row in self.rows if row.outcome == Outcome.REFUSE]
+        return [row for row in self.rows if row.outcome == ProductRowOutcome.REFUSE]
 
     @property
     def is_importable(self) -> bool:
@@ -262,16 +137,10 @@ class _ProductRun:
         self.table = table
         self.groups: dict[tuple[str, ...], ProductGroup] = {}
         self.group_names: dict[tuple[str, ...], tuple[str, ...]] = {}
-        groups = {group.pk: group for group in ProductGroup.objects.all()}
-        for group in groups.values():
-            names, node, seen = [], group, set()
-            while node is not None and node.pk not in seen:
-                seen.add(node.pk)
-                names.append(node.name)
-                node = groups.get(node.parent_id)
-            names.reverse()
-            self.groups[_path_key(names)] = group
-            self.group_names[_path_key(names)] = tuple(names)
+        for path in tree_paths(tree_order(ProductGroup.objects.all())).values():
+            names = tuple(group.name for group in path)
+            self.groups[_path_key(names)] = path[-1]
+            self.group_names[_path_key(names)] = names
         self.new_groups: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def _problem(self, row: ProductImportRow, key: str, message: str) -> None:
@@ -376,13 +245,13 @@ class _ProductRun:
             if row.product is None and row.list_price is None and not row.problems:
                 self._problem(row, "list_price", _("a new product needs a list price."))
             if row.problems:
-                row.outcome, row.reasons = Outcome.REFUSE, row.problems
+                row.outcome, row.reasons = ProductRowOutcome.REFUSE, row.problems
                 continue
             self._group_plan(row)
             if row.product is None:
-                row.outcome = Outcome.CREATE
+                row.outcome = ProductRowOutcome.CREATE
             else:
-                row.outcome = Outcome.UPDATE
+                row.outcome = ProductRowOutcome.UPDATE
                 changed = self._changes(row)
                 if changed:
                     labels = ", ".join(str(Product._meta.get_field(name).verbose_name) for name in changed)
@@ -426,7 +295,7 @@ class _ProductRun:
         new, changed = [], []
         for row in result.rows:
             group = self._group_of(row)
-            if row.outcome == Outcome.CREATE:
+            if row.outcome == ProductRowOutcome.CREATE:
                 new.append(
                     Product(
                         sku=row.sku,
@@ -440,7 +309,7 @@ class _ProductRun:
                         is_active=True if row.is_active is None else row.is_active,
                     )
                 )
-            elif row.outcome == Outcome.UPDATE and self._changes(row):
+            elif row.outcome == ProductRowOutcome.UPDATE and self._changes(row):
                 product = row.product
                 product.name = row.name
                 product.ean = row.ean or product.ean

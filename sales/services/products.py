@@ -7,13 +7,16 @@ the till's API use too; this module puts those messages under the form's fields.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.saving import unique_save
+from crm.tree import tree_move_check
 from sales import rules
+from sales.events import PRODUCT_FIELDS, changes_between, fields_of, product_changed_event, product_created_event
 from sales.models import Product, ProductGroup
-from sales.selectors.products import product_group_descendant_ids
+from staff.models import User
 
 
 def field_clean(cleaner, raw, *, field: str, required_message: str | None = None):
@@ -39,14 +42,9 @@ def _group_name_clean(name: str) -> str:
 
 
 def _group_save(group: ProductGroup) -> ProductGroup:
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError as error:
-        raise ValidationError(
-            {"name": _("A group with this name already exists at this place in the tree.")}
-        ) from error
-    return group
+    return unique_save(
+        group, field="name", conflict=_("A group with this name already exists at this place in the tree.")
+    )
 
 
 @transaction.atomic
@@ -59,8 +57,7 @@ def product_group_create(*, name: str, parent: ProductGroup | None = None) -> Pr
 def product_group_update(*, group: ProductGroup, name: str, parent: ProductGroup | None) -> ProductGroup:
     """Rename or move a product group; its products and sub-groups move with it. A group cannot
     move below itself or one of its own sub-groups."""
-    if parent is not None and parent.pk in product_group_descendant_ids(group.pk):
-        raise ValidationError({"parent": _("A group cannot be moved into itself or one of its sub-groups.")})
+    tree_move_check(group, parent)
     group.name = _group_name_clean(name)
     group.parent = parent
     return _group_save(group)
@@ -138,13 +135,8 @@ def _product_fields_clean(
 
 
 def _product_save(product: Product) -> Product:
-    try:
-        with transaction.atomic():
-            product.save()
-    except IntegrityError as error:
-        # Two admins saving the same code at once: the unique indexes decide.
-        raise ValidationError(_("Another product was saved with the same code or barcode; try again.")) from error
-    return product
+    # Two admins saving the same code at once: the unique indexes decide.
+    return unique_save(product, conflict=_("Another product was saved with the same code or barcode; try again."))
 
 
 @transaction.atomic
@@ -157,12 +149,16 @@ def product_create(
     group: ProductGroup | None = None,
     vat_rate=Decimal("22"),
     is_active: bool = True,
+    acting_user: User | None = None,
 ) -> Product:
-    """Add a product. Refused with a message per field (nothing written): no SKU or name, an SKU
-    or an EAN that another product has, an EAN that is not 8 or 13 digits with a correct check
-    digit, a list price that is negative or has more than two decimals, a VAT rate outside 0–100."""
+    """Add a product, with an event naming who. Refused with a message per field (nothing
+    written): no SKU or name, an SKU or an EAN that another product has, an EAN that is not 8 or
+    13 digits with a correct check digit, a list price that is negative or has more than two
+    decimals, a VAT rate outside 0–100."""
     fields = _product_fields_clean(sku=sku, ean=ean, name=name, list_price=list_price, vat_rate=vat_rate)
-    return _product_save(Product(**fields, group=group, is_active=is_active))
+    product = _product_save(Product(**fields, group=group, is_active=is_active))
+    product_created_event(product=product, acting_user=acting_user)
+    return product
 
 
 @transaction.atomic
@@ -176,14 +172,20 @@ def product_update(
     group: ProductGroup | None = None,
     vat_rate=Decimal("22"),
     is_active: bool = True,
+    acting_user: User | None = None,
 ) -> Product:
-    """Change a product, with the checks of product_create. Past sales keep the prices they were
-    sold at (their lines hold them)."""
+    """Change a product, with the checks of product_create and an event naming what changed (none
+    when nothing did). Past sales keep the prices they were sold at (their lines hold them)."""
     fields = _product_fields_clean(
         sku=sku, ean=ean, name=name, list_price=list_price, vat_rate=vat_rate, exclude_pk=product.pk
     )
+    before = fields_of(Product.objects.select_for_update(no_key=True).get(pk=product.pk), PRODUCT_FIELDS)
     for field, value in fields.items():
         setattr(product, field, value)
     product.group = group
     product.is_active = is_active
-    return _product_save(product)
+    _product_save(product)
+    changes = changes_between(before, fields_of(product, PRODUCT_FIELDS))
+    if changes:
+        product_changed_event(product=product, changes=changes, acting_user=acting_user)
+    return product

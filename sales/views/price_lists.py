@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from crm.permissions import right_required
 from sales.forms import PriceListForm, PriceListItemForm
 from sales.models import PriceList, PriceListItem
+from sales.selectors.history import price_list_history
 from sales.selectors.products import (
     customer_group_price_lists,
     price_list_items,
@@ -61,9 +62,9 @@ def price_list_form_view(request, price_list_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if price_list is None:
-                price_list = price_list_create(**form.cleaned_data)
+                price_list = price_list_create(**form.cleaned_data, acting_user=request.user)
             else:
-                price_list = price_list_update(price_list=price_list, **form.cleaned_data)
+                price_list = price_list_update(price_list=price_list, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
             if price_list is not None and price_list.pk:
@@ -71,7 +72,7 @@ def price_list_form_view(request, price_list_id: int | None = None):
                 price_list.refresh_from_db()
         else:
             messages.success(request, _("Price list “%(name)s” saved.") % {"name": price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list.pk)
+            return redirect("sales:price_list_edit", price_list_id=price_list.pk)
     if price_list is None:
         return render(request, "sales/price_lists/price_list_form.html", {"form": form, "title": _("New price list")})
     return _price_list_page(request, price_list, form=form)
@@ -85,6 +86,7 @@ def _price_list_page(request, price_list: PriceList, *, form=None, item_form=Non
         "form": form or PriceListForm(initial=_price_list_initial(price_list), price_list=price_list),
         "items": price_list_items(price_list=price_list),
         "item_form": item_form or PriceListItemForm(),
+        "history": price_list_history(price_list=price_list),
     }
     return render(request, "sales/price_lists/price_list_form.html", context)
 
@@ -93,9 +95,9 @@ def _price_list_page(request, price_list: PriceList, *, form=None, item_form=Non
 @right_required(Right.MANAGE_SETTINGS)
 def price_list_delete_view(request, price_list_id: int):
     price_list = get_object_or_404(PriceList, pk=price_list_id)
-    price_list_delete(price_list=price_list)
+    price_list_delete(price_list=price_list, acting_user=request.user)
     messages.success(request, _("Price list “%(name)s” deleted.") % {"name": price_list.name})
-    return redirect("price_list_list")
+    return redirect("sales:price_list_list")
 
 
 @require_POST
@@ -105,12 +107,12 @@ def price_list_item_add_view(request, price_list_id: int):
     form = PriceListItemForm(request.POST)
     if form.is_valid():
         try:
-            price_list_item_add(price_list=price_list, **form.cleaned_data)
+            price_list_item_add(price_list=price_list, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Price added to “%(name)s”.") % {"name": price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list.pk)
+            return redirect("sales:price_list_edit", price_list_id=price_list.pk)
     return _price_list_page(request, price_list, item_form=form)
 
 
@@ -130,12 +132,12 @@ def price_list_item_edit_view(request, price_list_id: int, item_id: int):
     form = PriceListItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            price_list_item_update(item=item, **form.cleaned_data)
+            price_list_item_update(item=item, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Price in “%(name)s” saved.") % {"name": item.price_list.name})
-            return redirect("price_list_edit", price_list_id=price_list_id)
+            return redirect("sales:price_list_edit", price_list_id=price_list_id)
     return render(
         request,
         "sales/price_lists/item_form.html",
@@ -147,6 +149,6 @@ def price_list_item_edit_view(request, price_list_id: int, item_id: int):
 @right_required(Right.MANAGE_SETTINGS)
 def price_list_item_remove_view(request, price_list_id: int, item_id: int):
     item = get_object_or_404(PriceListItem, pk=item_id, price_list_id=price_list_id)
-    price_list_item_remove(item=item)
+    price_list_item_remove(item=item, acting_user=request.user)
     messages.success(request, _("Price removed."))
-    return redirect("price_list_edit", price_list_id=price_list_id)
+    return redirect("sales:price_list_edit", price_list_id=price_list_id)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from crm.permissions import right_required
 from sales.forms import ProductForm, ProductGroupForm, ProductSearchForm
 from sales.models import Product, ProductGroup
+from sales.selectors.history import product_history
 from sales.selectors.products import product_group_descendant_ids, product_group_tree, product_list
 from sales.services.products import (
     product_create,
@@ -44,16 +45,19 @@ def product_form_view(request, product_id: int | None = None):
         fields = form.cleaned_data
         try:
             if product is None:
-                product = product_create(**fields)
+                product = product_create(**fields, acting_user=request.user)
             else:
-                product = product_update(product=product, **fields)
+                product = product_update(product=product, **fields, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
-            return redirect("product_list")
+            return redirect("sales:product_list")
     title = product.name if product else _("New product")
-    return render(request, "sales/products/product_form.html", {"form": form, "product": product, "title": title})
+    context = {"form": form, "product": product, "title": title}
+    if product is not None:
+        context["history"] = product_history(product=product)
+    return render(request, "sales/products/product_form.html", context)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -82,7 +86,7 @@ def product_group_form_view(request, group_id: int | None = None):
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Product group “%(name)s” saved.") % {"name": group.name})
-            return redirect("product_group_list")
+            return redirect("sales:product_group_list")
     title = group.name if group else _("New product group")
     return render(request, "sales/products/group_form.html", {"form": form, "group": group, "title": title})
 
@@ -97,4 +101,4 @@ def product_group_delete_view(request, group_id: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Product group “%(name)s” deleted.") % {"name": group.name})
-    return redirect("product_group_list")
+    return redirect("sales:product_group_list")

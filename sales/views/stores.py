@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.permissions import right_required
 from sales.forms import StoreForm, TerminalForm
 from sales.models import Store, Terminal
+from sales.selectors.history import store_history
 from sales.services.stores import (
     store_active_count,
     store_create,
@@ -59,14 +60,14 @@ def store_form_view(request, store_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if store is None:
-                store = store_create(tenant=request.tenant, **form.cleaned_data)
+                store = store_create(tenant=request.tenant, **form.cleaned_data, acting_user=request.user)
             else:
-                store = store_update(tenant=request.tenant, store=store, **form.cleaned_data)
+                store = store_update(tenant=request.tenant, store=store, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Store “%(name)s” saved.") % {"name": store.name})
-            return redirect("store_edit", store_id=store.pk)
+            return redirect("sales:store_edit", store_id=store.pk)
     if store is None:
         return render(request, "sales/stores/store_form.html", {"form": form, "title": _("New store")})
     return _store_page(request, store, form=form)
@@ -102,6 +103,7 @@ def _store_page(request, store: Store, *, form=None, terminal_form=None):
         ),
         "terminal_form": terminal_form or TerminalForm(),
         "terminals": Terminal.objects.filter(store=store).order_by("-is_active", "name", "pk"),
+        "history": store_history(store=store),
         "token": token,
         "token_terminal": token_terminal,
         **_plan_usage(request.tenant),
@@ -118,13 +120,15 @@ def terminal_create_view(request, store_id: int):
     form = TerminalForm(request.POST)
     if form.is_valid():
         try:
-            terminal, token = terminal_create(tenant=request.tenant, store=store, name=form.cleaned_data["name"])
+            terminal, token = terminal_create(
+                tenant=request.tenant, store=store, name=form.cleaned_data["name"], acting_user=request.user
+            )
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Terminal “%(name)s” added.") % {"name": terminal.name})
             _token_remember(request, terminal, token)
-            return redirect("store_edit", store_id=store.pk)
+            return redirect("sales:store_edit", store_id=store.pk)
     return _store_page(request, store, terminal_form=form)
 
 
@@ -133,15 +137,15 @@ def terminal_create_view(request, store_id: int):
 def terminal_rotate_view(request, terminal_id: int):
     terminal = get_object_or_404(Terminal.objects.select_related("store"), pk=terminal_id)
     try:
-        terminal, token = terminal_rotate(terminal=terminal)
+        terminal, token = terminal_rotate(terminal=terminal, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("store_edit", store_id=terminal.store_id)
+        return redirect("sales:store_edit", store_id=terminal.store_id)
     messages.success(
         request, _("Terminal “%(name)s” has a new token; the old one no longer works.") % {"name": terminal.name}
     )
     _token_remember(request, terminal, token)
-    return redirect("store_edit", store_id=terminal.store_id)
+    return redirect("sales:store_edit", store_id=terminal.store_id)
 
 
 @require_POST
@@ -149,11 +153,11 @@ def terminal_rotate_view(request, terminal_id: int):
 def terminal_revoke_view(request, terminal_id: int):
     terminal = get_object_or_404(Terminal, pk=terminal_id)
     try:
-        terminal_revoke(terminal=terminal)
+        terminal_revoke(terminal=terminal, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
             request, _("Terminal “%(name)s” revoked: its token no longer works.") % {"name": terminal.name}
         )
-    return redirect("store_edit", store_id=terminal.store_id)
+    return redirect("sales:store_edit", store_id=terminal.store_id)

@@ -46,6 +46,12 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
         assert Terminal.objects.get(store=store).token_hash == Terminal.hash_token(token)
     page.reload()
     expect(page.get_by_test_id("terminal-token")).to_have_count(0)
+    # The store's history names who added the store and its till.
+    history = page.get_by_test_id("history-row")
+    expect(history).to_have_count(2)
+    expect(history.first).to_contain_text("Terminal added “Till 1”")
+    expect(history.first).to_contain_text("admin")
+    expect(history.nth(1)).to_contain_text("Store added")
 
     # A customer group, a product group and two products, one refused first for its barcode.
     page.goto(url(port, "/settings/customers/groups/new/"))

@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from customers.models import Customer
 from sales.models import Product, Return, SalesDocument, SalesLine, Store
 from sales.services.history_import import sales_history_check, sales_history_execute
-from sales.services.product_import import ImportRefused
+from sales.services.importing import ImportRefused
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from tests.conftest import client_for
 
@@ -36,8 +36,8 @@ def check(rows: list[list]):
     return sales_history_check(binary=io.BytesIO(csv_bytes(rows)), name="history.csv")
 
 
-def execute(rows: list[list], author=None):
-    return sales_history_execute(binary=io.BytesIO(csv_bytes(rows)), name="history.csv", author=author)
+def execute(rows: list[list], acting_user=None):
+    return sales_history_execute(binary=io.BytesIO(csv_bytes(rows)), name="history.csv", acting_user=acting_user)
 
 
 def outcomes(result) -> dict[str, tuple[str, list[str]]]:

@@ -15,7 +15,8 @@ from django_tenants.utils import tenant_context
 
 from sales.models import Product, ProductGroup
 from sales.rules import ean_clean, money_clean
-from sales.services.product_import import ImportRefused, product_import_check, product_import_execute
+from sales.services.importing import ImportRefused
+from sales.services.product_import import product_import_check, product_import_execute
 from tests.conftest import client_for
 
 URL = "/settings/sales/import/products/"

@@ -24,10 +24,10 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from customers.selectors.importing import import_file_kind
+from sales.services.history_check import HistoryDocumentOutcome
 from sales.services.history_import import MAX_LINES, sales_history_check, sales_history_execute
-from sales.services.history_import import Outcome as HistoryOutcome
-from sales.services.product_import import MAX_ROWS, ImportRefused, product_import_check, product_import_execute
-from sales.services.product_import import Outcome as ProductOutcome
+from sales.services.importing import ImportRefused
+from sales.services.product_import import MAX_ROWS, ProductRowOutcome, product_import_check, product_import_execute
 from staff.roles import Right
 
 SESSION_KEY = "sales_imports"
@@ -154,7 +154,7 @@ def _check_context(result, token: str, *, items, refuse) -> dict:
 
 
 def _product_context(result, token: str) -> dict:
-    return _check_context(result, token, items=result.rows, refuse=ProductOutcome.REFUSE)
+    return _check_context(result, token, items=result.rows, refuse=ProductRowOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -166,7 +166,7 @@ def product_import_view(request):
         service=product_import_check,
         max_rows=MAX_ROWS,
         template="sales/import/product_upload.html",
-        check_url="product_import_check",
+        check_url="sales:product_import_check",
     )
 
 
@@ -177,10 +177,10 @@ def product_import_check_view(request, token: str):
     try:
         result = _run(upload, product_import_check)
     except _UploadGone:
-        return _gone(request, "product_import")
+        return _gone(request, "sales:product_import")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("product_import")
+        return redirect("sales:product_import")
     return render(request, "sales/import/product_check.html", _product_context(result, token))
 
 
@@ -192,14 +192,14 @@ def product_import_run_view(request, token: str):
     try:
         result = _run(upload, product_import_execute)
     except _UploadGone:
-        return _gone(request, "product_import")
+        return _gone(request, "sales:product_import")
     except ImportRefused as refused:
         context = _product_context(refused.result, token)
         context["error"] = " ".join(refused.messages)
         return render(request, "sales/import/product_check.html", context, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("product_import_check", token=token)
+        return redirect("sales:product_import_check", token=token)
     _upload_forget(request, token)
     counts = result.counts
     messages.success(
@@ -217,14 +217,14 @@ def product_import_run_view(request, token: str):
             % {"count": len(result.new_groups)},
         },
     )
-    return redirect("product_import")
+    return redirect("sales:product_import")
 
 
 # --- sales history ---------------------------------------------------------------------------
 
 
 def _history_context(result, token: str) -> dict:
-    return _check_context(result, token, items=result.documents, refuse=HistoryOutcome.REFUSE)
+    return _check_context(result, token, items=result.documents, refuse=HistoryDocumentOutcome.REFUSE)
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -236,7 +236,7 @@ def sales_history_import_view(request):
         service=sales_history_check,
         max_rows=MAX_LINES,
         template="sales/import/history_upload.html",
-        check_url="sales_history_import_check",
+        check_url="sales:sales_history_import_check",
     )
 
 
@@ -247,10 +247,10 @@ def sales_history_import_check_view(request, token: str):
     try:
         result = _run(upload, sales_history_check)
     except _UploadGone:
-        return _gone(request, "sales_history_import")
+        return _gone(request, "sales:sales_history_import")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sales_history_import")
+        return redirect("sales:sales_history_import")
     return render(request, "sales/import/history_check.html", _history_context(result, token))
 
 
@@ -260,16 +260,16 @@ def sales_history_import_run_view(request, token: str):
     """Import the upload (every document to import, or none)."""
     upload = _upload(request, kind=HISTORY, token=token)
     try:
-        result = _run(upload, sales_history_execute, author=request.user)
+        result = _run(upload, sales_history_execute, acting_user=request.user)
     except _UploadGone:
-        return _gone(request, "sales_history_import")
+        return _gone(request, "sales:sales_history_import")
     except ImportRefused as refused:
         context = _history_context(refused.result, token)
         context["error"] = " ".join(refused.messages)
         return render(request, "sales/import/history_check.html", context, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sales_history_import_check", token=token)
+        return redirect("sales:sales_history_import_check", token=token)
     _upload_forget(request, token)
     counts = result.counts
     messages.success(
@@ -288,4 +288,4 @@ def sales_history_import_run_view(request, token: str):
             % {"count": counts["skip"]},
         },
     )
-    return redirect("sales_history_import")
+    return redirect("sales:sales_history_import")
