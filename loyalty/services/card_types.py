@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from loyalty.barcodes import LENGTHS
 from loyalty.models import Card, CardType, Symbology
-from sales import values
+from sales import rules
 from sales.services.products import field_clean
 
 # An EAN number's serial keeps at least this many digits, so that a range holds 9,999 cards.
@@ -57,7 +57,7 @@ def _percent_clean(raw, *, field: str, label: str) -> Decimal | None:
 
 
 def _amount_clean(raw, *, field: str, label: str) -> Decimal | None:
-    value = field_clean(values.money_clean, raw, field=field)
+    value = field_clean(rules.money_clean, raw, field=field)
     if value is not None and value <= 0:
         raise ValidationError({field: _("The %(label)s must be more than 0.") % {"label": label}})
     return value
