@@ -3,7 +3,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from customers.completeness import customer_missing
 from customers.models import (
     ACTIVE_STATUSES,
     CONSENT_FIELDS,
@@ -14,6 +13,7 @@ from customers.models import (
     CustomerNote,
     CustomerStatus,
 )
+from customers.rules import customer_missing
 from customers.selectors.properties import property_list
 from tariffs.selectors import plan_limit_check
 

@@ -17,8 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model
 
-from customers.completeness import customer_missing
-from customers.import_registry import ImportCell, ImportColumnRun, import_column_get
 from customers.models import (
     ACTIVE_STATUSES,
     CONSENT_FIELDS,
@@ -31,7 +29,15 @@ from customers.models import (
     ImportBatch,
     ImportRow,
 )
-from customers.rules import FALSE_WORDS, TRUE_WORDS, birth_date_clean, email_clean, phone_clean, property_value_clean
+from customers.rules import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    birth_date_clean,
+    customer_missing,
+    email_clean,
+    phone_clean,
+    property_value_clean,
+)
 from customers.selectors.importing import (
     GROUP,
     PROGRESS_SECONDS,
@@ -43,6 +49,7 @@ from customers.selectors.importing import (
 )
 from customers.selectors.properties import property_list
 from customers.services.customers import history_value
+from customers.services.import_columns import ImportCell, ImportColumnRun, import_columns
 from tariffs.registry import usage_count
 from tariffs.selectors import PlanLimitReached, plan_limit_check
 
@@ -108,7 +115,7 @@ class _Row:
     customer: Customer | None = None
     before: dict | None = None
     takes_seat: bool = False
-    # The texts of the columns later apps registered (customers.import_registry), by code.
+    # The texts of the columns later apps registered (customers.services.import_columns), by code.
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,9 +161,9 @@ class ImportRun:
         for index_text, target in sorted(batch.mapping.items(), key=lambda item: int(item[0])):
             index = int(index_text)
             column = import_column_name(batch, index)
-            registered = import_column_get(target)
+            registered = import_columns.get(target)
             if registered is not None:
-                run = ImportColumnRun(batch=batch, actor=self.actor, write=write)
+                run = ImportColumnRun(batch=batch, acting_user=self.actor, write=write)
                 self.registered.append((registered, column, run))
                 self.columns.append((index, target, column))
                 continue
@@ -268,7 +275,7 @@ class ImportRun:
             text = values[index].strip()
             if not text:
                 continue
-            if import_column_get(target) is not None:
+            if import_columns.get(target) is not None:
                 row.extra[target] = text
                 continue
             try:

@@ -9,7 +9,7 @@ database transaction: if anything fails, nothing is imported and the batch is ma
 
 Rules, the same the customer services apply:
 - a person needs a first or a last name, a business a company name;
-- Introduced only when nothing required is missing (customers.completeness); a row that asks for
+- Introduced only when nothing required is missing (customers.rules.customer_missing); a row that asks for
   Introduced, or has no status, and misses something is imported as Control and says why;
 - an active customer (Introduced or Control) takes a seat of the plan; rows beyond the plan's
   limit are refused with the refusal `plan_limit_check` words; archived rows take none;
@@ -17,7 +17,7 @@ Rules, the same the customer services apply:
   business) the same registry code; it is updated, or the row skipped, as the batch says. On an
   update, empty cells leave the stored values as they are;
 - a second row with the e-mail, phone or registry code of an earlier row is refused, naming it;
-- columns later apps registered (customers.import_registry: loyalty's opening balance and card
+- columns later apps registered (customers.services.import_columns: loyalty's opening balance and card
   number) are checked by their app in the dry run and written by it after the customers, in the
   same transaction; a row they find a problem in is refused with it.
 
@@ -42,7 +42,6 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from customers.import_registry import import_column_targets
 from customers.models import (
     ImportBatch,
     ImportRow,
@@ -55,6 +54,7 @@ from customers.selectors.importing import (
     import_headers_clean,
     import_targets,
 )
+from customers.services.import_columns import import_column_targets
 from customers.services.import_run import (
     ImportFailed,
     ImportRun,

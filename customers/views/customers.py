@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.card_tabs import card_tab_template
-from customers.columns import available_columns, chosen_columns
-from customers.completeness import customer_missing
+from customers.card_tabs import card_tabs
 from customers.forms import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
 from customers.models import Customer, CustomerStatus
-from customers.selectors.card import customer_card, customer_tab
+from customers.rules import customer_missing
+from customers.selectors.card import customer_card
+from customers.selectors.columns import available_columns, chosen_columns
 from customers.selectors.customers import control_queue, customer_filterset, customer_list
 from customers.selectors.properties import property_list
 from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
@@ -198,13 +198,15 @@ def customer_edit_view(request, customer_id: int):
     )
 
 
-TABS = ("overview", "sales", "returns", "cards", "points", "notes", "history")
-
-
 @right_required(Right.VIEW_CUSTOMERS)
 def customer_detail_view(request, customer_id: int, tab: str = "overview"):
-    if tab not in TABS:
+    """The card with one of its registered tabs; an htmx request for the tab gets the tab's
+    content and the tab list with that tab marked (swapped in out of band)."""
+    card_tab = card_tabs.get(tab)
+    if card_tab is None:
         raise Http404
+    if not card_tab.may_open(request.user):
+        raise PermissionDenied
     try:
         card = customer_card(customer_id=customer_id)
     except Customer.DoesNotExist as error:
@@ -213,13 +215,13 @@ def customer_detail_view(request, customer_id: int, tab: str = "overview"):
         "card": card,
         "customer": card.customer,
         "tab": tab,
-        "tabs": TABS,
-        "tab_template": card_tab_template(tab),
-        **customer_tab(customer=card.customer, tab=tab, page=request.GET.get("page")),
+        "tabs": [registered for registered in card_tabs if registered.may_open(request.user)],
+        "tab_template": card_tab.template,
+        **card_tab.provider(card.customer, page=request.GET.get("page")),
         "note_form": NoteForm(),
     }
     if request.htmx and request.htmx.target == "tab-content":
-        return render(request, context["tab_template"], context)
+        return render(request, "customers/customer_detail.html#tab-panel", {**context, "swap_tabs": True})
     return render(request, "customers/customer_detail.html", context)
 
 

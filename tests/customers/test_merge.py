@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
-from customers.merging_registry import merge_step_registered, merge_steps
 from customers.models import (
     ConsentEvent,
     Customer,
@@ -24,7 +23,7 @@ from customers.models import (
 )
 from customers.selectors.customers import customer_active_count
 from customers.services.customers import customer_consent_set, customer_create, customer_note_add
-from customers.services.merging import customer_merge
+from customers.services.merging import customer_merge, merge_steps
 from staff.models import User
 
 UTC = datetime.UTC
@@ -296,10 +295,10 @@ def test_registered_steps_run_in_order_inside_the_merge_before_the_removed_recor
         def points_step(step_keep, step_remove):
             calls.append(("points", step_keep.pk, step_remove.pk))
 
-        with merge_step_registered(cards_step), merge_step_registered(points_step):
-            assert merge_steps()[-2:] == (cards_step, points_step)
+        with merge_steps.registered(cards_step), merge_steps.registered(points_step):
+            assert merge_steps.items()[-2:] == (cards_step, points_step)
             customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
-        assert cards_step not in merge_steps() and points_step not in merge_steps()
+        assert cards_step not in merge_steps and points_step not in merge_steps
         assert calls == [
             ("cards", keep.pk, remove.pk, True, "mari@example.com", 1),
             ("points", keep.pk, remove.pk),
@@ -317,7 +316,7 @@ def test_a_failing_step_rolls_the_whole_merge_back(alpha):
         def failing_step(step_keep, step_remove):
             raise RuntimeError("the card could not move")
 
-        with merge_step_registered(failing_step), pytest.raises(RuntimeError, match="the card could not move"):
+        with merge_steps.registered(failing_step), pytest.raises(RuntimeError, match="the card could not move"):
             customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
 
         assert snapshot(keep, remove) == before
@@ -375,7 +374,7 @@ def test_two_opposite_merges_at_once_end_with_one_customer_and_no_deadlock(commi
             connection.close()
 
     try:
-        with merge_step_registered(hold_the_locks):
+        with merge_steps.registered(hold_the_locks):
             threads = [
                 threading.Thread(target=merge, args=(first, second)),
                 threading.Thread(target=merge, args=(second, first)),
