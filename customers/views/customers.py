@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from customers.card_tabs import card_tabs
-from customers.forms import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
+from customers.forms.customers import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
 from customers.models import Customer, CustomerStatus
 from customers.rules import customer_missing
 from customers.selectors.card import customer_card

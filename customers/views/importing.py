@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.forms_import import ImportMappingForm, ImportUploadForm
+from customers.forms.importing import ImportMappingForm, ImportUploadForm
 from customers.models import ImportBatch, ImportRow
 from customers.selectors.importing import (
     import_batch_list,

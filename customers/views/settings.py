@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.forms import GroupDeleteForm, GroupForm, PropertyForm
+from customers.forms.settings import GroupDeleteForm, GroupForm, PropertyForm
 from customers.models import CustomerGroup, CustomProperty
 from customers.selectors.groups import group_descendant_ids, group_tree
 from customers.selectors.properties import property_queryset
