@@ -26,6 +26,7 @@ from crm.registry import Registry
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, ImportRow
 from customers.selectors.duplicates import customer_merge_outcome, customer_merge_refusal
 from customers.services.customers import history_value
+from staff.models import User
 
 SOURCE = "merge"
 
@@ -35,7 +36,7 @@ merge_steps: Registry[MergeStep] = Registry("customer merge steps")
 
 
 @transaction.atomic
-def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Customer:
+def customer_merge(*, tenant, keep: Customer, remove: Customer, acting_user: User | None) -> Customer:
     """Merge `remove` into `keep` and delete `remove`; returns the kept customer as stored.
 
     Both rows are locked in primary-key order first. Refused, with nothing changed, when both
@@ -90,7 +91,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field=name,
                 old_value=old if name == "status" else history_value(old),
                 new_value=new if name == "status" else history_value(new),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -102,7 +103,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field=f"property:{code}",
                 old_value=history_value(old),
                 new_value=history_value(new),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -123,7 +124,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field="company",
                 old_value=str(remove),
                 new_value=str(keep),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -133,7 +134,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
             customer=keep,
             kind=CustomerEvent.Kind.MERGED,
             new_value=f"{remove} (#{remove.pk})",
-            actor=actor,
+            actor=acting_user,
             source=SOURCE,
         )
     )

@@ -81,14 +81,14 @@ def shop(alpha, uploads_cleaned):
 def run_check(alpha, rows: list[list], *, user, mode: str = "update", mapping=None) -> ImportBatch:
     """Upload, map and run the dry run of the rows; returns the checked batch."""
     upload = SimpleUploadedFile("loyalty.csv", csv_bytes(rows))
-    batch = import_batch_create(upload=upload, created_by=user)
+    batch = import_batch_create(upload=upload, acting_user=user)
     UPLOADED.append(batch)
     import_batch_map(batch=batch, mapping=mapping or MAPPING, duplicate_mode=mode)
     return import_batch_check(batch_id=batch.pk, tenant=alpha.tenant)
 
 
 def run_import(alpha, batch: ImportBatch) -> ImportBatch:
-    import_batch_start(batch=batch)
+    import_batch_start(batch=batch, acting_user=batch.created_by)
     return import_batch_execute(batch_id=batch.pk, tenant=alpha.tenant)
 
 
