@@ -267,12 +267,12 @@ class PropertyEvent(models.Model):
         CREATED = "created", _("Created")
         CHANGED = "changed", _("Changed")
         ARCHIVED = "archived", _("Archived")
-        RESTORED = "restored", _("In use again")
+        RESTORED = "restored", _("In use")
 
     custom_property = models.ForeignKey(CustomProperty, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # {setting: [old value, new value]}, as text.
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
     acting_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
