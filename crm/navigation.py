@@ -22,11 +22,11 @@ class NavEntry:
 
 NAVIGATION = (
     NavEntry(_("Dashboard"), "dashboard"),
-    NavEntry(_("Customers"), "customer_list", right="view_customers"),
-    NavEntry(_("Control"), "customer_control", right="edit_customers"),
+    NavEntry(_("Customers"), "customers:customer_list", right="view_customers"),
+    NavEntry(_("Control"), "customers:customer_control", right="edit_customers"),
     NavEntry(_("Reports"), "reports:list", right="use_marketing"),
-    NavEntry(_("Customer properties"), "customer_property_list", right="manage_settings", section="settings"),
-    NavEntry(_("Customer groups"), "customer_group_list", right="manage_settings", section="settings"),
+    NavEntry(_("Customer properties"), "customers:customer_property_list", right="manage_settings", section="settings"),
+    NavEntry(_("Customer groups"), "customers:customer_group_list", right="manage_settings", section="settings"),
     NavEntry(_("Stores and terminals"), "sales:store_list", right="manage_settings", section="settings"),
     NavEntry(_("Products"), "sales:product_list", right="manage_settings", section="settings"),
     NavEntry(_("Price lists"), "sales:price_list_list", right="manage_settings", section="settings"),

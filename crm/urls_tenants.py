@@ -2,7 +2,6 @@
 
 from django.urls import include, path
 
-from customers.urls import settings_urlpatterns as customer_settings_urls
 from reports.views.dashboard import dashboard_view
 from tariffs.views import plan_usage_view
 
@@ -10,8 +9,7 @@ urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("", include("staff.urls")),
     path("settings/plan/", plan_usage_view, name="plan_usage"),
-    path("customers/", include("customers.urls")),
-    path("settings/customers/", include(customer_settings_urls)),
+    path("", include("customers.urls")),
     path("settings/sales/", include("sales.urls")),
     path("", include("loyalty.urls")),
     path("reports/", include("reports.urls")),

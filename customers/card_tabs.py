@@ -1,38 +1,38 @@
-"""What the customer card's Sales, Returns, Marketing instruments and Points tabs show.
+"""The customer card's tabs: one registry that every app owning a tab fills in its AppConfig.ready().
 
-The apps that own those records (sales, loyalty) register, in their AppConfig.ready(), a provider
-for their tab (a callable taking the customer and returning the tab template's context) and the
-template that shows it. A tab nobody registered shows its empty state from the customers app:
-the customer has none of those records yet.
+A tab carries what the card needs to show it: its code (the URL's last part), its label, its
+place among the others, the right a user needs to open it (None: seeing the card is enough), the
+template that shows it and a provider, a callable taking the customer (and the `page` of its list
+asked for) and returning the template's context. The customers app registers Overview, Notes and
+History; sales and loyalty register the tabs of the records they own:
+
+    card_tabs.register(CardTab(code="sales", label=_("Sales"), order=20, right=None,
+                               template="sales/card/_tab_sales.html", provider=sales_tab_context))
+
+The card's view finds the tab asked for here (an unknown one is not found), checks its right and
+renders its template; the card's template lists the tabs in their order.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
+from crm.registry import Registry
+from staff.roles import Right
+
 
 @dataclass(frozen=True)
 class CardTab:
-    provider: Callable
-    template: str | None
+    code: str
+    label: str | Promise
+    order: int
+    right: Right | None
+    template: str
+    provider: Callable[..., dict]
+
+    def may_open(self, user) -> bool:
+        return self.right is None or user.has_perm(f"staff.{self.right}")
 
 
-_tabs: dict[str, CardTab] = {}
-
-
-def card_tab_register(*, tab: str, provider: Callable, template: str | None = None) -> None:
-    """`template` shows the provider's context; without one, the customers app's own template for
-    the tab is used."""
-    _tabs[tab] = CardTab(provider, template)
-
-
-def card_tab_template(tab: str) -> str:
-    registered = _tabs.get(tab)
-    if registered is not None and registered.template:
-        return registered.template
-    return f"customers/card/_tab_{tab}.html"
-
-
-def card_tab_context(*, tab: str, customer, page: str | None = None) -> dict:
-    """The registered provider's context for the tab; `page` is the page of its list asked for."""
-    registered = _tabs.get(tab)
-    return registered.provider(customer, page=page) if registered else {}
+card_tabs: Registry[CardTab] = Registry("customer card tabs", key=lambda tab: tab.code, order=lambda tab: tab.order)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerStatus, CustomProperty
-from customers.search import search_q
 from customers.selectors.groups import group_choices, group_descendant_ids
 from customers.selectors.rfm import RfmSegment, rfm_segment_q
+from customers.selectors.search import search_q
 
 ACTIVE = "active"
 ALL = "all"

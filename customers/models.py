@@ -259,6 +259,32 @@ class CustomerEvent(models.Model):
         return f"{self.kind} {self.field}"
 
 
+class PropertyEvent(models.Model):
+    """Who created, changed, archived or restored a custom property, and what changed (each
+    changed setting with its old and new value); written in the same transaction as the change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        CHANGED = "changed", _("Changed")
+        ARCHIVED = "archived", _("Archived")
+        RESTORED = "restored", _("In use")
+
+    custom_property = models.ForeignKey(CustomProperty, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # {setting: [old value, new value]}, as text.
+    changes = models.JSONField(default=dict, blank=True)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.custom_property_id}"
+
+
 # The fields a person may write through the forms, the import and the API.
 EDITABLE_FIELDS = (
     "kind",
@@ -323,6 +349,8 @@ class ImportBatch(models.Model):
     refused_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Who started the real import: the author of every change it writes.
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

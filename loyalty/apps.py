@@ -7,20 +7,42 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Loyalty")
 
     def ready(self) -> None:
-        from customers.merging_registry import merge_step_register
+        from customers.card_tabs import CardTab, card_tabs
         from customers.selectors.lookup import customer_lookups
-        from loyalty.cards_registration import cards_register
+        from customers.selectors.search import search_conditions
+        from customers.services.merging import merge_steps
         from loyalty.import_columns import import_columns_register
-        from loyalty.points_registration import points_register
         from loyalty.selectors.card_lookup import CARD_LOOKUP
+        from loyalty.selectors.cards import card_search_condition
+        from loyalty.selectors.points import points_tab_context
         from loyalty.services.merging import loyalty_merge_step
         from loyalty.services.sale_points import return_points_step, sale_points_step
+        from loyalty.views.cards import customer_cards_tab_context
         from sales.registry import return_steps, sale_steps
 
         sale_steps.register(sale_points_step)
         return_steps.register(return_points_step)
         customer_lookups.register(CARD_LOOKUP)
-        merge_step_register(loyalty_merge_step)
-        cards_register()
-        points_register()
+        merge_steps.register(loyalty_merge_step)
+        card_tabs.register(
+            CardTab(
+                code="cards",
+                label=_("Marketing instruments"),
+                order=40,
+                right=None,
+                template="loyalty/cards/_tab_cards.html",
+                provider=customer_cards_tab_context,
+            )
+        )
+        card_tabs.register(
+            CardTab(
+                code="points",
+                label=_("Points"),
+                order=50,
+                right=None,
+                template="loyalty/points/_tab_points.html",
+                provider=points_tab_context,
+            )
+        )
+        search_conditions.register(card_search_condition)
         import_columns_register()

@@ -1,5 +1,6 @@
 """What loyalty adds to the customer import: an opening points balance and a card number per row
-(customers.import_registry). `import_columns_register()` is called from LoyaltyConfig.ready().
+(customers.services.import_columns). `import_columns_register()` is called from
+LoyaltyConfig.ready().
 
 - points_balance: the balance the customer had in the old system, a whole number ≥ 0. It is
   written once per customer, as an OPENING entry with the once-key "opening" (source import,
@@ -24,7 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.import_registry import ImportCell, ImportColumn, ImportColumnRun, import_column_register
+from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun, import_columns
 from loyalty.barcodes import number_clean
 from loyalty.models import Card, PointsEntry
 from loyalty.services.cards import REFUSED_STATUS, card_assign, card_type_for_number
@@ -85,7 +86,7 @@ def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
                 balance_after=account.balance,
                 source=PointsEntry.Source.IMPORT,
                 reason=reason,
-                author=run.actor,
+                author=run.acting_user,
                 once_key=OPENING_KEY,
                 expires_on=expires_on,
             )
@@ -157,7 +158,7 @@ def card_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
     )
     for cell in cells:
         if (numbers[cell.row_number], cell.customer.pk) not in owned:
-            card_assign(customer=cell.customer, number=cell.text, author=run.actor)
+            card_assign(customer=cell.customer, number=cell.text, author=run.acting_user)
 
 
 POINTS_BALANCE = ImportColumn(
@@ -187,5 +188,5 @@ CARD_NUMBER = ImportColumn(
 
 
 def import_columns_register() -> None:
-    import_column_register(POINTS_BALANCE)
-    import_column_register(CARD_NUMBER)
+    import_columns.register(POINTS_BALANCE)
+    import_columns.register(CARD_NUMBER)

@@ -7,8 +7,8 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from customers.card_tabs import card_tab_register
-        from customers.merging_registry import merge_step_register
+        from customers.card_tabs import CardTab, card_tabs
+        from customers.services.merging import merge_steps
         from sales.selectors.documents import returns_tab_context, sales_tab_context
         from sales.services.merging import sales_merge_step
         from sales.services.stores import store_active_count, terminal_active_count
@@ -16,6 +16,24 @@ class SalesConfig(AppConfig):
 
         usage_counter_register(resource="stores", counter=store_active_count)
         usage_counter_register(resource="terminals", counter=terminal_active_count)
-        merge_step_register(sales_merge_step)
-        card_tab_register(tab="sales", provider=sales_tab_context, template="sales/card/_tab_sales.html")
-        card_tab_register(tab="returns", provider=returns_tab_context, template="sales/card/_tab_returns.html")
+        merge_steps.register(sales_merge_step)
+        card_tabs.register(
+            CardTab(
+                code="sales",
+                label=_("Sales"),
+                order=20,
+                right=None,
+                template="sales/card/_tab_sales.html",
+                provider=sales_tab_context,
+            )
+        )
+        card_tabs.register(
+            CardTab(
+                code="returns",
+                label=_("Returns"),
+                order=30,
+                right=None,
+                template="sales/card/_tab_returns.html",
+                provider=returns_tab_context,
+            )
+        )

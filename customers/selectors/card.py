@@ -3,10 +3,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.card_tabs import card_tab_context
-from customers.completeness import customer_missing
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, CustomerStatus, CustomProperty
-from customers.rules import phone_display, property_value_display
+from customers.rules import customer_missing, phone_display, property_value_display
 from customers.selectors.properties import property_list
 from customers.selectors.rfm import rfm_score_of
 
@@ -73,27 +71,31 @@ def _field_label(field: str, properties: dict[str, CustomProperty]) -> str:
         return field
 
 
-def customer_tab(*, customer: Customer, tab: str, page: str | None = None) -> dict:
-    """The context of one tab of the card, each in a fixed number of queries."""
-    if tab == "notes":
-        return {"notes": CustomerNote.objects.filter(customer=customer).select_related("author")}
-    if tab == "history":
-        properties = {prop.code: prop for prop in property_list()}
-        events = list(CustomerEvent.objects.filter(customer=customer).select_related("actor")[:500])
-        for event in events:
-            event.field_label = _field_label(event.field, properties) if event.field else ""
-            event.source_label = SOURCE_LABELS.get(event.source, event.source)
-            if event.field == "status":
-                event.old_value = _status_label(event.old_value)
-                event.new_value = _status_label(event.new_value)
-        return {"events": events}
-    if tab == "overview":
-        return {
-            "contacts": Customer.objects.filter(company=customer).order_by("department", "last_name")
-            if customer.is_business
-            else [],
-            "consent_events": ConsentEvent.objects.filter(customer=customer).select_related("actor")[:20],
-            # RFM scores and segment: one query, and none before a first purchase.
-            "rfm": rfm_score_of(customer),
-        }
-    return card_tab_context(tab=tab, customer=customer, page=page)
+def notes_tab_context(customer: Customer, *, page=None) -> dict:
+    """The card's Notes tab: the customer's notes, newest first, with their authors."""
+    return {"notes": CustomerNote.objects.filter(customer=customer).select_related("author")}
+
+
+def history_tab_context(customer: Customer, *, page=None) -> dict:
+    """The card's History tab: the customer's last 500 changes, fields and statuses labelled."""
+    properties = {prop.code: prop for prop in property_list()}
+    events = list(CustomerEvent.objects.filter(customer=customer).select_related("actor")[:500])
+    for event in events:
+        event.field_label = _field_label(event.field, properties) if event.field else ""
+        event.source_label = SOURCE_LABELS.get(event.source, event.source)
+        if event.field == "status":
+            event.old_value = _status_label(event.old_value)
+            event.new_value = _status_label(event.new_value)
+    return {"events": events}
+
+
+def overview_tab_context(customer: Customer, *, page=None) -> dict:
+    """The card's Overview tab: contact persons of a business, consent history and RFM scores."""
+    return {
+        "contacts": Customer.objects.filter(company=customer).order_by("department", "last_name")
+        if customer.is_business
+        else [],
+        "consent_events": ConsentEvent.objects.filter(customer=customer).select_related("actor")[:20],
+        # RFM scores and segment: one query, and none before a first purchase.
+        "rfm": rfm_score_of(customer),
+    }

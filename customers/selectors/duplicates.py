@@ -18,9 +18,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.completeness import customer_missing
 from customers.models import CONSENT_FIELDS, EDITABLE_FIELDS, ConsentEvent, Customer, CustomerStatus, CustomProperty
-from customers.rules import phone_display, property_value_display
+from customers.rules import customer_missing, phone_display, property_value_display
 from customers.selectors.properties import property_list
 
 # pg_trgm's similarity() of "first_name last_name" from which two names count as "very similar".

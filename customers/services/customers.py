@@ -3,7 +3,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from customers.completeness import customer_missing
 from customers.models import (
     ACTIVE_STATUSES,
     CONSENT_FIELDS,
@@ -14,7 +13,9 @@ from customers.models import (
     CustomerNote,
     CustomerStatus,
 )
+from customers.rules import customer_missing
 from customers.selectors.properties import property_list
+from staff.models import User
 from tariffs.selectors import plan_limit_check
 
 
@@ -48,7 +49,7 @@ def _name_check(customer: Customer) -> None:
         raise ValidationError({"last_name": _("A person needs a first or a last name.")})
 
 
-def _consent_events(*, customer: Customer, before: dict, consent_source: str, actor) -> None:
+def _consent_events(*, customer: Customer, before: dict, consent_source: str, acting_user: User | None) -> None:
     for field, channel in CONSENT_FIELDS.items():
         if before.get(field) != getattr(customer, field):
             ConsentEvent.objects.create(
@@ -56,7 +57,7 @@ def _consent_events(*, customer: Customer, before: dict, consent_source: str, ac
                 channel=channel,
                 is_given=getattr(customer, field),
                 source=consent_source or _("recorded in the back office"),
-                actor=actor,
+                actor=acting_user,
             )
 
 
@@ -67,7 +68,7 @@ def customer_create(
     fields: dict,
     property_values: dict | None = None,
     status: str = CustomerStatus.CONTROL,
-    actor=None,
+    acting_user: User | None = None,
     source: str = "back office",
     consent_source: str = "",
 ) -> Customer:
@@ -82,13 +83,13 @@ def customer_create(
         plan_limit_check(tenant=tenant, resource="active_customers")
     customer.save()
     CustomerEvent.objects.create(
-        customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), actor=actor, source=source
+        customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), actor=acting_user, source=source
     )
     _consent_events(
         customer=customer,
         before={"email_consent": False, "sms_consent": False},
         consent_source=consent_source,
-        actor=actor,
+        acting_user=acting_user,
     )
     return customer
 
@@ -101,7 +102,7 @@ def customer_update(
     fields: dict,
     property_values: dict | None = None,
     status: str | None = None,
-    actor=None,
+    acting_user: User | None = None,
     source: str = "back office",
     consent_source: str = "",
 ) -> Customer:
@@ -132,7 +133,7 @@ def customer_update(
             customer=customer,
             kind=CustomerEvent.Kind.CHANGED,
             field=name,
-            actor=actor,
+            actor=acting_user,
             source=source,
             old_value=history_value(before[name]),
             new_value=history_value(getattr(customer, name)),
@@ -146,7 +147,7 @@ def customer_update(
                 customer=customer,
                 kind=CustomerEvent.Kind.CHANGED,
                 field="group",
-                actor=actor,
+                actor=acting_user,
                 source=source,
                 old_value=history_value(before["group"]),
                 new_value=history_value(customer.group),
@@ -159,7 +160,7 @@ def customer_update(
                     customer=customer,
                     kind=CustomerEvent.Kind.CHANGED,
                     field=f"property:{code}",
-                    actor=actor,
+                    actor=acting_user,
                     source=source,
                     old_value=history_value(before_properties.get(code)),
                     new_value=history_value(customer.properties.get(code)),
@@ -171,32 +172,37 @@ def customer_update(
                 customer=customer,
                 kind=CustomerEvent.Kind.STATUS,
                 field="status",
-                actor=actor,
+                actor=acting_user,
                 source=source,
                 old_value=before_status,
                 new_value=status,
             )
         )
     CustomerEvent.objects.bulk_create(events)
-    _consent_events(customer=customer, before=before, consent_source=consent_source, actor=actor)
+    _consent_events(customer=customer, before=before, consent_source=consent_source, acting_user=acting_user)
     return customer
 
 
 @transaction.atomic
-def customer_note_add(*, customer: Customer, text: str, author) -> CustomerNote:
+def customer_note_add(*, customer: Customer, text: str, acting_user: User | None) -> CustomerNote:
+    """Add a note to the customer, written by `acting_user`, and a NOTE event to its history."""
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write the note first.")})
-    note = CustomerNote.objects.create(customer=customer, text=text, author=author)
-    CustomerEvent.objects.create(customer=customer, kind=CustomerEvent.Kind.NOTE, new_value=text[:200], actor=author)
+    note = CustomerNote.objects.create(customer=customer, text=text, author=acting_user)
+    CustomerEvent.objects.create(
+        customer=customer, kind=CustomerEvent.Kind.NOTE, new_value=text[:200], actor=acting_user
+    )
     return note
 
 
-def customer_consent_set(*, tenant, customer: Customer, channel: str, is_given: bool, source: str, actor) -> Customer:
+def customer_consent_set(
+    *, tenant, customer: Customer, channel: str, is_given: bool, source: str, acting_user: User | None
+) -> Customer:
     """Record consent given or withdrawn on one channel, with how it was given."""
     field = {value: key for key, value in CONSENT_FIELDS.items()}[channel]
     return customer_update(
-        tenant=tenant, customer=customer, fields={field: is_given}, actor=actor, consent_source=source
+        tenant=tenant, customer=customer, fields={field: is_given}, acting_user=acting_user, consent_source=source
     )
 
 
@@ -208,7 +214,13 @@ class BulkAction:
 
 @transaction.atomic
 def customers_bulk_action(
-    *, tenant, queryset: QuerySet[Customer], action: str, group=None, status: str | None = None, actor=None
+    *,
+    tenant,
+    queryset: QuerySet[Customer],
+    action: str,
+    group=None,
+    status: str | None = None,
+    acting_user: User | None = None,
 ) -> int:
     """Apply one change to every customer of `queryset` (a selection or a whole filter).
 
@@ -228,7 +240,7 @@ def customers_bulk_action(
                     customer=customer,
                     kind=CustomerEvent.Kind.CHANGED,
                     field="group",
-                    actor=actor,
+                    actor=acting_user,
                     source="bulk",
                     old_value=history_value(customer.group),
                     new_value=history_value(group),
@@ -257,7 +269,7 @@ def customers_bulk_action(
                     customer=customer,
                     kind=CustomerEvent.Kind.STATUS,
                     field="status",
-                    actor=actor,
+                    actor=acting_user,
                     source="bulk",
                     old_value=customer.status,
                     new_value=status,

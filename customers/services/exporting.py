@@ -7,8 +7,8 @@ from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from crm.xlsx import xlsx_text_row
-from customers.columns import Column
 from customers.models import Customer
+from customers.selectors.columns import Column
 
 CHUNK = 2000
 

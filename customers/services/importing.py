@@ -1,7 +1,7 @@
 """The customer import: upload a file, map its columns, check it (dry run), import it.
 
 The dry run and the import run the same pipeline over the stored file, chunk by chunk
-(CHUNK_SIZE rows): each row is cleaned with the shared cleaners of customers/values.py, matched
+(CHUNK_SIZE rows): each row is cleaned with the shared cleaners of customers/rules.py, matched
 against existing customers (one query per key type and chunk) and against the rows before it,
 and gets an outcome (create, update, skip or refuse) with a reason, written as an ImportRow.
 The dry run writes nothing else. The import writes the customers as well, all of them in one
@@ -9,7 +9,7 @@ database transaction: if anything fails, nothing is imported and the batch is ma
 
 Rules, the same the customer services apply:
 - a person needs a first or a last name, a business a company name;
-- Introduced only when nothing required is missing (customers.completeness); a row that asks for
+- Introduced only when nothing required is missing (customers.rules.customer_missing); a row that asks for
   Introduced, or has no status, and misses something is imported as Control and says why;
 - an active customer (Introduced or Control) takes a seat of the plan; rows beyond the plan's
   limit are refused with the refusal `plan_limit_check` words; archived rows take none;
@@ -17,7 +17,7 @@ Rules, the same the customer services apply:
   business) the same registry code; it is updated, or the row skipped, as the batch says. On an
   update, empty cells leave the stored values as they are;
 - a second row with the e-mail, phone or registry code of an earlier row is refused, naming it;
-- columns later apps registered (customers.import_registry: loyalty's opening balance and card
+- columns later apps registered (customers.services.import_columns: loyalty's opening balance and card
   number) are checked by their app in the dry run and written by it after the customers, in the
   same transaction; a row they find a problem in is refused with it.
 
@@ -42,7 +42,6 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from customers.import_registry import import_column_targets
 from customers.models import (
     ImportBatch,
     ImportRow,
@@ -55,12 +54,14 @@ from customers.selectors.importing import (
     import_headers_clean,
     import_targets,
 )
+from customers.services.import_columns import import_column_targets
 from customers.services.import_run import (
     ImportFailed,
     ImportRun,
     Outcome,
     import_progress_set,
 )
+from staff.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _file_inspect(binary: IO[bytes], *, name: str) -> tuple[list[str], int]:
 
 
 @transaction.atomic
-def import_batch_create(*, upload, created_by) -> ImportBatch:
+def import_batch_create(*, upload, acting_user: User | None) -> ImportBatch:
     """Check an uploaded .csv or .xlsx file and store it as a new ImportBatch (status Uploaded)
     with its column names and row count. A file that cannot be imported (another type, empty,
     no header row, more than MAX_ROWS rows, unreadable) is refused with a ValidationError that
@@ -122,7 +123,7 @@ def import_batch_create(*, upload, created_by) -> ImportBatch:
     upload.seek(0)
     headers, count = _file_inspect(upload.file, name=name)
     upload.seek(0)
-    batch = ImportBatch(original_name=name[:200], headers=headers, total_rows=count, created_by=created_by)
+    batch = ImportBatch(original_name=name[:200], headers=headers, total_rows=count, created_by=acting_user)
     # A name of our own: the person's file name is kept in original_name, not in the path.
     batch.file.save(f"{uuid.uuid4().hex}.{kind}", upload, save=False)
     batch.save()
@@ -180,16 +181,17 @@ def import_batch_map(*, batch: ImportBatch, mapping: dict[int, str], duplicate_m
 
 
 @transaction.atomic
-def import_batch_start(*, batch: ImportBatch) -> ImportBatch:
-    """Start the real import of a checked batch (status "Import in progress")."""
+def import_batch_start(*, batch: ImportBatch, acting_user: User | None) -> ImportBatch:
+    """Start the real import of a checked batch (status "Import in progress"); `acting_user` is
+    the author of every change the import writes."""
     from customers.tasks import import_execute_task
 
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.CHECKED:
         raise ValidationError(_("Only a checked import can be started; run the check first."))
-    batch.status = ImportBatch.Status.IMPORTING
+    batch.status, batch.started_by = ImportBatch.Status.IMPORTING, acting_user
     batch.error, batch.finished_at = "", None
-    batch.save(update_fields=["status", "error", "finished_at"])
+    batch.save(update_fields=["status", "started_by", "error", "finished_at"])
     import_progress_set(batch, 0)
     import_execute_task.delay_on_commit(batch.pk)
     return batch
@@ -253,7 +255,7 @@ def import_batch_check(*, batch_id: int, tenant) -> ImportBatch:
     """The dry run: write an ImportRow with outcome and reason for every row of the file and the
     counts on the batch (status "Dry run done"), writing no customer. On an error the batch is
     marked failed with the error and keeps no rows."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch_id)
     if batch.status != ImportBatch.Status.CHECKING:
         return batch  # a task sent twice, or for a batch changed since
     _rows_delete(batch)
@@ -271,7 +273,7 @@ def import_batch_execute(*, batch_id: int, tenant) -> ImportBatch:
     """The import: the same pipeline as the dry run, writing the customers, their history and
     the ImportRows, all in one transaction (status "Imported"). If anything fails, nothing of it
     stays: the batch is marked failed with the error and keeps the dry run's rows."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch_id)
     if batch.status != ImportBatch.Status.IMPORTING:
         return batch
     try:

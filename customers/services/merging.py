@@ -1,19 +1,42 @@
-"""Merging two customer records that are the same person or business into one."""
+"""Merging two customer records that are the same person or business into one.
+
+Merging lives in the customers app, but later apps own rows that point at a customer (sales,
+loyalty cards, the points ledger). Each such app registers a step in its AppConfig.ready():
+
+    merge_steps.register(sales_merge_step)
+
+A step is called as `step(keep, remove)` inside the merge's transaction, after both customers
+are locked and the customers app has moved its own rows, before `remove` is deleted; it moves
+the app's rows from `remove` to `keep` (and may update `keep`'s figures with F() expressions).
+Steps run in the order they were registered. A step that raises rolls the whole merge back.
+
+An explicit list rather than Django signals: every step is named in one place and their order
+is fixed (see ARCHITECTURE.md, "Imports run one way").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from customers.merging_registry import merge_steps
+from crm.registry import Registry
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerNote, ImportRow
 from customers.selectors.duplicates import customer_merge_outcome, customer_merge_refusal
 from customers.services.customers import history_value
+from staff.models import User
 
 SOURCE = "merge"
 
+MergeStep = Callable[[Customer, Customer], None]
+
+merge_steps: Registry[MergeStep] = Registry("customer merge steps")
+
 
 @transaction.atomic
-def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Customer:
+def customer_merge(*, tenant, keep: Customer, remove: Customer, acting_user: User | None) -> Customer:
     """Merge `remove` into `keep` and delete `remove`; returns the kept customer as stored.
 
     Both rows are locked in primary-key order first. Refused, with nothing changed, when both
@@ -34,7 +57,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
     Each changed field is written to keep's history (source "merge"). Remove's notes, history
     events, consent events and import rows move to keep, its contact persons become keep's
     contacts (each with a history event), a MERGED event naming the removed record and its id is
-    written on keep, the steps of `customers.merging_registry` run (later apps move their rows),
+    written on keep, the registered `merge_steps` run (later apps move their rows),
     and `remove` is deleted. `tenant` is the retailer whose schema is active.
     """
     if keep.pk == remove.pk:
@@ -68,7 +91,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field=name,
                 old_value=old if name == "status" else history_value(old),
                 new_value=new if name == "status" else history_value(new),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -80,7 +103,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field=f"property:{code}",
                 old_value=history_value(old),
                 new_value=history_value(new),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -101,7 +124,7 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
                 field="company",
                 old_value=str(remove),
                 new_value=str(keep),
-                actor=actor,
+                actor=acting_user,
                 source=SOURCE,
             )
         )
@@ -111,13 +134,13 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, actor) -> Custom
             customer=keep,
             kind=CustomerEvent.Kind.MERGED,
             new_value=f"{remove} (#{remove.pk})",
-            actor=actor,
+            actor=acting_user,
             source=SOURCE,
         )
     )
     CustomerEvent.objects.bulk_create(events)
 
-    for step in merge_steps():
+    for step in merge_steps:
         step(keep, remove)
     remove.delete()
     return keep

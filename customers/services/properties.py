@@ -6,10 +6,15 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from customers.models import Customer, CustomProperty
+from customers.events import property_archived_event, property_changed_event, property_created_event
+from customers.models import Customer, CustomerEvent, CustomProperty
 from customers.rules import property_value_clean
+from customers.services.customers import history_value
+from staff.models import User
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# The settings of a property whose changes its history records.
+SETTINGS = ("label_en", "label_de", "label_et", "type", "choices", "is_required", "is_shown_in_list", "position")
 
 
 def property_index_name(prop: CustomProperty) -> str:
@@ -71,8 +76,10 @@ def property_create(
     is_required: bool = False,
     is_shown_in_list: bool = False,
     position: int = 0,
+    acting_user: User | None = None,
 ) -> CustomProperty:
-    """Add a property to every customer (with an index where its filters need one)."""
+    """Add a property to every customer (with an index where its filters need one); its history
+    records who did."""
     code = code.strip().lower()
     if not CODE_PATTERN.match(code):
         raise ValidationError({"code": _("Use lower-case letters, digits and underscores, starting with a letter.")})
@@ -92,7 +99,12 @@ def property_create(
         position=position,
     )
     _index_create(prop)
+    property_created_event(prop=prop, acting_user=acting_user)
     return prop
+
+
+def _setting_text(value) -> str:
+    return "\n".join(value) if isinstance(value, list) else str(value)
 
 
 @transaction.atomic
@@ -107,9 +119,12 @@ def property_update(
     is_required: bool,
     is_shown_in_list: bool,
     position: int,
+    acting_user: User | None = None,
 ) -> CustomProperty:
     """Change a property. A new type, or a shorter list of choices, is refused when a stored value
-    would not convert; otherwise every stored value is converted in the same transaction."""
+    would not convert; otherwise every stored value is converted in the same transaction, each
+    converted value written to its customer's history. The property's history records each
+    changed setting, old and new, and who changed it."""
     prop = CustomProperty.objects.select_for_update().get(pk=prop.pk)
     new = CustomProperty(pk=prop.pk, code=prop.code, type=type, choices=_choices_clean(type, choices))
     if not label_en.strip():
@@ -117,7 +132,7 @@ def property_update(
     type_changed = new.type != prop.type
     if type_changed or new.choices != prop.choices:
         customers = Customer.objects.filter(properties__has_key=prop.code).only("pk", "properties")
-        converted, refused = [], []
+        converted, refused, events = [], [], []
         for customer in customers.iterator(chunk_size=2000):
             value = customer.properties[prop.code]
             try:
@@ -128,6 +143,17 @@ def property_update(
             if new_value != value:
                 customer.properties[prop.code] = new_value
                 converted.append(customer)
+                events.append(
+                    CustomerEvent(
+                        customer=customer,
+                        kind=CustomerEvent.Kind.CHANGED,
+                        field=f"property:{prop.code}",
+                        old_value=history_value(value),
+                        new_value=history_value(new_value),
+                        actor=acting_user,
+                        source="back office",
+                    )
+                )
         if refused:
             examples = ", ".join(sorted({str(value) for value in refused})[:3])
             raise ValidationError(
@@ -139,20 +165,34 @@ def property_update(
                 }
             )
         Customer.objects.bulk_update(converted, ["properties"], batch_size=1000)
+        CustomerEvent.objects.bulk_create(events, batch_size=1000)
     if type_changed:
         _index_drop(prop)
+    before = {name: getattr(prop, name) for name in SETTINGS}
     prop.label_en, prop.label_de, prop.label_et = label_en.strip(), label_de.strip(), label_et.strip()
     prop.type, prop.choices = new.type, new.choices
     prop.is_required, prop.is_shown_in_list, prop.position = is_required, is_shown_in_list, position
     prop.save()
     if type_changed:
         _index_create(prop)
+    changes = {
+        name: [_setting_text(before[name]), _setting_text(getattr(prop, name))]
+        for name in SETTINGS
+        if before[name] != getattr(prop, name)
+    }
+    property_changed_event(prop=prop, changes=changes, acting_user=acting_user)
     return prop
 
 
 @transaction.atomic
-def property_archive(*, prop: CustomProperty, is_archived: bool = True) -> CustomProperty:
-    """Archive a property (its values stay, shown as archived) or bring it back."""
+def property_archive(
+    *, prop: CustomProperty, is_archived: bool = True, acting_user: User | None = None
+) -> CustomProperty:
+    """Archive a property (its values stay, shown as archived) or bring it back; its history
+    records who did (nothing is recorded when it was so already)."""
+    changed = prop.is_archived != is_archived
     prop.is_archived = is_archived
     prop.save(update_fields=["is_archived"])
+    if changed:
+        property_archived_event(prop=prop, is_archived=is_archived, acting_user=acting_user)
     return prop

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.card_tabs import card_tab_template
-from customers.columns import available_columns, chosen_columns
-from customers.completeness import customer_missing
-from customers.forms import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
+from crm.xlsx import XLSX_CONTENT_TYPE
+from customers.card_tabs import card_tabs
+from customers.forms.customers import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
 from customers.models import Customer, CustomerStatus
-from customers.selectors.card import customer_card, customer_tab
+from customers.rules import customer_missing
+from customers.selectors.card import customer_card
+from customers.selectors.columns import available_columns, chosen_columns
 from customers.selectors.customers import control_queue, customer_filterset, customer_list
 from customers.selectors.properties import property_list
 from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
@@ -22,7 +23,6 @@ from customers.services.exporting import customer_export_xlsx
 from staff.roles import Right
 
 PAGE_SIZE = 50
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -42,7 +42,7 @@ def customer_list_view(request):
     # The header's search box ("go"): a single match opens the customer's card at once, as a
     # scanned card number or a full phone number usually gives.
     if request.GET.get("go") and page.paginator.count == 1:
-        return redirect("customer_detail", customer_id=page.object_list[0].pk)
+        return redirect("customers:customer_detail", customer_id=page.object_list[0].pk)
     context = {
         "filters": filters,
         "page": page,
@@ -71,7 +71,7 @@ def customer_export_view(request):
 @right_required(Right.MANAGE_CUSTOMERS)
 def customer_bulk_view(request):
     form = BulkActionForm(request.POST)
-    back = f"{reverse('customer_list')}?{request.POST.get('query', '')}"
+    back = f"{reverse('customers:customer_list')}?{request.POST.get('query', '')}"
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return redirect(back)
@@ -87,7 +87,7 @@ def customer_bulk_view(request):
             action=data["action"],
             group=data["group"],
             status=data["status"] or None,
-            actor=request.user,
+            acting_user=request.user,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -123,14 +123,14 @@ def customer_create_view(request, kind: str):
                 fields=fields,
                 property_values=form.property_values,
                 status=form.cleaned_data["status"],
-                actor=request.user,
+                acting_user=request.user,
                 consent_source=form.cleaned_data["consent_source"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer})
-            return redirect("customer_detail", customer_id=customer.pk)
+            return redirect("customers:customer_detail", customer_id=customer.pk)
     title = _("New business customer") if kind == Customer.Kind.BUSINESS else _("New private customer")
     if company is not None:
         title = _("New contact person of %(company)s") % {"company": company}
@@ -146,7 +146,7 @@ def customer_quick_create_view(request):
                 tenant=request.tenant,
                 fields={**form.cleaned_data, "kind": Customer.Kind.PERSON},
                 status=CustomerStatus.CONTROL,
-                actor=request.user,
+                acting_user=request.user,
                 source="till",
             )
         except ValidationError as error:
@@ -155,7 +155,7 @@ def customer_quick_create_view(request):
             messages.success(
                 request, _("Customer %(name)s created; complete the data later from Control.") % {"name": customer}
             )
-            return redirect("customer_detail", customer_id=customer.pk)
+            return redirect("customers:customer_detail", customer_id=customer.pk)
     return render(request, "customers/customer_quick_form.html", {"form": form})
 
 
@@ -174,7 +174,7 @@ def customer_edit_view(request, customer_id: int):
                 fields=form.customer_fields(),
                 property_values=form.property_values,
                 status=form.cleaned_data["status"],
-                actor=request.user,
+                acting_user=request.user,
                 consent_source=form.cleaned_data["consent_source"],
             )
         except ValidationError as error:
@@ -183,8 +183,8 @@ def customer_edit_view(request, customer_id: int):
             messages.success(request, _("Changes to %(name)s saved.") % {"name": customer})
             next_url = request.POST.get("next")
             if next_url == "control":
-                return redirect("customer_control")
-            return redirect("customer_detail", customer_id=customer.pk)
+                return redirect("customers:customer_control")
+            return redirect("customers:customer_detail", customer_id=customer.pk)
     return render(
         request,
         "customers/customer_form.html",
@@ -198,13 +198,15 @@ def customer_edit_view(request, customer_id: int):
     )
 
 
-TABS = ("overview", "sales", "returns", "cards", "points", "notes", "history")
-
-
 @right_required(Right.VIEW_CUSTOMERS)
 def customer_detail_view(request, customer_id: int, tab: str = "overview"):
-    if tab not in TABS:
+    """The card with one of its registered tabs; an htmx request for the tab gets the tab's
+    content and the tab list with that tab marked (swapped in out of band)."""
+    card_tab = card_tabs.get(tab)
+    if card_tab is None:
         raise Http404
+    if not card_tab.may_open(request.user):
+        raise PermissionDenied
     try:
         card = customer_card(customer_id=customer_id)
     except Customer.DoesNotExist as error:
@@ -213,13 +215,13 @@ def customer_detail_view(request, customer_id: int, tab: str = "overview"):
         "card": card,
         "customer": card.customer,
         "tab": tab,
-        "tabs": TABS,
-        "tab_template": card_tab_template(tab),
-        **customer_tab(customer=card.customer, tab=tab, page=request.GET.get("page")),
+        "tabs": [registered for registered in card_tabs if registered.may_open(request.user)],
+        "tab_template": card_tab.template,
+        **card_tab.provider(card.customer, page=request.GET.get("page")),
         "note_form": NoteForm(),
     }
     if request.htmx and request.htmx.target == "tab-content":
-        return render(request, context["tab_template"], context)
+        return render(request, "customers/customer_detail.html#tab-panel", {**context, "swap_tabs": True})
     return render(request, "customers/customer_detail.html", context)
 
 
@@ -229,11 +231,11 @@ def customer_note_add_view(request, customer_id: int):
     customer = get_object_or_404(Customer, pk=customer_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        customer_note_add(customer=customer, text=form.cleaned_data["text"], author=request.user)
+        customer_note_add(customer=customer, text=form.cleaned_data["text"], acting_user=request.user)
         messages.success(request, _("Note added."))
     else:
         messages.error(request, _("Write the note first."))
-    return redirect("customer_detail_tab", customer_id=customer.pk, tab="notes")
+    return redirect("customers:customer_detail_tab", customer_id=customer.pk, tab="notes")
 
 
 @right_required(Right.EDIT_CUSTOMERS)

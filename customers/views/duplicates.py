@@ -44,16 +44,16 @@ def customer_merge_view(request):
     keep, remove = _customer_or_none(data.get("keep")), _customer_or_none(data.get("remove"))
     if keep is None or remove is None:
         messages.error(request, _("One of the two customers no longer exists; it may have been merged already."))
-        return redirect("customer_duplicates")
+        return redirect("customers:customer_duplicates")
     if request.method == "POST":
         removed = f"{remove} (#{remove.pk})"
         try:
-            kept = customer_merge(tenant=request.tenant, keep=keep, remove=remove, actor=request.user)
+            kept = customer_merge(tenant=request.tenant, keep=keep, remove=remove, acting_user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("customer_duplicates")
+            return redirect("customers:customer_duplicates")
         messages.success(request, _("%(removed)s was merged into %(kept)s.") % {"removed": removed, "kept": kept})
-        return redirect(reverse("customer_detail", kwargs={"customer_id": kept.pk}))
+        return redirect(reverse("customers:customer_detail", kwargs={"customer_id": kept.pk}))
     refusal = customer_merge_refusal(keep=keep, remove=remove)
     outcome = None if refusal else customer_merge_outcome(keep=keep, remove=remove)
     return render(

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.forms_import import ImportMappingForm, ImportUploadForm
+from crm.xlsx import XLSX_CONTENT_TYPE
+from customers.forms.importing import ImportMappingForm, ImportUploadForm
 from customers.models import ImportBatch, ImportRow
 from customers.selectors.importing import (
     import_batch_list,
@@ -28,7 +29,6 @@ from staff.roles import Right
 
 PAGE_SIZE = 50
 RUNNING = (ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING)
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _batch(batch_id: int) -> ImportBatch:
@@ -41,11 +41,11 @@ def import_list_view(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = import_batch_create(upload=form.cleaned_data["file"], created_by=request.user)
+            batch = import_batch_create(upload=form.cleaned_data["file"], acting_user=request.user)
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            return redirect("customer_import_mapping", batch_id=batch.pk)
+            return redirect("customers:customer_import_mapping", batch_id=batch.pk)
     page = Paginator(import_batch_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if form.is_bound else 200
     return render(request, "customers/import/import_list.html", {"form": form, "page": page}, status=status)
@@ -56,7 +56,7 @@ def import_mapping_view(request, batch_id: int):
     batch = _batch(batch_id)
     if batch.status not in MAPPABLE:
         messages.info(request, _("This import is running or done; its columns cannot change any more."))
-        return redirect("customer_import_batch", batch_id=batch.pk)
+        return redirect("customers:customer_import_batch", batch_id=batch.pk)
     targets = import_targets()
     if batch.mapping:
         mapping = {int(index): target for index, target in batch.mapping.items()}
@@ -71,7 +71,7 @@ def import_mapping_view(request, batch_id: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("customer_import_batch", batch_id=batch.pk)
+            return redirect("customers:customer_import_batch", batch_id=batch.pk)
     return render(request, "customers/import/mapping.html", {"batch": batch, "form": form})
 
 
@@ -116,10 +116,10 @@ def import_progress_view(request, batch_id: int):
 def import_start_view(request, batch_id: int):
     batch = _batch(batch_id)
     try:
-        import_batch_start(batch=batch)
+        import_batch_start(batch=batch, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("customer_import_batch", batch_id=batch.pk)
+    return redirect("customers:customer_import_batch", batch_id=batch.pk)
 
 
 @right_required(Right.MANAGE_CUSTOMERS)

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
-from customers.forms import GroupDeleteForm, GroupForm, PropertyForm
+from customers.forms.settings import GroupDeleteForm, GroupForm, PropertyForm
 from customers.models import CustomerGroup, CustomProperty
 from customers.selectors.groups import group_descendant_ids, group_tree
-from customers.selectors.properties import property_queryset
+from customers.selectors.properties import property_history, property_queryset
 from customers.services import (
     group_create,
     group_delete,
@@ -46,16 +46,17 @@ def property_form_view(request, property_id: int | None = None):
         }
         try:
             if prop is None:
-                prop = property_create(code=data["code"], **common)
+                prop = property_create(code=data["code"], **common, acting_user=request.user)
             else:
-                prop = property_update(prop=prop, **common)
+                prop = property_update(prop=prop, **common, acting_user=request.user)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("Property “%(label)s” saved.") % {"label": prop.label})
-            return redirect("customer_property_list")
+            return redirect("customers:customer_property_list")
     title = prop.label if prop else _("New customer property")
-    return render(request, "customers/settings/property_form.html", {"form": form, "prop": prop, "title": title})
+    context = {"form": form, "prop": prop, "title": title, "history": property_history(prop=prop) if prop else []}
+    return render(request, "customers/settings/property_form.html", context)
 
 
 @require_POST
@@ -63,12 +64,12 @@ def property_form_view(request, property_id: int | None = None):
 def property_archive_view(request, property_id: int):
     prop = get_object_or_404(CustomProperty, pk=property_id)
     is_archived = request.POST.get("archive") == "1"
-    property_archive(prop=prop, is_archived=is_archived)
+    property_archive(prop=prop, is_archived=is_archived, acting_user=request.user)
     if is_archived:
         messages.success(request, _("Property “%(label)s” archived; its values are kept.") % {"label": prop.label})
     else:
         messages.success(request, _("Property “%(label)s” is in use again.") % {"label": prop.label})
-    return redirect("customer_property_list")
+    return redirect("customers:customer_property_list")
 
 
 @right_required(Right.MANAGE_SETTINGS)
@@ -93,7 +94,7 @@ def group_form_view(request, group_id: int | None = None):
             _apply_errors(form, error)
         else:
             messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
-            return redirect("customer_group_list")
+            return redirect("customers:customer_group_list")
     title = group.name if group else _("New customer group")
     return render(request, "customers/settings/group_form.html", {"form": form, "group": group, "title": title})
 
@@ -115,5 +116,5 @@ def group_delete_view(request, group_id: int):
                 request,
                 _("Group “%(name)s” deleted; %(count)s customers moved.") % {"name": group.name, "count": moved},
             )
-            return redirect("customer_group_list")
+            return redirect("customers:customer_group_list")
     return render(request, "customers/settings/group_delete.html", {"form": form, "group": group, "node": node})

@@ -59,7 +59,7 @@ def _is_filtered(filters: PointsLedgerFilter) -> bool:
 def points_tab_context(
     customer: Customer, *, page=None, params=None, adjust_form: PointsAdjustForm | None = None
 ) -> dict:
-    """The card's Points tab (registered by `loyalty.points_registration.points_register`): the
+    """The card's Points tab (registered in LoyaltyConfig.ready()): the
     balance, what expires in the next 30 days, the adjustment form and the ledger. `params` are
     the ledger's filters (the tab's own URL has none; the ledger's URL passes them)."""
     today = timezone.localdate()

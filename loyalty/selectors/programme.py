@@ -10,7 +10,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from customers.search import search_q
+from customers.selectors.search import search_q
 from loyalty.models import EarningRule, Programme, Tier
 from loyalty.services.earning import BasketLine, LineQuote, Quote, points_quote
 from sales.models import Product, Store

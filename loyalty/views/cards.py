@@ -175,7 +175,7 @@ def _tab_response(request, customer: Customer, *, notice: str = "", failed: tupl
             messages.error(request, " ".join(message for errors in failed[2].errors.values() for message in errors))
         else:
             messages.success(request, notice)
-        return redirect("customer_detail_tab", customer_id=customer.pk, tab="cards")
+        return redirect("customers:customer_detail_tab", customer_id=customer.pk, tab="cards")
     context = {"customer": customer, "notice": notice, **customer_cards_tab_context(customer, failed=failed)}
     return render(request, TAB_TEMPLATE, context)
 

@@ -79,6 +79,6 @@ def customer_points_adjust_view(request, customer_id: int):
             messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         else:
             messages.success(request, notice)
-        return redirect("customer_detail_tab", customer_id=customer.pk, tab="points")
+        return redirect("customers:customer_detail_tab", customer_id=customer.pk, tab="points")
     context = {"customer": customer, "points_notice": notice, **points_tab_context(customer, adjust_form=form)}
     return render(request, TAB_TEMPLATE, context)

@@ -1,6 +1,7 @@
 """A marketer's day in the customer directory, in the browser, on the `browser` retailer."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -112,3 +113,30 @@ def test_a_marketers_day(page, live_server_port, tenants):
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "Name"
     assert [row[0] for row in rows[1:]] == ["Kadri Kask"]
+
+
+def test_the_list_filters_and_the_card_tabs_work_with_no_console_error(page, live_server_port, tenants):
+    setup = tenants["browser"]
+    port = live_server_port
+    with tenant_context(setup.tenant):
+        customer = Customer.objects.create(first_name="Liis", last_name="Lepp", status="archived")
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, port, "admin", setup.admin.password)
+
+    # Choosing a status in the filters reloads the results in place (htmx), without an error.
+    page.goto(url(port, "/customers/"))
+    page.locator("#customer-filters select[name=status]").select_option("archived")
+    expect(page).to_have_url(re.compile(r"/customers/\?.*status=archived"))
+    expect(page.get_by_test_id("customer-row").filter(has_text="Liis Lepp")).to_have_count(1)
+
+    # A tab opened by htmx is the one marked active; the one left is not.
+    page.goto(url(port, f"/customers/{customer.pk}/"))
+    tabs = page.get_by_test_id("card-tabs")
+    tabs.get_by_role("tab", name="Notes").click()
+    expect(page).to_have_url(url(port, f"/customers/{customer.pk}/notes/"))
+    expect(tabs.get_by_role("tab", name="Notes")).to_have_class("nav-link active")
+    expect(tabs.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "false")
+    expect(page.get_by_text("No notes yet.")).to_be_visible()
+    assert errors == []

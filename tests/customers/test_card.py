@@ -8,8 +8,11 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from customers.card_tabs import CardTab, card_tabs
 from customers.models import Customer, CustomerEvent, CustomerNote
+from customers.selectors.card import notes_tab_context
 from customers.services import property_create
+from staff.roles import Right
 from tests.conftest import client_for
 
 TABS = ["overview", "sales", "returns", "cards", "points", "notes", "history"]
@@ -75,3 +78,59 @@ def test_an_unknown_tab_or_customer_is_not_found(alpha, customer):
     client = client_for(alpha, alpha.marketer)
     assert client.get(f"/customers/{customer.pk}/invoices/").status_code == 404
     assert client.get("/customers/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_tab_list_and_its_order_come_from_the_registry(alpha, customer):
+    assert [tab.code for tab in card_tabs] == TABS
+    wishes = CardTab(
+        code="wishes",
+        label="Wishes",
+        order=65,
+        right=None,
+        template="customers/card/_tab_notes.html",
+        provider=notes_tab_context,
+    )
+    client = client_for(alpha, alpha.marketer)
+    with card_tabs.registered(wishes):
+        card = client.get(f"/customers/{customer.pk}/")
+        assert [tab.code for tab in card.context["tabs"]] == [*TABS[:6], "wishes", "history"]
+        page = card.content.decode()
+        positions = [page.index(f'data-tab="{code}"') for code in [*TABS[:6], "wishes", "history"]]
+        assert positions == sorted(positions)
+        assert ">Wishes</a>" in page and ">Marketing instruments</a>" in page
+        assert client.get(f"/customers/{customer.pk}/wishes/").status_code == 200
+    assert client.get(f"/customers/{customer.pk}/wishes/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_tab_that_needs_a_right_is_neither_listed_nor_opened_without_it(alpha, customer):
+    budget = CardTab(
+        code="budget",
+        label="Budget",
+        order=15,
+        right=Right.MANAGE_SETTINGS,
+        template="customers/card/_tab_notes.html",
+        provider=notes_tab_context,
+    )
+    with card_tabs.registered(budget):
+        cashier = client_for(alpha, alpha.cashier)
+        assert "budget" not in [tab.code for tab in cashier.get(f"/customers/{customer.pk}/").context["tabs"]]
+        refused = cashier.get(f"/customers/{customer.pk}/budget/")
+        assert refused.status_code == 403
+        assert 'data-testid="forbidden"' in refused.content.decode()
+        admin = client_for(alpha, alpha.admin)
+        assert admin.get(f"/customers/{customer.pk}/").context["tabs"][1].code == "budget"
+        assert admin.get(f"/customers/{customer.pk}/budget/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_tab_loaded_by_htmx_comes_with_the_tab_list_marking_it(alpha, customer):
+    client = client_for(alpha, alpha.marketer)
+    partial = client.get(f"/customers/{customer.pk}/notes/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tab-content")
+    page = partial.content.decode()
+    assert 'id="card-tabs"' in page and 'hx-swap-oob="true"' in page
+    assert 'class="nav-link active" role="tab" aria-selected="true"\n       data-tab="notes"' in page
+    assert page.count(" active") == 1 and "onclick" not in page
+    full = client.get(f"/customers/{customer.pk}/notes/").content.decode()
+    assert "onclick" not in full and "hx-swap-oob" not in full

@@ -151,7 +151,7 @@ def test_the_duplicates_page_shows_each_pair_side_by_side_with_a_merge_link(alph
             "Mari", "Tamm", phone="+3725000041", email="mari@example.com", birth_date=datetime.date(1980, 2, 3)
         )
         newer = person("Mari", "Tamm", phone="+3725000041")
-    page = client_for(alpha, alpha.marketer).get(reverse("customer_duplicates"))
+    page = client_for(alpha, alpha.marketer).get(reverse("customers:customer_duplicates"))
     assert page.status_code == 200
     content = page.content.decode()
     assert f'data-testid="pair-{older.pk}-{newer.pk}"' in content
@@ -211,7 +211,7 @@ def test_posting_the_merge_merges_and_goes_to_the_kept_customer(alpha):
         "/customers/duplicates/merge/", {"keep": keep.pk, "remove": remove.pk}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("customer_detail", kwargs={"customer_id": keep.pk})
+    assert response["Location"] == reverse("customers:customer_detail", kwargs={"customer_id": keep.pk})
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         f"Mari Tamm (#{removed_id}) was merged into Mari Tamm."
     ]

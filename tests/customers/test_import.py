@@ -524,6 +524,20 @@ def test_a_csv_with_semicolons_and_a_byte_order_mark(alpha, clean_tenants, celer
         )
 
 
+def test_the_person_who_starts_the_import_is_the_author_of_what_it_writes(alpha, clean_tenants, celery_worker):
+    tag = unique()
+    content = csv_bytes([["First name", "Last name", "E-mail"], ["Ene", "Ilves", f"ene-{tag}@example.com"]])
+    uploader = client_for(alpha, alpha.marketer)
+    batch = check_file(uploader, alpha, "started.csv", content, {0: "first_name", 1: "last_name", 2: "email"})
+    batch = import_checked(client_for(alpha, alpha.admin), alpha, batch)
+    assert (batch.status, batch.created_count) == ("imported", 1)
+    with tenant_context(alpha.tenant):
+        batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch.pk)
+        assert (batch.created_by.username, batch.started_by.username) == ("marketer", "admin")
+        imported = CustomerEvent.objects.select_related("actor").get(customer__email=f"ene-{tag}@example.com")
+        assert (imported.kind, imported.actor.username) == ("imported", "admin")
+
+
 def test_an_xlsx_file_with_dates_numbers_and_yes_no_cells(alpha, properties, celery_worker):
     size, _colour = properties
     tag = unique()

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
-from customers.merging_registry import merge_step_registered, merge_steps
 from customers.models import (
     ConsentEvent,
     Customer,
@@ -24,7 +23,7 @@ from customers.models import (
 )
 from customers.selectors.customers import customer_active_count
 from customers.services.customers import customer_consent_set, customer_create, customer_note_add
-from customers.services.merging import customer_merge
+from customers.services.merging import customer_merge, merge_steps
 from staff.models import User
 
 UTC = datetime.UTC
@@ -65,7 +64,7 @@ def test_a_merge_fills_empty_fields_adds_up_purchases_and_moves_notes_history_an
             tenant=alpha.tenant,
             fields={"first_name": "Mari", "last_name": "Tamm", "phone": "+3725123456"},
             property_values={"shoe_size": "38"},
-            actor=admin,
+            acting_user=admin,
         )
         remove = customer_create(
             tenant=alpha.tenant,
@@ -80,7 +79,7 @@ def test_a_merge_fills_empty_fields_adds_up_purchases_and_moves_notes_history_an
                 "email_consent": True,
             },
             property_values={"shoe_size": "40", "tea": "green"},
-            actor=admin,
+            acting_user=admin,
             consent_source="signed form",
         )
         Customer.objects.filter(pk=keep.pk).update(
@@ -95,13 +94,13 @@ def test_a_merge_fills_empty_fields_adds_up_purchases_and_moves_notes_history_an
             first_purchase_at=at(2023, 6, 1),
             last_purchase_at=at(2024, 2, 1),
         )
-        customer_note_add(customer=remove, text="Likes green tea", author=admin)
+        customer_note_add(customer=remove, text="Likes green tea", acting_user=admin)
         batch = ImportBatch.objects.create(file="imports/old.csv", original_name="old.csv")
         ImportRow.objects.create(batch=batch, row_number=2, outcome=ImportRow.Outcome.CREATE, customer=remove)
         removed_id = remove.pk
         active_before = customer_active_count()
 
-        kept = customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=admin)
+        kept = customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=admin)
 
         assert kept.pk == keep.pk
         assert not Customer.objects.filter(pk=removed_id).exists()
@@ -153,7 +152,7 @@ def test_merging_two_businesses_moves_the_contact_persons(alpha):
         piret = Customer.objects.create(first_name="Piret", last_name="Tamm", company=remove, department="Sales")
         jaan = Customer.objects.create(first_name="Jaan", last_name="Tamm", company=keep)
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert (keep.company_name, keep.registry_code, keep.vat_number, keep.payment_terms_days) == (
@@ -178,7 +177,7 @@ def test_an_archived_record_merged_with_an_active_one_becomes_active_and_the_cou
         )
         active_before = customer_active_count()
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert (keep.status, keep.phone) == (CustomerStatus.INTRODUCED, "+3725123456")
@@ -196,7 +195,7 @@ def test_a_record_that_would_become_introduced_without_required_data_becomes_con
         # Made required after the other record was introduced; neither record has a value.
         CustomProperty.objects.create(code="loyalty_id", label_en="Loyalty id", type="text", is_required=True)
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert keep.status == CustomerStatus.CONTROL
@@ -209,7 +208,7 @@ def test_an_active_record_keeps_its_status_when_the_other_is_archived(alpha):
         remove = Customer.objects.create(first_name="Mari", last_name="Tamm", status=CustomerStatus.ARCHIVED)
         active_before = customer_active_count()
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert keep.status == CustomerStatus.CONTROL
@@ -231,14 +230,14 @@ def test_keeps_own_consent_stays_and_a_later_withdrawal_on_keep_wins(alpha):
             consent_source="web form",
         )
         customer_consent_set(
-            tenant=alpha.tenant, customer=remove, channel="email", is_given=False, source="phone call", actor=None
+            tenant=alpha.tenant, customer=remove, channel="email", is_given=False, source="phone call", acting_user=None
         )
         # SMS: the other record consented, and keep withdrew later: the later withdrawal wins.
         customer_consent_set(
-            tenant=alpha.tenant, customer=keep, channel="sms", is_given=False, source="letter", actor=None
+            tenant=alpha.tenant, customer=keep, channel="sms", is_given=False, source="letter", acting_user=None
         )
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert (keep.email_consent, keep.sms_consent) == (True, False)
@@ -259,7 +258,7 @@ def test_a_consent_given_after_keeps_withdrawal_is_taken(alpha):
             tenant=alpha.tenant, fields={"first_name": "Mari", "last_name": "Tamm", "sms_consent": True}
         )
         customer_consent_set(
-            tenant=alpha.tenant, customer=keep, channel="sms", is_given=False, source="letter", actor=None
+            tenant=alpha.tenant, customer=keep, channel="sms", is_given=False, source="letter", acting_user=None
         )
         remove = customer_create(
             tenant=alpha.tenant,
@@ -267,7 +266,7 @@ def test_a_consent_given_after_keeps_withdrawal_is_taken(alpha):
             consent_source="web form",
         )
 
-        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         keep.refresh_from_db()
         assert (keep.email_consent, keep.sms_consent) == (False, True)
@@ -296,10 +295,10 @@ def test_registered_steps_run_in_order_inside_the_merge_before_the_removed_recor
         def points_step(step_keep, step_remove):
             calls.append(("points", step_keep.pk, step_remove.pk))
 
-        with merge_step_registered(cards_step), merge_step_registered(points_step):
-            assert merge_steps()[-2:] == (cards_step, points_step)
-            customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
-        assert cards_step not in merge_steps() and points_step not in merge_steps()
+        with merge_steps.registered(cards_step), merge_steps.registered(points_step):
+            assert merge_steps.items()[-2:] == (cards_step, points_step)
+            customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
+        assert cards_step not in merge_steps and points_step not in merge_steps
         assert calls == [
             ("cards", keep.pk, remove.pk, True, "mari@example.com", 1),
             ("points", keep.pk, remove.pk),
@@ -317,8 +316,8 @@ def test_a_failing_step_rolls_the_whole_merge_back(alpha):
         def failing_step(step_keep, step_remove):
             raise RuntimeError("the card could not move")
 
-        with merge_step_registered(failing_step), pytest.raises(RuntimeError, match="the card could not move"):
-            customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+        with merge_steps.registered(failing_step), pytest.raises(RuntimeError, match="the card could not move"):
+            customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
 
         assert snapshot(keep, remove) == before
 
@@ -329,7 +328,7 @@ def test_merging_a_customer_with_itself_is_refused_and_changes_nothing(alpha):
         mari = Customer.objects.create(first_name="Mari", last_name="Tamm")
         before = snapshot(mari)
         with pytest.raises(ValidationError) as refused:
-            customer_merge(tenant=alpha.tenant, keep=mari, remove=mari, actor=None)
+            customer_merge(tenant=alpha.tenant, keep=mari, remove=mari, acting_user=None)
         assert refused.value.messages == ["A customer cannot be merged with itself."]
         assert snapshot(mari) == before
 
@@ -343,7 +342,7 @@ def test_merging_a_person_with_a_business_is_refused_and_changes_nothing(alpha):
         before = snapshot(person, company)
         for keep, remove in ((person, company), (company, person)):
             with pytest.raises(ValidationError) as refused:
-                customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+                customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
             assert refused.value.messages == [
                 "A private person and a business cannot be merged: only customers of the same type can."
             ]
@@ -366,7 +365,7 @@ def test_two_opposite_merges_at_once_end_with_one_customer_and_no_deadlock(commi
         try:
             barrier.wait()
             with tenant_context(alpha.tenant):
-                customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, actor=None)
+                customer_merge(tenant=alpha.tenant, keep=keep, remove=remove, acting_user=None)
             outcomes.append("merged")
         except ValidationError as error:
             outcomes.append(" ".join(error.messages))
@@ -375,7 +374,7 @@ def test_two_opposite_merges_at_once_end_with_one_customer_and_no_deadlock(commi
             connection.close()
 
     try:
-        with merge_step_registered(hold_the_locks):
+        with merge_steps.registered(hold_the_locks):
             threads = [
                 threading.Thread(target=merge, args=(first, second)),
                 threading.Thread(target=merge, args=(second, first)),

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer, CustomProperty
+from customers.models import Customer, CustomerEvent, CustomProperty, PropertyEvent
 from customers.services import property_create, property_update
+from staff.models import User
 from tests.conftest import client_for
 
 NEW = {
@@ -148,3 +149,43 @@ def test_only_the_admin_manages_properties(alpha):
 def test_properties_are_per_retailer(alpha, beta):
     client_for(alpha, alpha.admin).post("/settings/customers/properties/new/", NEW)
     assert "shoe_size" not in client_for(beta, beta.admin).get("/settings/customers/properties/").content.decode()
+
+
+@pytest.mark.django_db
+def test_who_created_changed_and_archived_a_property_is_recorded_and_shown(alpha):
+    client = client_for(alpha, alpha.admin)
+    client.post("/settings/customers/properties/new/", NEW)
+    with tenant_context(alpha.tenant):
+        prop = CustomProperty.objects.get(code="shoe_size")
+    edited = {**NEW, "label_en": "Shoe size (EU)", "type": "text", "is_shown_in_list": ""}
+    assert client.post(f"/settings/customers/properties/{prop.pk}/", edited).status_code == 302
+    client.post(f"/settings/customers/properties/{prop.pk}/", edited)  # nothing changes: no event
+    client.post(f"/settings/customers/properties/{prop.pk}/archive/", {"archive": "1"})
+    with tenant_context(alpha.tenant):
+        events = list(PropertyEvent.objects.filter(custom_property=prop).select_related("acting_user"))
+        assert [(event.kind, event.acting_user.username) for event in events] == [
+            ("archived", "admin"),
+            ("changed", "admin"),
+            ("created", "admin"),
+        ]
+        assert events[1].changes == {
+            "label_en": ["Shoe size", "Shoe size (EU)"],
+            "type": ["number", "text"],
+            "is_shown_in_list": ["True", "False"],
+        }
+    page = client.get(f"/settings/customers/properties/{prop.pk}/").content.decode()
+    assert page.count('data-testid="property-event"') == 3
+    assert "Shoe size → Shoe size (EU)" in page
+
+
+@pytest.mark.django_db
+def test_values_a_type_change_converts_are_written_to_each_customers_history(alpha):
+    prop = _with_values(alpha, "text", ["38", " 40 "])
+    with tenant_context(alpha.tenant):
+        admin = User.objects.get(username="admin")
+        _update(prop, type="number", acting_user=admin)
+        events = list(CustomerEvent.objects.filter(field="property:size"))
+        assert [(event.old_value, event.new_value, event.actor, event.source) for event in events] == [
+            (" 40 ", "40", admin, "back office")
+        ]
+        assert events[0].customer.last_name == "1"

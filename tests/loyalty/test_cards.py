@@ -14,7 +14,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
-from customers.search import search_q
+from customers.selectors.search import search_q
 from loyalty.barcodes import barcode_svg, number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType
 from loyalty.services.card_types import card_type_create, card_type_update

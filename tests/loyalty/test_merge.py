@@ -55,7 +55,7 @@ def merge_shop(alpha, loyalty_shop):
 
 
 def merge(alpha, shop) -> Customer:
-    return customer_merge(tenant=alpha.tenant, keep=shop["keep"], remove=shop["remove"], actor=shop["admin"])
+    return customer_merge(tenant=alpha.tenant, keep=shop["keep"], remove=shop["remove"], acting_user=shop["admin"])
 
 
 @pytest.mark.django_db

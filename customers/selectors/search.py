@@ -1,7 +1,7 @@
 """Search of the customer list: one box for names, company, phone, e-mail and (with the loyalty
 app) card barcodes.
 
-Later apps add what their records make findable with `search_condition_register` in their
+Later apps add what their records make findable to `search_conditions` in their
 AppConfig.ready(); each condition takes the typed term and returns a Q on Customer, or None.
 """
 
@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-_conditions: list[Callable[[str], Q | None]] = []
+from crm.registry import Registry
+
+SearchCondition = Callable[[str], Q | None]
+
+search_conditions: Registry[SearchCondition] = Registry("customer search conditions")
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()/]{5,}$")
-
-
-def search_condition_register(condition: Callable[[str], Q | None]) -> None:
-    _conditions.append(condition)
 
 
 def _own_condition(term: str) -> Q:
@@ -34,7 +34,7 @@ def search_q(term: str) -> Q:
     """Customers matching `term` by any registered way of finding them."""
     term = term.strip()
     condition = _own_condition(term)
-    for extra in _conditions:
+    for extra in search_conditions:
         found = extra(term)
         if found is not None:
             condition |= found

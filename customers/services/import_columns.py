@@ -4,7 +4,7 @@ The customer import knows the customers app's fields only. A later app that keep
 customer which an old system's export carries (the loyalty app: an opening points balance, a
 card number) registers a column here in its AppConfig.ready():
 
-    import_column_register(ImportColumn(code="card_number", label=…, help=…, check=…, write=…))
+    import_columns.register(ImportColumn(code="card_number", label=…, help=…, check=…, write=…))
 
 The column then shows on the mapping page, a file's column can be mapped to it, and each run of
 the import calls the column's two functions over a chunk of rows at a time:
@@ -31,9 +31,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
+from crm.registry import Registry
+
 if TYPE_CHECKING:
     from customers.models import Customer, ImportBatch
     from customers.selectors.importing import ImportTarget
+    from staff.models import User
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class ImportColumnRun:
 
     batch: ImportBatch
     # The person who started the import: the author of what the column writes.
-    actor: object
+    acting_user: User | None
     write: bool
     # What the column remembers between the chunks of the run (values seen in earlier rows, say).
     state: dict = field(default_factory=dict)
@@ -78,36 +81,21 @@ class ImportColumn:
     names: frozenset[str] = frozenset()
 
 
-_columns: dict[str, ImportColumn] = {}
+class ImportColumns(Registry[ImportColumn]):
+    """The registered columns, in the order they were registered, by code. Besides what every
+    registry refuses, a code of the customers app's own targets (a field, the group, the status,
+    a property) is a mistake too."""
+
+    def register(self, item: ImportColumn) -> ImportColumn:
+        from customers.models import EDITABLE_FIELDS
+        from customers.selectors.importing import GROUP, PROPERTY_PREFIX, STATUS
+
+        if item.code in {*EDITABLE_FIELDS, GROUP, STATUS} or item.code.startswith(PROPERTY_PREFIX) or not item.code:
+            raise ImproperlyConfigured(f"the customer import has a column “{item.code}” already")
+        return super().register(item)
 
 
-def import_column_register(column: ImportColumn) -> None:
-    """Add a column to the import. Registering the same column again does nothing; another
-    column with a code in use, or a code of the customers app's own targets, is a mistake."""
-    from customers.models import EDITABLE_FIELDS
-    from customers.selectors.importing import GROUP, PROPERTY_PREFIX, STATUS
-
-    registered = _columns.get(column.code)
-    if registered == column:
-        return
-    own = {*EDITABLE_FIELDS, GROUP, STATUS}
-    if registered is not None or column.code in own or column.code.startswith(PROPERTY_PREFIX) or not column.code:
-        raise ImproperlyConfigured(f"the customer import has a column “{column.code}” already")
-    _columns[column.code] = column
-
-
-def import_column_unregister(code: str) -> None:
-    """Take a column out again (for tests); an unknown code is ignored."""
-    _columns.pop(code, None)
-
-
-def import_columns() -> list[ImportColumn]:
-    """The registered columns, in the order they were registered."""
-    return list(_columns.values())
-
-
-def import_column_get(code: str) -> ImportColumn | None:
-    return _columns.get(code)
+import_columns = ImportColumns("customer import columns", key=lambda column: column.code)
 
 
 def import_column_targets() -> list[ImportTarget]:
@@ -115,7 +103,7 @@ def import_column_targets() -> list[ImportTarget]:
     from customers.selectors.importing import ImportTarget, header_normalise
 
     targets = []
-    for column in _columns.values():
+    for column in import_columns:
         names = {header_normalise(column.code), *column.names}
         for language, _name in settings.LANGUAGES:
             with translation.override(language):

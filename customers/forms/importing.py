@@ -6,9 +6,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.import_registry import import_column_targets, import_columns
 from customers.models import ImportBatch
 from customers.selectors.importing import IGNORE, ImportTarget, import_column_name, import_default_mapping
+from customers.services.import_columns import import_column_targets, import_columns
 
 
 class ImportUploadForm(forms.Form):
@@ -25,7 +25,7 @@ class ImportUploadForm(forms.Form):
 
 
 def _target_choices(targets: list[ImportTarget]) -> list:
-    registered = {column.code: column for column in import_columns()}
+    registered = {column.code: column for column in import_columns.items()}
     fields = [
         (target.key, target.label)
         for target in targets
@@ -35,7 +35,7 @@ def _target_choices(targets: list[ImportTarget]) -> list:
     choices = [(IGNORE, _("— ignore —")), (_("Customer"), fields)]
     if properties:
         choices.append((_("Custom properties"), properties))
-    # The columns later apps registered (customers.import_registry), under their app's heading.
+    # The columns later apps registered (customers.services.import_columns), under their app's heading.
     sections: dict[str, list] = {}
     for target in targets:
         if target.key in registered and registered[target.key].section:
@@ -76,7 +76,7 @@ class ImportMappingForm(forms.Form):
         if registered and not batch.mapping:
             free = [header if index not in mapping else "" for index, header in enumerate(batch.headers)]
             mapping = {**import_default_mapping(headers=free, targets=registered), **mapping}
-        self.registered_columns = import_columns()
+        self.registered_columns = import_columns.items()
         self.targets = {target.key: target for target in targets}
         choices = _target_choices(targets)
         columns = {}

@@ -1,0 +1,1 @@
+"""The customers app's forms: the list and card (customers), settings, and the import."""

@@ -1,0 +1,233 @@
+"""Deciding each row's outcome: create, update, skip or refuse, with its reason; the plan's
+seats and the registered columns' checks."""
+
+import copy
+
+from django.db import transaction
+from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_tenant_model
+
+from customers.models import (
+    ACTIVE_STATUSES,
+    EDITABLE_FIELDS,
+    Customer,
+    CustomerStatus,
+    ImportBatch,
+)
+from customers.rules import (
+    customer_missing,
+)
+from customers.services.import_columns import ImportCell
+from customers.services.import_run.rows import KEYS, Outcome, Row
+from tariffs.registry import usage_count
+from tariffs.selectors import PlanLimitReached, plan_limit_check
+
+RESOURCE = "active_customers"
+# More than any plan allows: asking plan_limit_check for it always yields its refusal's wording.
+_BEYOND_ANY_PLAN = 2**62
+# What an import may change on an existing customer: a contact's company is never in a file.
+UPDATABLE_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "company")
+
+
+class RowDeciding:
+    """The part of an ImportRun that matches a chunk's rows with existing customers and with the
+    rows before them and decides each one's outcome (state set up by ImportRun.__init__: batch,
+    seen, matched, seats)."""
+
+    def _seats(self) -> tuple[int, str]:
+        """How many more active customers the plan allows, counted once, and the refusal for the
+        rows beyond. The import holds the retailer's row locked from here to its commit."""
+        tenant_model = get_tenant_model()
+        if self.write:
+            tenant_model.objects.select_for_update(no_key=True, of=("self",)).get(pk=self.tenant.pk)
+        limit = tenant_model.objects.select_related("plan").get(pk=self.tenant.pk).plan.limit_for(RESOURCE)
+        used = usage_count(RESOURCE)
+        # plan_limit_check is the one place that words the refusal; ask it (in a savepoint, so
+        # its lock goes with it in the dry run and the import's own lock above stays).
+        message = ""
+        try:
+            with transaction.atomic():
+                plan_limit_check(tenant=self.tenant, resource=RESOURCE, adding=_BEYOND_ANY_PLAN)
+        except PlanLimitReached as error:
+            message = " ".join(error.messages)
+        return max(limit - used, 0), message
+
+    def _lookup(self, rows: list[Row]) -> dict[str, dict[str, int]]:
+        """Existing customers by key: one query per key type for the whole chunk; the oldest
+        customer wins when several share a key."""
+        wanted = {key: {row.keys()[key] for row in rows if key in row.keys()} for key in KEYS}
+        found: dict[str, dict[str, int]] = {key: {} for key in KEYS}
+        if wanted["email"]:
+            upper = {email.upper(): email for email in wanted["email"]}
+            for value, pk in (
+                Customer.objects.annotate(email_upper=Upper("email"))
+                .filter(email_upper__in=upper)
+                .order_by("-pk")
+                .values_list("email_upper", "pk")
+            ):
+                found["email"][upper[value]] = pk
+        if wanted["phone"]:
+            for value, pk in (
+                Customer.objects.filter(phone__in=wanted["phone"]).order_by("-pk").values_list("phone", "pk")
+            ):
+                found["phone"][value] = pk
+        if wanted["registry_code"]:
+            for value, pk in (
+                Customer.objects.filter(kind=Customer.Kind.BUSINESS, registry_code__in=wanted["registry_code"])
+                .order_by("-pk")
+                .values_list("registry_code", "pk")
+            ):
+                found["registry_code"][value] = pk
+        return found
+
+    def _decide_chunk(self, rows: list[Row]) -> None:
+        candidates = [row for row in rows if not row.problems]
+        found = self._lookup(candidates)
+        matches: dict[int, tuple[int, str]] = {}
+        for row in candidates:
+            keys = row.keys()
+            for key in KEYS:
+                if key in keys and keys[key] in found[key]:
+                    matches[row.number] = (found[key][keys[key]], key)
+                    break
+        existing = Customer.objects.filter(pk__in={pk for pk, _key in matches.values()}).select_related("group")
+        if self.write:
+            # Lock the customers this chunk changes, in primary-key order.
+            existing = existing.select_for_update(no_key=True, of=("self",))
+        customers = {customer.pk: customer for customer in existing.order_by("pk")}
+        self._registered_check(candidates, {number: customers.get(pk) for number, (pk, _key) in matches.items()})
+        for row in rows:
+            if row.problems:
+                row.refuse(*row.problems)
+            else:
+                pk, key = matches.get(row.number, (None, ""))
+                self._decide(row, customers.get(pk), key)
+            if row.outcome != Outcome.REFUSE:
+                for key, value in row.keys().items():
+                    self.seen[key].setdefault(value, row.number)
+                if row.before is not None or row.outcome == Outcome.SKIP:
+                    self.matched[row.customer.pk] = row.number
+
+    def _registered_check(self, rows: list[Row], existing: dict[int, Customer | None]) -> None:
+        """Run the registered columns' checks over the chunk's rows that are fine so far; their
+        problems refuse the row like any other. A row of an existing customer the batch skips is
+        not checked: nothing is written for it."""
+        skipping = self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP
+        by_number = {row.number: row for row in rows}
+        for registered, column, run in self.registered:
+            cells = [
+                ImportCell(row.number, row.extra[registered.code], existing.get(row.number))
+                for row in rows
+                if registered.code in row.extra and not (skipping and existing.get(row.number) is not None)
+            ]
+            if not cells:
+                continue
+            for number, messages in registered.check(cells, run).items():
+                by_number[number].problems += [
+                    _("%(column)s: %(problem)s") % {"column": column, "problem": message} for message in messages
+                ]
+
+    def _decide(self, row: Row, existing: Customer | None, key: str) -> None:
+        for duplicate_key, value in row.keys().items():
+            if value in self.seen[duplicate_key]:
+                column = self.field_columns.get(duplicate_key, duplicate_key)
+                return row.refuse(
+                    _("%(column)s: “%(value)s” is already in row %(row)s.")
+                    % {"column": column, "value": value, "row": self.seen[duplicate_key][value]}
+                )
+        if existing is None:
+            return self._create(row)
+        key_label = {"email": _("e-mail"), "phone": _("phone"), "registry_code": _("registry code")}[key]
+        if existing.pk in self.matched:
+            return row.refuse(
+                _("%(name)s (same %(key)s) is already in row %(row)s.")
+                % {"name": existing, "key": key_label, "row": self.matched[existing.pk]}
+            )
+        if self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP:
+            row.outcome, row.customer, row.display = Outcome.SKIP, existing, str(existing)[:200]
+            row.reasons = [_("%(name)s (same %(key)s) exists already.") % {"name": existing, "key": key_label}]
+            return None
+        return self._update(row, existing, key_label)
+
+    def _name_problem(self, customer: Customer) -> str:
+        if customer.kind == Customer.Kind.BUSINESS and not customer.company_name:
+            return _("A business needs a company name.")
+        if customer.kind == Customer.Kind.PERSON and not (customer.first_name or customer.last_name):
+            return _("A person needs a first or a last name.")
+        return ""
+
+    def _final_status(self, row: Row, customer: Customer, wanted: str | None, current: str | None) -> str:
+        """The status the row ends in: as asked, or (no status in the row) the current one of an
+        existing customer, Control becoming Introduced once nothing is missing, and Introduced for a
+        new one; Control while something required is missing."""
+        if wanted == CustomerStatus.ARCHIVED or (wanted is None and current == CustomerStatus.ARCHIVED):
+            return CustomerStatus.ARCHIVED
+        missing = customer_missing(customer, self.live_properties)
+        if not missing:
+            return wanted or (CustomerStatus.INTRODUCED if current in (None, CustomerStatus.CONTROL) else current)
+        if wanted == CustomerStatus.CONTROL or (wanted is None and current == CustomerStatus.CONTROL):
+            return CustomerStatus.CONTROL
+        row.reasons.append(
+            _("Control instead of Introduced, because these are missing: %(missing)s.")
+            % {"missing": ", ".join(str(label) for label in missing)}
+        )
+        return CustomerStatus.CONTROL
+
+    def _seat_take(self, row: Row) -> bool:
+        if self.seats_left <= 0:
+            row.refuse(self.limit_message)
+            return False
+        self.seats_left -= 1
+        row.takes_seat = True
+        return True
+
+    def _create(self, row: Row) -> None:
+        customer = Customer(kind=row.kind, **{name: value for name, value in row.fields.items() if name != "kind"})
+        customer.properties = {code: value for code, value in row.properties.items() if value is not None}
+        problem = self._name_problem(customer)
+        if problem:
+            return row.refuse(problem)
+        customer.status = self._final_status(row, customer, row.status, None)
+        row.outcome, row.customer, row.display = Outcome.CREATE, customer, str(customer)[:200]
+        if customer.status in ACTIVE_STATUSES:
+            self._seat_take(row)
+        return None
+
+    def _update(self, row: Row, existing: Customer, key_label: str) -> None:
+        # A copy: when this row is refused, a later row matching the same customer starts afresh.
+        customer = copy.copy(existing)
+        before = {name: getattr(customer, name) for name in UPDATABLE_FIELDS}
+        before["properties"], before["status"] = dict(customer.properties), customer.status
+        for name, value in row.fields.items():
+            setattr(customer, name, value)
+        customer.properties = {**customer.properties, **row.properties}
+        problem = self._name_problem(customer)
+        if problem:
+            return row.refuse(problem)
+        row.reasons = [_("Updates %(name)s (same %(key)s).") % {"name": customer, "key": key_label}]
+        customer.status = self._final_status(row, customer, row.status, before["status"])
+        row.outcome, row.customer, row.before, row.display = Outcome.UPDATE, customer, before, str(customer)[:200]
+        if customer.status in ACTIVE_STATUSES and before["status"] not in ACTIVE_STATUSES:
+            self._seat_take(row)
+        if row.outcome == Outcome.UPDATE and not self._changes(row):
+            row.reasons = [
+                _("%(name)s (same %(key)s) has these values already.") % {"name": customer, "key": key_label}
+            ]
+        return None
+
+    @staticmethod
+    def _changes(row: Row) -> list[str]:
+        """Names of what the row changes on the existing customer ("property:<code>" for a
+        property)."""
+        customer, before = row.customer, row.before
+        changed = [name for name in UPDATABLE_FIELDS if before[name] != getattr(customer, name)]
+        codes = set(before["properties"]) | set(customer.properties)
+        changed += [
+            f"property:{code}"
+            for code in sorted(codes)
+            if before["properties"].get(code) != customer.properties.get(code)
+        ]
+        if before["status"] != customer.status:
+            changed.append("status")
+        return changed
