@@ -129,8 +129,8 @@ def test_new_customers_per_month_with_purchases_and_consent(alpha, beta, build_r
 
     assert built.run.parameters_text == [
         ["View", "New customers per month"],
-        ["From", "1 Jan 2024"],
-        ["Until", "31 Mar 2024"],
+        ["From", "01/01/2024"],
+        ["Until", "31/03/2024"],
     ]
     assert built.header == ["Month", "New customers", "Of them have bought", "Of them consent to marketing"]
     assert built.rows == [

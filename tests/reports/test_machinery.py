@@ -309,8 +309,8 @@ def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_aga
     sheet = _workbook(response)
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][:2] == ["Loyalty points", None]
-    assert values[1][:2] == ["From", "1 Jan 2024"]
-    assert values[2][:2] == ["Until", "31 Mar 2024"]
+    assert values[1][:2] == ["From", "01/01/2024"]
+    assert values[2][:2] == ["Until", "31/03/2024"]
     assert values[3][0] == "Built"
     assert abs(values[3][1] - timezone.localtime().replace(tzinfo=None)) < datetime.timedelta(minutes=5)
     assert sheet["B4"].number_format == "yyyy-mm-dd hh:mm"
@@ -321,7 +321,7 @@ def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_aga
     # The list of the marketer's reports shows the run with its parameters.
     listing = _page(client.get("/reports/"))
     assert f'<a href="/reports/runs/{run_id}/">Loyalty points</a>' in listing
-    assert "From:</span> 1 Jan 2024 · <span" in listing
+    assert "From:</span> 01/01/2024 · <span" in listing
     assert f'href="/reports/runs/{run_id}/download/"' in listing
 
     # Building again makes a new run with the same parameters, built by the worker as well.
@@ -583,7 +583,7 @@ def test_an_empty_or_inverted_period_is_refused_and_no_run_is_made(alpha):
         alpha.tenant,
         "loyalty-points",
         {"date_from": "2024-03-01", "date_to": "2024-01-31"},
-        "The period ends (31 Jan 2024) before it starts (1 Mar 2024).",
+        "The period ends (31/01/2024) before it starts (01/03/2024).",
     )
 
 
@@ -640,7 +640,7 @@ def test_a_report_with_no_rows_has_a_header_only_file_and_says_so(alpha, registe
     sheet = _workbook(client.get(f"/reports/runs/{run.pk}/download/"))
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ["Nothing matches", None]
-    assert values[1:3] == [["From", "1 Jan 2024"], ["Until", "31 Jan 2024"]]
+    assert values[1:3] == [["From", "01/01/2024"], ["Until", "31/01/2024"]]
     assert values[3][0] == "Built"
     assert values[5:] == [["Name", "Amount"]]
     assert sheet.freeze_panes == "A7"
