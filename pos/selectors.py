@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from customers.models import Customer, CustomerStatus
 from customers.rules import email_clean, phone_clean
 from loyalty.models import Card, PointsEntry, Programme
-from loyalty.services.cards import card_refusal
-from loyalty.services.ledger import balance_of, money_of_points, programme_get
-from loyalty.services.sale_points import redeemable_points
+from loyalty.rules import card_refusal, money_of_points, redeemable_points
+from loyalty.selectors.points import balance_of
+from loyalty.selectors.programme import programme_read
 from sales.models import Product, Return, SalesDocument
 
 MAX_CUSTOMER_ID = 2**63 - 1
@@ -235,7 +235,7 @@ def customer_redeemable(*, customer: Customer, total: Decimal) -> Redeemable:
     """How many of the customer's points may pay a receipt of `total` now, and what they are worth:
     the balance, the programme's largest share of a receipt and the receipt bound it (the rule
     the sale's redemption is checked by)."""
-    programme: Programme = programme_get()
+    programme: Programme = programme_read()
     balance = balance_of(customer.pk)
     max_points = redeemable_points(balance=balance, receipt_total=total, programme=programme)
     return Redeemable(

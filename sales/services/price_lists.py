@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerGroup
-from sales import values
+from sales import rules
 from sales.models import GroupPriceList, PriceList, PriceListItem, Product, ProductGroup
 from sales.services.products import field_clean
 
@@ -126,7 +126,7 @@ def _item_fields_clean(
     fields = {
         "product": product,
         "product_group": product_group,
-        "fixed_price": field_clean(values.money_clean, fixed_price, field="fixed_price") if has_fixed else None,
+        "fixed_price": field_clean(rules.money_clean, fixed_price, field="fixed_price") if has_fixed else None,
         "percent_off": _percent_clean(percent_off) if has_percent else None,
     }
     others = PriceListItem.objects.filter(price_list=price_list).exclude(pk=exclude_pk)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from sales import values
+from sales import rules
 from sales.models import Product, ProductGroup
 from sales.selectors.products import product_group_descendant_ids
 
@@ -105,13 +105,13 @@ def _product_fields_clean(
     fields: dict = {}
     cleaners = {
         "sku": lambda: _required(sku, field="sku", message=_("Enter the product's code (SKU).")),
-        "ean": lambda: field_clean(values.ean_clean, ean, field="ean") or None,
+        "ean": lambda: field_clean(rules.ean_clean, ean, field="ean") or None,
         "name": lambda: _required(name, field="name", message=_("Enter the product's name.")),
         "list_price": lambda: field_clean(
-            values.money_clean, list_price, field="list_price", required_message=_("Enter the list price.")
+            rules.money_clean, list_price, field="list_price", required_message=_("Enter the list price.")
         ),
         "vat_rate": lambda: field_clean(
-            values.vat_rate_clean, vat_rate, field="vat_rate", required_message=_("Enter the VAT rate.")
+            rules.vat_rate_clean, vat_rate, field="vat_rate", required_message=_("Enter the VAT rate.")
         ),
     }
     # Every field is checked, so that the form shows all its problems at once.

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from loyalty.models import PointsAccount, PointsEntry, Programme
-from loyalty.selectors.points import points_tab_context
 from loyalty.services.ledger import account_lock, entry_write, points_adjust
+from loyalty.views.points import points_tab_context
 from sales.models import Terminal
 from sales.services.sales import LineInput, sale_register
 from tests.conftest import client_for
@@ -25,7 +25,7 @@ HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "tab-content"}
 def _adjustments(alpha, customer, count: int, *, start: int = 0) -> None:
     with tenant_context(alpha.tenant):
         for number in range(start, start + count):
-            points_adjust(customer=customer, points=10, reason=f"Gift {number:02}", author=None)
+            points_adjust(customer=customer, points=10, reason=f"Gift {number:02}", acting_user=None)
 
 
 def _entries(alpha, customer) -> list:

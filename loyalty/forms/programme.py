@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from customers.selectors.groups import group_choices
 from loyalty.models import EarningRule, Programme, Tier
-from loyalty.selectors.programme import BasketRow, products_by_code, store_choices, weekday_choices
-from sales import values
+from loyalty.selectors.earning import BasketRow
+from loyalty.selectors.programme import products_by_code, store_choices, weekday_choices
+from sales import rules
 from sales.models import Store
 from sales.selectors.products import product_group_choices
 
@@ -322,11 +323,11 @@ class TryForm(forms.Form):
                 )
             quantity = price = None
             try:
-                quantity = values.quantity_clean(row["quantity"] or "1")
+                quantity = rules.quantity_clean(row["quantity"] or "1")
             except ValidationError as error:
                 row["errors"].extend(error.messages)
             try:
-                price = values.money_clean(row["price"])
+                price = rules.money_clean(row["price"])
             except ValidationError as error:
                 row["errors"].extend(error.messages)
             if not row["errors"]:
