@@ -189,6 +189,7 @@ def test_the_programme_page_saves_and_shows_refusals(alpha, loyalty_shop):
         "/settings/loyalty/tiers/new/",
         "/settings/loyalty/try/",
         "/settings/loyalty/try/line/",
+        "/settings/loyalty/history/",
     ],
 )
 def test_the_pages_need_the_settings_right(alpha, address):
