@@ -67,10 +67,12 @@ def _rows(event: LoyaltyEvent) -> list[ChangeRow]:
     return rows
 
 
-def loyalty_event_page(*, page=None) -> Page:
-    """One page (50) of the programme's history, newest first, each event with who made it and
-    its changes as rows (field, old, new) to show."""
+def loyalty_event_page(*, page=None, card_type: CardType | None = None) -> Page:
+    """One page (50) of the programme's history, newest first (with `card_type`: that type's
+    only), each event with who made it and its changes as rows (field, old, new) to show."""
     events = LoyaltyEvent.objects.select_related("acting_user").order_by("-occurred_at", "-pk")
+    if card_type is not None:
+        events = events.filter(card_type=card_type)
     result = Paginator(events, HISTORY_PAGE_SIZE).get_page(page)
     result.object_list = [HistoryRow(event=event, changes=_rows(event)) for event in result.object_list]
     return result

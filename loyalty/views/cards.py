@@ -20,6 +20,7 @@ from loyalty.filters import CardFilter
 from loyalty.forms.cards import CardAssignForm, CardBatchForm, CardReasonForm, CardReplaceForm, CardTypeForm
 from loyalty.models import Card, CardBatch, CardType
 from loyalty.selectors.cards import batch_sheet_page, card_list, card_type_batches, card_type_list, customer_cards
+from loyalty.selectors.events import loyalty_event_page
 from loyalty.services.card_types import card_type_create, card_type_update
 from loyalty.services.cards import card_assign, card_batch_generate, card_block, card_remove, card_replace, card_unblock
 from sales.views.common import form_errors_apply
@@ -51,6 +52,7 @@ def _card_type_page(request, card_type: CardType, *, form=None, batch_form=None)
         "form": form or CardTypeForm(initial=CardTypeForm.initial_for(card_type)),
         "batch_form": batch_form or CardBatchForm(),
         "batches": card_type_batches(card_type=card_type),
+        "history": loyalty_event_page(card_type=card_type),
     }
     return render(request, "loyalty/cards/card_type_form.html", context)
 

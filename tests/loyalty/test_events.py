@@ -236,3 +236,25 @@ def test_each_retailer_sees_only_its_own_history(alpha, beta, loyalty_shop, admi
         assert list(LoyaltyEvent.objects.values_list("label", flat=True)) == ["Beta silver"]
     with tenant_context(alpha.tenant):
         assert list(LoyaltyEvent.objects.values_list("label", flat=True)) == ["Alpha gold"]
+
+
+def test_a_card_type_page_shows_the_types_own_history(alpha, admin_user):
+    with tenant_context(alpha.tenant):
+        bonus = card_type_create(name="Bonus card", kind="bonus", prefix="2001", acting_user=admin_user)
+        card_type_create(name="Other card", kind="bonus", prefix="2003", acting_user=admin_user)
+        card_type_update(
+            card_type=bonus,
+            name="Bonus card",
+            kind="bonus",
+            symbology="ean13",
+            prefix="2001",
+            valid_days="365",
+            acting_user=admin_user,
+        )
+    page = client_for(alpha, alpha.admin).get(f"/settings/loyalty/cards/types/{bonus.pk}/")
+    assert [row.event.kind for row in page.context["history"].object_list] == [
+        LoyaltyEvent.Kind.CARD_TYPE_CHANGED,
+        LoyaltyEvent.Kind.CARD_TYPE_CREATED,
+    ]
+    content = page.content.decode()
+    assert "Card type changed" in content and "— → 365" in content and "Other card" not in content
