@@ -345,6 +345,6 @@ def demo_loyalty_finish(loyalty: DemoLoyalty) -> None:
         .values_list("customer_id", "balance")
     )
     customers = Customer.objects.in_bulk(rng.sample(sorted(balances), min(len(ADJUSTMENTS), len(balances))))
-    for (points, reason), customer in zip(ADJUSTMENTS, customers.rules(), strict=False):
+    for (points, reason), customer in zip(ADJUSTMENTS, customers.values(), strict=False):
         points_adjust(customer=customer, points=points, reason=reason, acting_user=loyalty.admin)
     birthday_bonuses_give(today=today)
