@@ -203,7 +203,7 @@ def _cards_give(
     """A new batch of the type, a card of it for each customer (assigned when they became members,
     as card_assign would: active, with its event), `spare` more left in stock; returns the numbers
     in stock."""
-    batch = card_batch_generate(card_type=card_type, quantity=len(customers) + spare, author=admin)
+    batch = card_batch_generate(card_type=card_type, quantity=len(customers) + spare, acting_user=admin)
     cards = list(Card.objects.filter(batch=batch).order_by("number").only("pk", "number"))
     zone = timezone.get_current_timezone()
     given = list(zip(cards, customers, strict=False))
@@ -290,9 +290,11 @@ def _cards_life(*, rng: random.Random, holders: set[int], stock: list[str], admi
     )
     chosen = rng.sample(active, 20)
     for card in chosen[:12]:
-        card_replace(card=card, number=stock.pop(0), author=admin, reason=rng.choice(("Lost", "Damaged", "Stolen")))
+        card_replace(
+            card=card, number=stock.pop(0), acting_user=admin, reason=rng.choice(("Lost", "Damaged", "Stolen"))
+        )
     for card in chosen[12:]:
-        card_block(card=card, author=admin, reason=rng.choice(("Reported stolen", "Suspicious use")))
+        card_block(card=card, acting_user=admin, reason=rng.choice(("Reported stolen", "Suspicious use")))
 
 
 def demo_loyalty_create(*, catalogue: DemoCatalogue, seed: int = 2026) -> DemoLoyalty:
@@ -312,8 +314,8 @@ def demo_loyalty_create(*, catalogue: DemoCatalogue, seed: int = 2026) -> DemoLo
 
     vip = [customer for customer in people if customer.group is not None and customer.group.name == "VIP"]
     _cards_give(card_type=types["discount"], customers=vip, admin=admin, today=today, spare=50)
-    gift = card_batch_generate(card_type=types["gift"], quantity=60, author=admin)
-    coupon = card_batch_generate(card_type=types["coupon"], quantity=200, author=admin)
+    gift = card_batch_generate(card_type=types["gift"], quantity=60, acting_user=admin)
+    coupon = card_batch_generate(card_type=types["coupon"], quantity=200, acting_user=admin)
     numbers = {
         batch: list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True))
         for batch in (gift, coupon)
@@ -321,7 +323,7 @@ def demo_loyalty_create(*, catalogue: DemoCatalogue, seed: int = 2026) -> DemoLo
     # A few gift cards sold and coupons handed out at the till, through the card service.
     for batch, count in ((gift, 12), (coupon, 25)):
         for customer, number in zip(rng.sample(people, count), numbers[batch], strict=False):
-            card_assign(customer=customer, number=number, author=admin)
+            card_assign(customer=customer, number=number, acting_user=admin)
     return DemoLoyalty(
         rng=rng,
         admin=admin,
@@ -344,5 +346,5 @@ def demo_loyalty_finish(loyalty: DemoLoyalty) -> None:
     )
     customers = Customer.objects.in_bulk(rng.sample(sorted(balances), min(len(ADJUSTMENTS), len(balances))))
     for (points, reason), customer in zip(ADJUSTMENTS, customers.values(), strict=False):
-        points_adjust(customer=customer, points=points, reason=reason, author=loyalty.admin)
+        points_adjust(customer=customer, points=points, reason=reason, acting_user=loyalty.admin)
     birthday_bonuses_give(today=today)

@@ -7,17 +7,21 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Loyalty")
 
     def ready(self) -> None:
+        """Every part loyalty adds to the earlier apps: the points of sales and returns, what a
+        merge of two customers does to cards and points, the customer card's Marketing instruments
+        and Points tabs, finding customers by a card's number, and the customer import's columns."""
         from customers.card_tabs import CardTab, card_tabs
         from customers.selectors.lookup import customer_lookups
         from customers.selectors.search import search_conditions
+        from customers.services.import_columns import import_columns
         from customers.services.merging import merge_steps
-        from loyalty.import_columns import import_columns_register
         from loyalty.selectors.card_lookup import CARD_LOOKUP
         from loyalty.selectors.cards import card_search_condition
-        from loyalty.selectors.points import points_tab_context
+        from loyalty.services.import_columns import CARD_NUMBER, POINTS_BALANCE
         from loyalty.services.merging import loyalty_merge_step
         from loyalty.services.sale_points import return_points_step, sale_points_step
         from loyalty.views.cards import customer_cards_tab_context
+        from loyalty.views.points import points_tab_context
         from sales.registry import return_steps, sale_steps
 
         sale_steps.register(sale_points_step)
@@ -45,4 +49,5 @@ class LoyaltyConfig(AppConfig):
             )
         )
         search_conditions.register(card_search_condition)
-        import_columns_register()
+        import_columns.register(POINTS_BALANCE)
+        import_columns.register(CARD_NUMBER)

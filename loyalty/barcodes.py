@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from loyalty.models import Symbology
+from loyalty.rules import card_number_clean
 from sales.rules import ean_check_digit
 
 LENGTHS = {Symbology.EAN13: 13, Symbology.EAN8: 8}
@@ -17,7 +18,7 @@ CODE128_PATTERN = re.compile(r"^[\x20-\x7e]{1,40}$")
 def number_clean(number: str, *, symbology: str) -> str:
     """The number as stored (spaces a scanner or a person put in taken out), or a ValidationError
     that says what is wrong with it."""
-    number = re.sub(r"\s+", "", number or "")
+    number = card_number_clean(number)
     if not number:
         raise ValidationError(_("Type or scan the card's number."))
     if symbology in LENGTHS:

@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Customer
 from customers.selectors.lookup import CustomerLookup
 from loyalty.models import Card
-from loyalty.rules import card_number_clean
-from loyalty.services.cards import card_refusal
+from loyalty.rules import card_number_clean, card_refusal
 
 # The points balance read with the customer (an account row exists from the first movement on).
 POINTS_BALANCE = Coalesce(F("points_account__balance"), Value(0))

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from loyalty.forms_cards import CardFilter
+from loyalty.barcodes import LENGTHS
+from loyalty.filters import CardFilter
 from loyalty.models import Card, CardBatch, CardEvent, CardType
+from loyalty.rules import card_number_clean
 
 CURRENT_STATUSES = (Card.Status.ACTIVE, Card.Status.BLOCKED)
 FORMER_STATUSES = (Card.Status.REPLACED, Card.Status.REMOVED, Card.Status.USED)
@@ -93,7 +95,20 @@ def customer_cards(*, customer, page=None) -> CustomerCards:
 def card_search_condition(term: str) -> Q | None:
     """Customers with an active or blocked card of the typed number (spaces ignored); a former
     card's number no longer finds its customer. None when the term cannot be a card's number."""
-    number = re.sub(r"\s+", "", term or "")
+    number = card_number_clean(term)
     if not CARD_NUMBER_LIKE.match(number):
         return None
     return Q(pk__in=Card.objects.filter(number=number, status__in=CURRENT_STATUSES).values("customer_id"))
+
+
+def card_type_for_number(number: str) -> CardType | None:
+    """The active card type whose prefix is the longest start of `number`, a type whose barcode has
+    the number's length first (an EAN-8 and an EAN-13 type may share a prefix)."""
+    candidates = [
+        card_type for card_type in CardType.objects.filter(is_active=True) if number.startswith(card_type.prefix)
+    ]
+
+    def fits(card_type: CardType) -> bool:
+        return card_type.symbology not in LENGTHS or len(number) == LENGTHS[card_type.symbology]
+
+    return max(candidates, key=lambda card_type: (fits(card_type), len(card_type.prefix)), default=None)

@@ -1,24 +1,58 @@
-"""Reads of the customer card's Points tab: the balance, the points expiring soon and the ledger.
+"""Reads of the points ledger: a customer's balance, the points expiring soon and the Points tab's
+ledger (newest first by the entry's date).
 
 The tab costs the same queries however many entries it shows: the balance, the points expiring
 (two sums; none asked when the balance is not positive), the count of the entries the filters
 select and one page of them, each with its author, terminal, store, sale and return joined in.
+
+Expiry is first-in, first-out: every debit (redeemed, taken back, expired, taken by hand) uses the
+oldest credits first. So by a day D the points due to expire are the credits that expire by D
+less every debit so far, when that is positive.
+
+The two entries a merge writes to move a balance (MERGE_OUT on the removed customer, MERGE_IN on
+the kept one) end up both on the kept customer with the removed customer's other entries, where
+they cancel out; they are left out of the sums, so the moved credits keep their expiry dates and
+the kept customer's own credits are not counted as spent by the move.
 """
 
 import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from customers.models import Customer
-from loyalty.forms_points import PointsAdjustForm, PointsLedgerFilter
-from loyalty.models import PointsEntry
-from loyalty.services.jobs import points_expiring
-from loyalty.services.ledger import balance_of
+from loyalty.filters import PointsLedgerFilter
+from loyalty.models import PointsAccount, PointsEntry
 
 LEDGER_PAGE_SIZE = 20
-EXPIRING_WITHIN_DAYS = 30
+MERGE_KINDS = (PointsEntry.Kind.MERGE_IN, PointsEntry.Kind.MERGE_OUT)
+
+
+def balance_of(customer_id: int) -> int:
+    """The customer's points balance (0 before the first movement)."""
+    return PointsAccount.objects.filter(pk=customer_id).values_list("balance", flat=True).first() or 0
+
+
+def ledger_sum(customer_id: int) -> int:
+    """The sum of the customer's ledger entries: what the balance must be."""
+    return PointsEntry.objects.filter(customer_id=customer_id).aggregate(total=Sum("points"))["total"] or 0
+
+
+def points_due(customer_id: int, *, on: datetime.date) -> int:
+    """The points due to expire by `on` and not spent or expired yet (first in, first out)."""
+    entries = PointsEntry.objects.filter(customer_id=customer_id).exclude(kind__in=MERGE_KINDS)
+    figures = entries.aggregate(
+        credits_due=Sum("points", filter=Q(points__gt=0, expires_on__lte=on)),
+        debits=Sum("points", filter=Q(points__lt=0)),
+    )
+    return max(0, (figures["credits_due"] or 0) + (figures["debits"] or 0))
+
+
+def points_expiring(*, customer_id: int, within_days: int = 30, today: datetime.date | None = None) -> int:
+    """Points that will expire in the next `within_days` days unless spent first."""
+    today = today or timezone.localdate()
+    return points_due(customer_id, on=today + datetime.timedelta(days=within_days)) - points_due(customer_id, on=today)
 
 
 def points_ledger_filter(*, customer: Customer, params=None) -> PointsLedgerFilter:
@@ -28,8 +62,12 @@ def points_ledger_filter(*, customer: Customer, params=None) -> PointsLedgerFilt
 
 
 def points_ledger(*, filters: PointsLedgerFilter) -> QuerySet[PointsEntry]:
-    """The entries the filters select, newest first, with what each row shows joined in."""
-    return filters.qs.select_related("author", "terminal", "store", "sale", "return_document").order_by("-pk")
+    """The entries the filters select, newest first by the day and time each is dated (a sale's
+    entries by the sale's), entries of one moment in the order they were written, with what each
+    row shows joined in."""
+    return filters.qs.select_related("author", "terminal", "store", "sale", "return_document").order_by(
+        "-occurred_at", "-pk"
+    )
 
 
 def points_ledger_page(*, filters: PointsLedgerFilter, page=None) -> Page:
@@ -54,23 +92,3 @@ def _is_filtered(filters: PointsLedgerFilter) -> bool:
         return False
     filters.form.is_valid()
     return any(value not in (None, "") for value in filters.form.cleaned_data.values())
-
-
-def points_tab_context(
-    customer: Customer, *, page=None, params=None, adjust_form: PointsAdjustForm | None = None
-) -> dict:
-    """The card's Points tab (registered in LoyaltyConfig.ready()): the
-    balance, what expires in the next 30 days, the adjustment form and the ledger. `params` are
-    the ledger's filters (the tab's own URL has none; the ledger's URL passes them)."""
-    today = timezone.localdate()
-    balance = balance_of(customer.pk)
-    return {
-        "points_balance": balance,
-        # What expires is part of the balance: with none, nothing does (and nothing is asked).
-        "points_expiring": points_expiring(customer_id=customer.pk, within_days=EXPIRING_WITHIN_DAYS, today=today)
-        if balance > 0
-        else 0,
-        "points_expiring_by": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
-        "points_adjust_form": adjust_form or PointsAdjustForm(),
-        **points_ledger_context(customer, params=params, page=page),
-    }

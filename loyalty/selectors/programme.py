@@ -1,9 +1,6 @@
-"""Reads for Settings → Loyalty programme: the rules and tiers lists, and the "try it" panel's
-preview of what a basket would earn (computed exactly as a sale computes it, writing nothing)."""
-
-import datetime
-from dataclasses import dataclass
-from decimal import Decimal
+"""Reads for Settings → Loyalty programme: the programme's settings, the rules and tiers lists and
+the choices their forms offer. What a basket earns (and the "try it" panel's preview of it) is
+read in loyalty.selectors.earning."""
 
 from django.db.models import Q, QuerySet
 from django.utils.dates import WEEKDAYS
@@ -12,11 +9,8 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from customers.selectors.search import search_q
 from loyalty.models import EarningRule, Programme, Tier
-from loyalty.services.earning import BasketLine, LineQuote, Quote, points_quote
 from sales.models import Product, Store
-from sales.selectors.pricing import customer_prices
 
-CENT = Decimal("0.01")
 CUSTOMER_MATCHES = 10
 
 
@@ -85,88 +79,8 @@ def products_by_code(codes: set[str]) -> dict[str, Product]:
     found: dict[str, Product] = {}
     if not codes:
         return found
-    for product in Product.objects.filter(Q(sku__in=codes) | Q(ean__in=codes)).select_related("group"):
+    for product in Product.objects.by_codes(codes).select_related("group"):
         found[product.sku] = product
         if product.ean:
             found[product.ean] = product
     return {code: product for code, product in found.items() if code in codes}
-
-
-@dataclass(frozen=True)
-class BasketRow:
-    """A line of the panel's basket: a product, its quantity and, if given, the price paid."""
-
-    product: Product
-    quantity: Decimal
-    unit_price: Decimal | None = None
-
-
-@dataclass
-class PreviewLine:
-    product: Product
-    quantity: Decimal
-    unit_price: Decimal
-    price_list: str
-    is_price_typed: bool
-    amount: Decimal
-    # None when the whole basket earns nothing for a reason of its own (see Preview.quote.reason).
-    quote: LineQuote | None
-
-
-@dataclass
-class Preview:
-    lines: list[PreviewLine]
-    quote: Quote
-    programme: Programme
-    receipt_total: Decimal
-    unrounded_total: Decimal
-
-
-def basket_preview(
-    *, customer: Customer | None, store: Store | None, when: datetime.datetime, rows: list[BasketRow]
-) -> Preview:
-    """What a sale of `rows` to `customer` at `store` at `when` would earn, line by line with the
-    rule applied and why. Each line's amount is what sale_register would charge: the price given,
-    else the customer's price that day (price list included). Writes nothing."""
-    programme = programme_read()
-    prices = customer_prices(
-        customer=customer,
-        products=list({row.product.pk: row.product for row in rows}.values()),
-        today=when.date(),
-    )
-    priced = []
-    for row in rows:
-        price = prices[row.product.pk]
-        unit_price = price.price if row.unit_price is None else row.unit_price
-        amount = (unit_price * row.quantity).quantize(CENT)
-        priced.append((row, unit_price, price.price_list if row.unit_price is None else "", amount))
-    quote = points_quote(
-        customer=customer,
-        store=store,
-        lines=[
-            BasketLine(product=row.product, quantity=row.quantity, amount=amount)
-            for row, _unit_price, _price_list, amount in priced
-        ],
-        when=when,
-        programme=programme,
-    )
-    line_quotes = quote.lines or [None] * len(priced)
-    lines = [
-        PreviewLine(
-            product=row.product,
-            quantity=row.quantity,
-            unit_price=unit_price,
-            price_list=price_list,
-            is_price_typed=row.unit_price is not None,
-            amount=amount,
-            quote=line_quote,
-        )
-        for (row, unit_price, price_list, amount), line_quote in zip(priced, line_quotes, strict=True)
-    ]
-    return Preview(
-        lines=lines,
-        quote=quote,
-        programme=programme,
-        receipt_total=sum((line.amount for line in lines), Decimal("0")),
-        unrounded_total=sum((line.quote.points for line in lines if line.quote), Decimal("0")),
-    )

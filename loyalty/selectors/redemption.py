@@ -9,9 +9,10 @@ from django.db.models import Q, Sum
 from crm.money import ZERO
 from customers.models import Customer
 from loyalty.models import PointsEntry, Programme
+from loyalty.rules import money_of_points, redeemable_points
 from loyalty.selectors.card_lookup import TillCustomer, till_customer_get
-from loyalty.services.ledger import balance_of, money_of_points, programme_get
-from loyalty.services.sale_points import redeemable_points
+from loyalty.selectors.points import balance_of
+from loyalty.selectors.programme import programme_read
 from sales.models import Return, ReturnLine, SalesDocument, SalesLine
 
 
@@ -31,7 +32,7 @@ def customer_redeemable(*, customer: Customer, total: Decimal) -> Redeemable:
     """How many of the customer's points may pay a receipt of `total` now, and what they are worth:
     the balance, the programme's largest share of a receipt and the receipt bound it (the rule
     the sale's redemption is checked by)."""
-    programme: Programme = programme_get()
+    programme: Programme = programme_read()
     balance = balance_of(customer.pk)
     max_points = redeemable_points(balance=balance, receipt_total=total, programme=programme)
     return Redeemable(

@@ -9,13 +9,16 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.saving import unique_save
 from loyalty.barcodes import LENGTHS
+from loyalty.events import card_type_changed_event, card_type_created_event
 from loyalty.models import Card, CardType, Symbology
 from sales import rules
 from sales.services.products import field_clean
+from staff.models import User
 
 # An EAN number's serial keeps at least this many digits, so that a range holds 9,999 cards.
 MIN_SERIAL_DIGITS = 4
@@ -190,15 +193,10 @@ def _fields_clean(
 
 
 def _save(card_type: CardType) -> CardType:
-    try:
-        with transaction.atomic():
-            card_type.save()
-    except IntegrityError as error:
-        # Two admins saving the same name at once: the unique constraint decides.
-        raise ValidationError(
-            {"name": _("A card type named “%(name)s” exists already.") % {"name": card_type.name}}
-        ) from error
-    return card_type
+    # Two admins saving the same name at once: the unique constraint decides.
+    return unique_save(
+        card_type, conflict=_("A card type named “%(name)s” exists already.") % {"name": card_type.name}, field="name"
+    )
 
 
 @transaction.atomic
@@ -214,6 +212,7 @@ def card_type_create(
     coupon_percent=None,
     valid_days=None,
     is_active: bool = True,
+    acting_user: User | None,
 ) -> CardType:
     """Add a card type. Values come as typed ("10", "4,50"); each wrong one is refused with a
     message under its field, and values the kind does not use are dropped."""
@@ -229,7 +228,11 @@ def card_type_create(
         valid_days=valid_days,
         card_type=None,
     )
-    return _save(CardType(**fields, is_active=bool(is_active)))
+    card_type = _save(CardType(**fields, is_active=bool(is_active)))
+    card_type_created_event(
+        card_type=card_type, values={**fields, "is_active": card_type.is_active}, acting_user=acting_user
+    )
+    return card_type
 
 
 @transaction.atomic
@@ -246,6 +249,7 @@ def card_type_update(
     coupon_percent=None,
     valid_days=None,
     is_active: bool = True,
+    acting_user: User | None,
 ) -> CardType:
     """Change a card type. Once it has cards, its kind, barcode and prefix stay as they are (the
     cards carry them); its name, values and whether it is active may still change, and a new value
@@ -268,7 +272,13 @@ def card_type_update(
         if changed:
             message = _("The type has cards already, so its kind, barcode and prefix can no longer change.")
             raise ValidationError({field: message for field in changed})
+    fields["is_active"] = bool(is_active)
+    changes = {
+        field: (getattr(locked, field), value) for field, value in fields.items() if getattr(locked, field) != value
+    }
     for field, value in fields.items():
         setattr(locked, field, value)
-    locked.is_active = bool(is_active)
-    return _save(locked)
+    _save(locked)
+    if changes:
+        card_type_changed_event(card_type=locked, changes=changes, acting_user=acting_user)
+    return locked

@@ -12,42 +12,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
-from loyalty.barcodes import LENGTHS, number_clean, number_make, range_capacity
+from loyalty.barcodes import number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
-from loyalty.services.ledger import points_credit_once, programme_get
+from loyalty.rules import REFUSED_STATUS, card_number_clean, card_refusal, card_valid_until
+from loyalty.selectors.cards import card_type_for_number
+from loyalty.selectors.programme import programme_read
+from loyalty.services.ledger import points_credit_once
+from staff.models import User
 
 MAX_BATCH = 10_000
-# Lazy: the messages are put in the language of the request that is refused, not at import.
-REFUSED_STATUS = {
-    Card.Status.BLOCKED: gettext_lazy("Card %(number)s is blocked; it cannot be used."),
-    Card.Status.REPLACED: gettext_lazy("Card %(number)s was replaced by another card; it cannot be used."),
-    Card.Status.REMOVED: gettext_lazy("Card %(number)s was removed; it cannot be used."),
-    Card.Status.USED: gettext_lazy("Coupon %(number)s was used already."),
-}
-
-
-def card_type_for_number(number: str) -> CardType | None:
-    """The active card type whose prefix is the longest start of `number`, a type whose barcode has
-    the number's length first (an EAN-8 and an EAN-13 type may share a prefix)."""
-    candidates = [
-        card_type for card_type in CardType.objects.filter(is_active=True) if number.startswith(card_type.prefix)
-    ]
-
-    def fits(card_type: CardType) -> bool:
-        return card_type.symbology not in LENGTHS or len(number) == LENGTHS[card_type.symbology]
-
-    return max(candidates, key=lambda card_type: (fits(card_type), len(card_type.prefix)), default=None)
-
-
-def _valid_until(card_type: CardType, *, on: datetime.date) -> datetime.date | None:
-    return on + datetime.timedelta(days=card_type.valid_days) if card_type.valid_days else None
 
 
 @transaction.atomic
-def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBatch:
+def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User | None) -> CardBatch:
     """Number `quantity` new cards of the type as unassigned stock, continuing its range.
 
     The type's row is locked, so two batches at once get consecutive, never overlapping, ranges.
@@ -80,7 +59,7 @@ def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBa
             % {"numbers": ", ".join(sorted(taken)[:3])}
         )
     batch = CardBatch.objects.create(
-        card_type=card_type, quantity=quantity, first_number=numbers[0], last_number=numbers[-1], created_by=author
+        card_type=card_type, quantity=quantity, first_number=numbers[0], last_number=numbers[-1], created_by=acting_user
     )
     cards = Card.objects.bulk_create(
         [
@@ -89,7 +68,7 @@ def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBa
                 card_type=card_type,
                 batch=batch,
                 balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
-                valid_until=_valid_until(card_type, on=today),
+                valid_until=card_valid_until(card_type, on=today),
             )
             for number in numbers
         ],
@@ -98,7 +77,10 @@ def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBa
     CardEvent.objects.bulk_create(
         [
             CardEvent(
-                card=card, kind=CardEvent.Kind.ISSUED, author=author, note=_("Batch %(batch)s") % {"batch": batch.pk}
+                card=card,
+                kind=CardEvent.Kind.ISSUED,
+                author=acting_user,
+                note=_("Batch %(batch)s") % {"batch": batch.pk},
             )
             for card in cards
         ],
@@ -112,14 +94,15 @@ def card_batch_generate(*, card_type: CardType, quantity: int, author) -> CardBa
 def _card_for_assignment(number: str, *, customer: Customer) -> Card:
     """The card a typed or scanned number names, locked; made from its type when not in stock."""
     raw = (number or "").strip()
+    clean = card_number_clean(raw)
     card = (
         Card.objects.select_for_update(no_key=True, of=("self",))
         .select_related("card_type", "customer")
-        .filter(number=raw.replace(" ", ""))
+        .filter(number=clean)
         .first()
     )
     if card is None:
-        card_type = card_type_for_number(raw.replace(" ", ""))
+        card_type = card_type_for_number(clean)
         if card_type is None:
             if not raw:
                 raise ValidationError({"number": _("Type or scan the card's number.")})
@@ -133,14 +116,14 @@ def _card_for_assignment(number: str, *, customer: Customer) -> Card:
                 }
             )
         try:
-            clean = number_clean(raw, symbology=card_type.symbology)
+            checked = number_clean(raw, symbology=card_type.symbology)
         except ValidationError as error:
             raise ValidationError({"number": error.messages}) from None
         card = Card.objects.create(
-            number=clean,
+            number=checked,
             card_type=card_type,
             balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
-            valid_until=_valid_until(card_type, on=timezone.localdate()),
+            valid_until=card_valid_until(card_type, on=timezone.localdate()),
         )
         return card
     if card.status == Card.Status.ACTIVE:
@@ -159,13 +142,13 @@ def _card_for_assignment(number: str, *, customer: Customer) -> Card:
     return card
 
 
-def _activate(card: Card, *, customer: Customer, author, note: str = "", terminal=None) -> Card:
+def _activate(card: Card, *, customer: Customer, acting_user: User | None, note: str = "", terminal=None) -> Card:
     card.customer = customer
     card.status = Card.Status.ACTIVE
     card.assigned_at = timezone.now()
     card.save(update_fields=["customer", "status", "assigned_at"])
     CardEvent.objects.create(
-        card=card, customer=customer, kind=CardEvent.Kind.ASSIGNED, author=author, terminal=terminal, note=note
+        card=card, customer=customer, kind=CardEvent.Kind.ASSIGNED, author=acting_user, terminal=terminal, note=note
     )
     return card
 
@@ -173,7 +156,7 @@ def _activate(card: Card, *, customer: Customer, author, note: str = "", termina
 def _welcome_bonus(card: Card, *, customer: Customer) -> None:
     if card.card_type.kind != CardType.Kind.BONUS:
         return
-    programme = programme_get()
+    programme = programme_read()
     if programme.is_enabled and programme.welcome_bonus:
         points_credit_once(
             customer_id=customer.pk,
@@ -185,11 +168,11 @@ def _welcome_bonus(card: Card, *, customer: Customer) -> None:
 
 
 @transaction.atomic
-def card_assign(*, customer: Customer, number: str, author, terminal=None) -> Card:
+def card_assign(*, customer: Customer, number: str, acting_user: User | None, terminal=None) -> Card:
     """Give the customer the card with this number (typed or scanned). A customer's first bonus
     card brings the programme's welcome bonus (once per customer)."""
     card = _card_for_assignment(number, customer=customer)
-    _activate(card, customer=customer, author=author, terminal=terminal)
+    _activate(card, customer=customer, acting_user=acting_user, terminal=terminal)
     _welcome_bonus(card, customer=customer)
     return card
 
@@ -209,7 +192,7 @@ def _lock_customers_card(card: Card, *, statuses) -> Card:
 
 
 @transaction.atomic
-def card_replace(*, card: Card, number: str, author, reason: str = "") -> Card:
+def card_replace(*, card: Card, number: str, acting_user: User | None, reason: str = "") -> Card:
     """Put a new card in the place of a lost or damaged one: the new card becomes active on the
     same customer and takes over the gift balance; the old one stays in the history as replaced."""
     old = _lock_customers_card(card, statuses={Card.Status.ACTIVE, Card.Status.BLOCKED})
@@ -238,61 +221,57 @@ def card_replace(*, card: Card, number: str, author, reason: str = "") -> Card:
         card=old,
         customer=customer,
         kind=CardEvent.Kind.REPLACED,
-        author=author,
+        author=acting_user,
         note=_("by %(number)s") % {"number": new.number} + (f" · {note}" if note else ""),
     )
-    _activate(new, customer=customer, author=author, note=_("replaces %(number)s") % {"number": old.number})
+    _activate(new, customer=customer, acting_user=acting_user, note=_("replaces %(number)s") % {"number": old.number})
     return new
 
 
 @transaction.atomic
-def card_block(*, card: Card, author, reason: str = "") -> Card:
+def card_block(*, card: Card, acting_user: User | None, reason: str = "") -> Card:
     card = _lock_customers_card(card, statuses={Card.Status.ACTIVE})
     card.status = Card.Status.BLOCKED
     card.save(update_fields=["status"])
     CardEvent.objects.create(
-        card=card, customer=card.customer, kind=CardEvent.Kind.BLOCKED, author=author, note=(reason or "").strip()[:200]
+        card=card,
+        customer=card.customer,
+        kind=CardEvent.Kind.BLOCKED,
+        author=acting_user,
+        note=(reason or "").strip()[:200],
     )
     return card
 
 
 @transaction.atomic
-def card_unblock(*, card: Card, author) -> Card:
+def card_unblock(*, card: Card, acting_user: User | None) -> Card:
     card = _lock_customers_card(card, statuses={Card.Status.BLOCKED})
     card.status = Card.Status.ACTIVE
     card.save(update_fields=["status"])
-    CardEvent.objects.create(card=card, customer=card.customer, kind=CardEvent.Kind.UNBLOCKED, author=author)
+    CardEvent.objects.create(card=card, customer=card.customer, kind=CardEvent.Kind.UNBLOCKED, author=acting_user)
     return card
 
 
 @transaction.atomic
-def card_remove(*, card: Card, author, reason: str = "") -> Card:
+def card_remove(*, card: Card, acting_user: User | None, reason: str = "") -> Card:
     """Take the card off the customer for good; it stays in the customer's card history."""
     card = _lock_customers_card(card, statuses={Card.Status.ACTIVE, Card.Status.BLOCKED})
     card.status = Card.Status.REMOVED
     card.save(update_fields=["status"])
     CardEvent.objects.create(
-        card=card, customer=card.customer, kind=CardEvent.Kind.REMOVED, author=author, note=(reason or "").strip()[:200]
+        card=card,
+        customer=card.customer,
+        kind=CardEvent.Kind.REMOVED,
+        author=acting_user,
+        note=(reason or "").strip()[:200],
     )
     return card
-
-
-def card_refusal(card: Card, *, on: datetime.date) -> str | None:
-    """Why a till cannot use the card on a sale on `on`, or None when it can: an active card (a
-    coupon: in stock too) that has not expired. The till's card look-up shows the same words."""
-    if card.status in REFUSED_STATUS:
-        return REFUSED_STATUS[card.status] % {"number": card.number}
-    if card.status == Card.Status.STOCK and card.card_type.kind != CardType.Kind.COUPON:
-        return _("Card %(number)s has not been given to a customer.") % {"number": card.number}
-    if card.valid_until and card.valid_until < on:
-        return _("Card %(number)s expired on %(day)s.") % {"number": card.number, "day": card.valid_until.isoformat()}
-    return None
 
 
 def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date | None = None) -> Card:
     """The card a till names on a sale, locked: active (a coupon: in stock or active, not expired)
     and, when the sale has a customer, that customer's. A ValidationError says what is wrong."""
-    clean = (number or "").strip().replace(" ", "")
+    clean = card_number_clean(number)
     card = (
         Card.objects.select_for_update(no_key=True, of=("self",))
         .select_related("card_type")
@@ -309,11 +288,13 @@ def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date |
     return card
 
 
-def coupon_use(*, card: Card, customer: Customer | None, author=None, terminal=None, note: str = "") -> Card:
+def coupon_use(
+    *, card: Card, customer: Customer | None, acting_user: User | None = None, terminal=None, note: str = ""
+) -> Card:
     """Mark a coupon (already locked by `card_for_sale`) used; it cannot be used again."""
     card.status = Card.Status.USED
     card.save(update_fields=["status"])
     CardEvent.objects.create(
-        card=card, customer=customer, kind=CardEvent.Kind.USED, author=author, terminal=terminal, note=note[:200]
+        card=card, customer=customer, kind=CardEvent.Kind.USED, author=acting_user, terminal=terminal, note=note[:200]
     )
     return card

@@ -2,49 +2,27 @@
 times a day and does its work once (an expiry takes only what is due and not taken yet; a
 birthday bonus carries a once-key per year).
 
-Expiry is first-in, first-out: every debit (redeemed, taken back, expired, taken by hand) uses the
-oldest credits first. So by a day D the points due to expire are the credits that expire by D
-less every debit so far, when that is positive.
-
-The two entries a merge writes to move a balance (MERGE_OUT on the removed customer, MERGE_IN on
-the kept one) end up both on the kept customer with the removed customer's other entries, where
-they cancel out; they are left out of the sums, so the moved credits keep their expiry dates and
-the kept customer's own credits are not counted as spent by the move.
+What is due to expire is read by loyalty.selectors.points (first in, first out).
 """
 
 import datetime
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerStatus
 from loyalty.models import PointsEntry
-from loyalty.services.ledger import account_lock, entry_write, points_credit_once, programme_get
-
-MERGE_KINDS = (PointsEntry.Kind.MERGE_IN, PointsEntry.Kind.MERGE_OUT)
-
-
-def _due(customer_id: int, *, on: datetime.date) -> int:
-    entries = PointsEntry.objects.filter(customer_id=customer_id).exclude(kind__in=MERGE_KINDS)
-    figures = entries.aggregate(
-        credits_due=Sum("points", filter=Q(points__gt=0, expires_on__lte=on)),
-        debits=Sum("points", filter=Q(points__lt=0)),
-    )
-    return max(0, (figures["credits_due"] or 0) + (figures["debits"] or 0))
-
-
-def points_expiring(*, customer_id: int, within_days: int = 30, today: datetime.date | None = None) -> int:
-    """Points that will expire in the next `within_days` days unless spent first."""
-    today = today or timezone.localdate()
-    return _due(customer_id, on=today + datetime.timedelta(days=within_days)) - _due(customer_id, on=today)
+from loyalty.selectors.points import points_due
+from loyalty.selectors.programme import programme_read
+from loyalty.services.ledger import account_lock, entry_write, points_credit_once
 
 
 @transaction.atomic
 def customer_points_expire(*, customer_id: int, today: datetime.date) -> PointsEntry | None:
     account = account_lock(customer_id)
-    due = min(_due(customer_id, on=today), max(account.balance, 0))
+    due = min(points_due(customer_id, on=today), max(account.balance, 0))
     if due <= 0:
         return None
     return entry_write(
@@ -77,7 +55,7 @@ def birthday_bonuses_give(*, today: datetime.date | None = None) -> int:
     """Give the programme's birthday bonus to every active customer whose birthday is today (born
     on 29 February: on 28 February in other years), at most once a year. Returns how many got it."""
     today = today or timezone.localdate()
-    programme = programme_get()
+    programme = programme_read()
     if not programme.is_enabled or not programme.birthday_bonus:
         return 0
     condition = Q(birth_date__month=today.month, birth_date__day=today.day)

@@ -7,29 +7,17 @@ refuses an entry whose `balance_after` is not the account's new balance, and ref
 deletes of entries (see loyalty/migrations/0002_ledger_triggers.py).
 """
 
-import datetime
-from decimal import Decimal
-
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from loyalty.models import PointsAccount, PointsEntry, Programme
+from loyalty.models import PointsAccount, PointsEntry
+from loyalty.rules import expiry_date
+from loyalty.selectors.programme import programme_read
+from staff.models import User
 from staff.roles import Right, perm
-
-
-def programme_get() -> Programme:
-    """The tenant's programme settings (created with the defaults the first time)."""
-    programme, created = Programme.objects.get_or_create(pk=1)
-    if created:
-        # A new instance holds the fields' defaults as declared (an int, a str), not the
-        # Decimals the database gives back: read them back.
-        programme.refresh_from_db()
-    return programme
 
 
 def account_lock(customer_id: int) -> PointsAccount:
@@ -54,13 +42,6 @@ def accounts_lock(customer_ids: list[int]) -> dict[int, PointsAccount]:
     }
 
 
-def expiry_date(*, programme: Programme, on: datetime.date) -> datetime.date | None:
-    """When points credited on `on` expire, or None when the programme's points do not."""
-    if not programme.expiry_months:
-        return None
-    return on + relativedelta(months=programme.expiry_months)
-
-
 def entry_write(*, account: PointsAccount, kind: str, points: int, source: str, **fields) -> PointsEntry:
     """Append an entry to a locked account and keep the account object in step."""
     balance = account.balance + points
@@ -69,14 +50,6 @@ def entry_write(*, account: PointsAccount, kind: str, points: int, source: str, 
     )
     account.balance = balance
     return entry
-
-
-def ledger_sum(customer_id: int) -> int:
-    return PointsEntry.objects.filter(customer_id=customer_id).aggregate(total=Sum("points"))["total"] or 0
-
-
-def balance_of(customer_id: int) -> int:
-    return PointsAccount.objects.filter(pk=customer_id).values_list("balance", flat=True).first() or 0
 
 
 def _reason_clean(reason: str) -> str:
@@ -94,7 +67,7 @@ def points_adjust(
     customer: Customer,
     points: int,
     reason: str,
-    author,
+    acting_user: User | None,
     kind: str = PointsEntry.Kind.ADJUST,
     source=None,
     terminal=None,
@@ -106,7 +79,7 @@ def points_adjust(
     loyalty points"; no reason; zero points; more points than the programme's cap per adjustment;
     taking more points than the customer has.
     """
-    if author is not None and not author.has_perm(perm(Right.ADJUST_POINTS)):
+    if acting_user is not None and not acting_user.has_perm(perm(Right.ADJUST_POINTS)):
         raise PermissionDenied(
             _("You may not adjust loyalty points: ask an admin for the right “May adjust loyalty points”.")
         )
@@ -121,7 +94,7 @@ def points_adjust(
         raise ValidationError({"points": _("Give a number of points other than zero.")})
     if kind == PointsEntry.Kind.BONUS and points < 0:
         raise ValidationError({"points": _("A bonus gives points; to take points, make an adjustment.")})
-    programme = programme_get()
+    programme = programme_read()
     if programme.adjustment_cap is not None and abs(points) > programme.adjustment_cap:
         raise ValidationError(
             {
@@ -144,7 +117,7 @@ def points_adjust(
         points=points,
         source=source or PointsEntry.Source.BACK_OFFICE,
         reason=reason,
-        author=author,
+        author=acting_user,
         terminal=terminal,
         store=store,
         expires_on=expiry_date(programme=programme, on=today) if points > 0 else None,
@@ -161,7 +134,7 @@ def points_credit_once(
     account = account_lock(customer_id)
     if PointsEntry.objects.filter(customer_id=customer_id, once_key=once_key).exists():
         return None
-    programme = programme_get()
+    programme = programme_read()
     return entry_write(
         account=account,
         kind=kind,
@@ -171,7 +144,3 @@ def points_credit_once(
         once_key=once_key,
         expires_on=expiry_date(programme=programme, on=timezone.localdate()),
     )
-
-
-def money_of_points(*, programme: Programme, points: int) -> Decimal:
-    return (programme.point_value * points).quantize(Decimal("0.01"))

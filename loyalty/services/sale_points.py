@@ -10,19 +10,20 @@ redeemed, points earned); the sale's context says where it was registered (the l
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.money import CENT
+from loyalty.formatting import plain
 from loyalty.models import CardType, EarnedLine, PointsEntry, Programme
+from loyalty.rules import expiry_date, money_of_points, points_share, redeemable_points
+from loyalty.selectors.earning import BasketLine, points_quote
+from loyalty.selectors.programme import programme_read
 from loyalty.services.cards import card_for_sale, coupon_use
-from loyalty.services.earning import BasketLine, points_quote
-from loyalty.services.ledger import account_lock, entry_write, expiry_date, money_of_points, programme_get
-from loyalty.values import plain
+from loyalty.services.ledger import account_lock, entry_write
 from sales.services.sales import SaleContext, SaleSource
 
 
@@ -43,16 +44,6 @@ class LoyaltyAtSale:
 
 def _source(context: SaleContext) -> str:
     return PointsEntry.Source(context.source)
-
-
-def redeemable_points(*, balance: int, receipt_total: Decimal, programme: Programme) -> int:
-    """The most points that may pay a receipt: the balance, the programme's largest share of the
-    receipt and the receipt itself bound it."""
-    if not programme.is_enabled or programme.point_value <= 0 or balance <= 0:
-        return 0
-    allowed_value = (receipt_total * programme.max_redeem_percent / 100).quantize(CENT)
-    by_share = int((allowed_value / programme.point_value).to_integral_value(rounding="ROUND_FLOOR"))
-    return max(0, min(balance, by_share))
 
 
 def _redeem(*, sale, account, points, programme, context, card) -> Decimal:
@@ -119,7 +110,7 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
             coupon_use(
                 card=card,
                 customer=sale.customer,
-                author=context.acting_user,
+                acting_user=context.acting_user,
                 terminal=context.terminal,
                 note=_("Receipt %(number)s") % {"number": sale.number or sale.pk},
             )
@@ -131,7 +122,7 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
         return
     if not earns and not to_redeem:
         return
-    programme = programme_get()
+    programme = programme_read()
     account = account_lock(sale.customer_id)
     redeemed_value = _redeem(
         sale=sale, account=account, points=to_redeem, programme=programme, context=context, card=card
@@ -171,14 +162,6 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
     )
 
 
-def _share(whole: int, part: Decimal, of: Decimal) -> int:
-    if of <= 0 or whole == 0:
-        return 0
-    if part >= of:
-        return whole
-    return int((Decimal(whole) * part / of).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 def return_points_step(return_document, return_lines, context: SaleContext) -> None:
     """Give back the points the sale's customer paid with, in proportion to the amount returned,
     then take back the points the returned lines earned, in proportion to the quantity returned.
@@ -203,7 +186,7 @@ def return_points_step(return_document, return_lines, context: SaleContext) -> N
         reversed=Sum("points", filter=Q(kind=PointsEntry.Kind.REVERSE)),
         shortfall=Sum("shortfall", filter=Q(kind=PointsEntry.Kind.REVERSE)),
     )
-    programme = programme_get()
+    programme = programme_read()
     account = account_lock(sale.customer_id)
     source = _source(context)
     common = {
@@ -217,7 +200,7 @@ def return_points_step(return_document, return_lines, context: SaleContext) -> N
     number = sale.number or sale.pk
     if redeemed:
         figures = type(sale).objects.filter(pk=sale.pk).values("total", "returned_total").get()
-        give = _share(redeemed, figures["returned_total"], figures["total"]) - (settled["restored"] or 0)
+        give = points_share(redeemed, figures["returned_total"], figures["total"]) - (settled["restored"] or 0)
         if give > 0:
             entry_write(
                 account=account,
@@ -235,7 +218,7 @@ def return_points_step(return_document, return_lines, context: SaleContext) -> N
         line_points = sum((points for points, _quantity, _returned in shares), Decimal("0"))
         returned_points = sum((points * returned / quantity for points, quantity, returned in shares), Decimal("0"))
         already = -(settled["reversed"] or 0) + (settled["shortfall"] or 0)
-        take = _share(earned, returned_points, line_points) - already
+        take = points_share(earned, returned_points, line_points) - already
         if take > 0:
             shortfall = 0
             if programme.negative_policy == Programme.NegativePolicy.CAP and take > max(account.balance, 0):

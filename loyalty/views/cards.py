@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 from crm.permissions import right_required
 from customers.models import Customer
 from loyalty.barcodes import barcode_svg
-from loyalty.forms_cards import CardAssignForm, CardBatchForm, CardFilter, CardReasonForm, CardReplaceForm, CardTypeForm
+from loyalty.filters import CardFilter
+from loyalty.forms.cards import CardAssignForm, CardBatchForm, CardReasonForm, CardReplaceForm, CardTypeForm
 from loyalty.models import Card, CardBatch, CardType
 from loyalty.selectors.cards import batch_sheet_page, card_list, card_type_batches, card_type_list, customer_cards
+from loyalty.selectors.events import loyalty_event_page
 from loyalty.services.card_types import card_type_create, card_type_update
 from loyalty.services.cards import card_assign, card_batch_generate, card_block, card_remove, card_replace, card_unblock
 from sales.views.common import form_errors_apply
@@ -50,6 +52,7 @@ def _card_type_page(request, card_type: CardType, *, form=None, batch_form=None)
         "form": form or CardTypeForm(initial=CardTypeForm.initial_for(card_type)),
         "batch_form": batch_form or CardBatchForm(),
         "batches": card_type_batches(card_type=card_type),
+        "history": loyalty_event_page(card_type=card_type),
     }
     return render(request, "loyalty/cards/card_type_form.html", context)
 
@@ -62,14 +65,14 @@ def card_type_form_view(request, card_type_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if card_type is None:
-                card_type = card_type_create(**form.cleaned_data)
+                card_type = card_type_create(**form.cleaned_data, acting_user=request.user)
             else:
-                card_type = card_type_update(card_type=card_type, **form.cleaned_data)
+                card_type = card_type_update(card_type=card_type, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Card type “%(name)s” saved.") % {"name": card_type.name})
-            return redirect("card_type_edit", card_type_id=card_type.pk)
+            return redirect("loyalty:card_type_edit", card_type_id=card_type.pk)
     if card_type is None:
         return render(request, "loyalty/cards/card_type_form.html", {"form": form, "title": _("New card type")})
     return _card_type_page(request, card_type, form=form)
@@ -83,7 +86,7 @@ def card_batch_create_view(request, card_type_id: int):
     if form.is_valid():
         try:
             batch = card_batch_generate(
-                card_type=card_type, quantity=form.cleaned_data["quantity"], author=request.user
+                card_type=card_type, quantity=form.cleaned_data["quantity"], acting_user=request.user
             )
         except ValidationError as error:
             form_errors_apply(form, error)
@@ -93,7 +96,7 @@ def card_batch_create_view(request, card_type_id: int):
                 _("%(count)s cards made: %(first)s … %(last)s.")
                 % {"count": batch.quantity, "first": batch.first_number, "last": batch.last_number},
             )
-            return redirect("card_type_edit", card_type_id=card_type.pk)
+            return redirect("loyalty:card_type_edit", card_type_id=card_type.pk)
     return _card_type_page(request, card_type, batch_form=form)
 
 
@@ -221,7 +224,7 @@ def customer_card_add_view(request, customer_id: int):
         action="add",
         card_id=None,
         field="number",
-        run=lambda data: card_assign(customer=customer, number=data["number"], author=request.user),
+        run=lambda data: card_assign(customer=customer, number=data["number"], acting_user=request.user),
         notice=lambda card: _("Card %(number)s added.") % {"number": card.number},
     )
 
@@ -237,7 +240,9 @@ def customer_card_replace_view(request, customer_id: int, card_id: int):
         action="replace",
         card_id=card.pk,
         field="number",
-        run=lambda data: card_replace(card=card, number=data["number"], reason=data["reason"], author=request.user),
+        run=lambda data: card_replace(
+            card=card, number=data["number"], reason=data["reason"], acting_user=request.user
+        ),
         notice=lambda new: _("Card %(old)s replaced by %(new)s.") % {"old": card.number, "new": new.number},
     )
 
@@ -253,7 +258,7 @@ def customer_card_block_view(request, customer_id: int, card_id: int):
         action="block",
         card_id=card.pk,
         field="reason",
-        run=lambda data: card_block(card=card, reason=data["reason"], author=request.user),
+        run=lambda data: card_block(card=card, reason=data["reason"], acting_user=request.user),
         notice=lambda blocked: _("Card %(number)s blocked.") % {"number": blocked.number},
     )
 
@@ -269,7 +274,7 @@ def customer_card_unblock_view(request, customer_id: int, card_id: int):
         action="block",
         card_id=card.pk,
         field="reason",
-        run=lambda data: card_unblock(card=card, author=request.user),
+        run=lambda data: card_unblock(card=card, acting_user=request.user),
         notice=lambda unblocked: _("Card %(number)s unblocked.") % {"number": unblocked.number},
     )
 
@@ -285,6 +290,6 @@ def customer_card_remove_view(request, customer_id: int, card_id: int):
         action="remove",
         card_id=card.pk,
         field="reason",
-        run=lambda data: card_remove(card=card, reason=data["reason"], author=request.user),
+        run=lambda data: card_remove(card=card, reason=data["reason"], acting_user=request.user),
         notice=lambda removed: _("Card %(number)s removed.") % {"number": removed.number},
     )

@@ -7,21 +7,45 @@ answers with the tab, the service's refusal shown beside the field that caused i
 JavaScript the same post redirects back to the tab with a message.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from customers.models import Customer
-from loyalty.forms_points import PointsAdjustForm
-from loyalty.selectors.points import points_ledger_context, points_tab_context
+from loyalty.forms.points import PointsAdjustForm
+from loyalty.selectors.points import balance_of, points_expiring, points_ledger_context
 from loyalty.services.ledger import points_adjust
 from sales.views.common import form_errors_apply
 from staff.roles import Right, perm
 
 TAB_TEMPLATE = "loyalty/points/_tab_points.html"
+EXPIRING_WITHIN_DAYS = 30
+
+
+def points_tab_context(
+    customer: Customer, *, page=None, params=None, adjust_form: PointsAdjustForm | None = None
+) -> dict:
+    """The card's Points tab (its provider, registered in LoyaltyConfig.ready()): the balance,
+    what expires in the next 30 days, the adjustment form and the ledger. `params` are the
+    ledger's filters (the tab's own URL has none; the ledger's URL passes them)."""
+    today = timezone.localdate()
+    balance = balance_of(customer.pk)
+    return {
+        "points_balance": balance,
+        # What expires is part of the balance: with none, nothing does (and nothing is asked).
+        "points_expiring": points_expiring(customer_id=customer.pk, within_days=EXPIRING_WITHIN_DAYS, today=today)
+        if balance > 0
+        else 0,
+        "points_expiring_by": today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS),
+        "points_adjust_form": adjust_form or PointsAdjustForm(),
+        **points_ledger_context(customer, params=params, page=page),
+    }
 
 
 def _forbidden(request, customer: Customer, message: str):
@@ -61,7 +85,7 @@ def customer_points_adjust_view(request, customer_id: int):
                 points=form.cleaned_data["points"],
                 reason=form.cleaned_data["reason"],
                 kind=form.cleaned_data["kind"],
-                author=request.user,
+                acting_user=request.user,
             )
         except PermissionDenied as error:
             return _forbidden(request, customer, str(error) or no_right)

@@ -1,5 +1,5 @@
-"""Settings → Loyalty programme: the programme's settings, earning rules, tiers, and the "try it"
-panel that shows what a basket would earn and why, writing nothing (under /settings/loyalty/)."""
+"""Settings → Loyalty programme: the programme's settings, their history, earning rules, tiers, and
+the "try it" panel that shows what a basket would earn and why, writing nothing (under /settings/loyalty/)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from customers.models import Customer
-from loyalty.forms_programme import EarningRuleForm, ProgrammeForm, TierForm, TryForm
+from loyalty.formatting import plain
+from loyalty.forms.programme import EarningRuleForm, ProgrammeForm, TierForm, TryForm
 from loyalty.models import EarningRule, Tier
-from loyalty.selectors.programme import basket_preview, customer_matches, earning_rule_list, programme_read, tier_list
-from loyalty.services.ledger import programme_get
+from loyalty.selectors.earning import basket_preview
+from loyalty.selectors.events import loyalty_event_page
+from loyalty.selectors.programme import customer_matches, earning_rule_list, programme_read, tier_list
 from loyalty.services.programme import (
     earning_rule_create,
     earning_rule_delete,
@@ -23,26 +25,32 @@ from loyalty.services.programme import (
     tier_delete,
     tier_update,
 )
-from loyalty.values import plain
 from sales.views.common import form_errors_apply
 from staff.roles import Right
 
 
 @right_required(Right.MANAGE_SETTINGS)
 def programme_view(request):
-    programme = programme_get()
+    programme = programme_read()
     form = ProgrammeForm(request.POST or None, initial=ProgrammeForm.initial_for(programme))
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         fields["no_earning_group_ids"] = fields.pop("no_earning_groups")
         try:
-            programme_update(**fields, author=request.user)
+            programme_update(**fields, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Loyalty programme saved."))
-            return redirect("loyalty_programme")
+            return redirect("loyalty:programme")
     return render(request, "loyalty/programme/programme_form.html", {"form": form, "programme": programme})
+
+
+@right_required(Right.MANAGE_SETTINGS)
+def programme_history_view(request):
+    """Who changed the programme's settings, its earning rules, tiers and card types, when, and
+    each value from old to new; newest first, a page at a time."""
+    return render(request, "loyalty/programme/history.html", {"page": loyalty_event_page(page=request.GET.get("page"))})
 
 
 # --- earning rules ------------------------------------------------------------------------------
@@ -65,14 +73,14 @@ def earning_rule_form_view(request, rule_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if rule is None:
-                rule = earning_rule_create(**form.service_arguments(), author=request.user)
+                rule = earning_rule_create(**form.service_arguments(), acting_user=request.user)
             else:
-                rule = earning_rule_update(rule=rule, **form.service_arguments(), author=request.user)
+                rule = earning_rule_update(rule=rule, **form.service_arguments(), acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Earning rule “%(name)s” saved.") % {"name": rule.name})
-            return redirect("earning_rule_list")
+            return redirect("loyalty:earning_rule_list")
     title = rule.name if rule else _("New earning rule")
     return render(request, "loyalty/programme/rule_form.html", {"form": form, "rule": rule, "title": title})
 
@@ -81,7 +89,7 @@ def earning_rule_form_view(request, rule_id: int | None = None):
 @right_required(Right.MANAGE_SETTINGS)
 def earning_rule_delete_view(request, rule_id: int):
     rule = get_object_or_404(EarningRule, pk=rule_id)
-    if earning_rule_delete(rule=rule, author=request.user):
+    if earning_rule_delete(rule=rule, acting_user=request.user):
         messages.success(request, _("Earning rule “%(name)s” deleted.") % {"name": rule.name})
     else:
         messages.success(
@@ -89,7 +97,7 @@ def earning_rule_delete_view(request, rule_id: int):
             _("Earning rule “%(name)s” has given points, so it is kept, switched off, for the points' history.")
             % {"name": rule.name},
         )
-    return redirect("earning_rule_list")
+    return redirect("loyalty:earning_rule_list")
 
 
 # --- tiers --------------------------------------------------------------------------------------
@@ -107,14 +115,14 @@ def tier_form_view(request, tier_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if tier is None:
-                tier = tier_create(**form.cleaned_data, author=request.user)
+                tier = tier_create(**form.cleaned_data, acting_user=request.user)
             else:
-                tier = tier_update(tier=tier, **form.cleaned_data, author=request.user)
+                tier = tier_update(tier=tier, **form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
             form_errors_apply(form, error)
         else:
             messages.success(request, _("Tier “%(name)s” saved.") % {"name": tier.name})
-            return redirect("tier_list")
+            return redirect("loyalty:tier_list")
     title = tier.name if tier else _("New tier")
     return render(request, "loyalty/programme/tier_form.html", {"form": form, "tier": tier, "title": title})
 
@@ -123,9 +131,9 @@ def tier_form_view(request, tier_id: int | None = None):
 @right_required(Right.MANAGE_SETTINGS)
 def tier_delete_view(request, tier_id: int):
     tier = get_object_or_404(Tier, pk=tier_id)
-    tier_delete(tier=tier, author=request.user)
+    tier_delete(tier=tier, acting_user=request.user)
     messages.success(request, _("Tier “%(name)s” deleted.") % {"name": tier.name})
-    return redirect("tier_list")
+    return redirect("loyalty:tier_list")
 
 
 # --- "try it" -----------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ class PointsAdjustmentsView(PosApiView):
                 customer=customer,
                 points=data["points"],
                 reason=data["reason"],
-                author=staff,
+                acting_user=staff,
                 kind=data["kind"],
                 source=PointsEntry.Source.TILL,
                 terminal=terminal,

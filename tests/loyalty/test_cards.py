@@ -75,10 +75,20 @@ def shop(alpha, admin_user):
     """Alpha's card types, two customers; each test's rows are rolled back afterwards."""
     with tenant_context(alpha.tenant):
         return {
-            "bonus": card_type_create(name="Bonus card", kind="bonus", symbology="ean13", prefix="2001"),
-            "gift": card_type_create(name="Gift card", kind="gift", symbology="ean13", prefix="2002", gift_value="50"),
+            "bonus": card_type_create(
+                name="Bonus card", kind="bonus", symbology="ean13", prefix="2001", acting_user=None
+            ),
+            "gift": card_type_create(
+                name="Gift card", kind="gift", symbology="ean13", prefix="2002", gift_value="50", acting_user=None
+            ),
             "coupon": card_type_create(
-                name="Coupon", kind="coupon", symbology="code128", prefix="77", coupon_percent="15", valid_days="30"
+                name="Coupon",
+                kind="coupon",
+                symbology="code128",
+                prefix="77",
+                coupon_percent="15",
+                valid_days="30",
+                acting_user=None,
             ),
             "mari": Customer.objects.create(first_name="Mari", last_name="Tamm", status="introduced"),
             "jaan": Customer.objects.create(first_name="Jaan", last_name="Saar", status="introduced"),
@@ -175,7 +185,7 @@ def test_a_card_type_says_what_is_missing_for_its_kind(alpha):
         ]
         for values, errors in cases:
             with pytest.raises(ValidationError) as caught:
-                card_type_create(**{"name": "Card", "symbology": "ean13", **values})
+                card_type_create(**{"name": "Card", "symbology": "ean13", **values}, acting_user=None)
             assert caught.value.message_dict == errors, values
         assert CardType.objects.count() == 0
 
@@ -183,16 +193,24 @@ def test_a_card_type_says_what_is_missing_for_its_kind(alpha):
 @pytest.mark.django_db
 def test_a_card_type_keeps_the_values_of_its_kind_and_its_numbering_once_it_has_cards(alpha, shop):
     with tenant_context(alpha.tenant):
-        eight = card_type_create(name="Short", kind="discount", symbology="ean8", prefix="123", discount_percent="7,5")
+        eight = card_type_create(
+            name="Short", kind="discount", symbology="ean8", prefix="123", discount_percent="7,5", acting_user=None
+        )
         assert (eight.prefix, eight.discount_percent) == ("123", Decimal("7.5"))
         gift = card_type_create(
-            name="Gift 2", kind="gift", symbology="ean13", prefix="2003", gift_value="25,50", discount_percent="10"
+            name="Gift 2",
+            kind="gift",
+            symbology="ean13",
+            prefix="2003",
+            gift_value="25,50",
+            discount_percent="10",
+            acting_user=None,
         )
         gift.refresh_from_db()
         assert (gift.gift_value, gift.discount_percent) == (Decimal("25.50"), None)
         # The same barcode and prefix as another type would give both the same numbers.
         with pytest.raises(ValidationError) as caught:
-            card_type_create(name="Bonus again", kind="bonus", symbology="ean13", prefix="2001")
+            card_type_create(name="Bonus again", kind="bonus", symbology="ean13", prefix="2001", acting_user=None)
         assert caught.value.message_dict == {
             "prefix": [
                 "The card type “Bonus card” has the same barcode and prefix; give this one another prefix so that "
@@ -200,17 +218,17 @@ def test_a_card_type_keeps_the_values_of_its_kind_and_its_numbering_once_it_has_
             ]
         }
         with pytest.raises(ValidationError) as caught:
-            card_type_create(name="bonus CARD", kind="bonus", symbology="ean8", prefix="9")
+            card_type_create(name="bonus CARD", kind="bonus", symbology="ean8", prefix="9", acting_user=None)
         assert caught.value.message_dict == {"name": ["A card type named “bonus CARD” exists already."]}
 
-        card_batch_generate(card_type=shop["bonus"], quantity=2, author=shop["admin"])
+        card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
         fields = {"name": "Bonus card", "kind": "bonus", "symbology": "ean13", "prefix": "2001"}
         with pytest.raises(ValidationError) as caught:
-            card_type_update(card_type=shop["bonus"], **{**fields, "prefix": "2009"})
+            card_type_update(card_type=shop["bonus"], **{**fields, "prefix": "2009"}, acting_user=None)
         assert caught.value.message_dict == {
             "prefix": ["The type has cards already, so its kind, barcode and prefix can no longer change."]
         }
-        renamed = card_type_update(card_type=shop["bonus"], **{**fields, "name": "Regulars card"})
+        renamed = card_type_update(card_type=shop["bonus"], **{**fields, "name": "Regulars card"}, acting_user=None)
         assert CardType.objects.get(pk=renamed.pk).name == "Regulars card"
 
 
@@ -260,8 +278,8 @@ def test_the_admin_creates_a_card_type_and_sees_each_problem_beside_its_field(al
 @pytest.mark.django_db
 def test_batches_continue_the_range_and_never_overlap(alpha, shop):
     with tenant_context(alpha.tenant):
-        first = card_batch_generate(card_type=shop["bonus"], quantity=3, author=shop["admin"])
-        second = card_batch_generate(card_type=shop["bonus"], quantity=2, author=shop["admin"])
+        first = card_batch_generate(card_type=shop["bonus"], quantity=3, acting_user=shop["admin"])
+        second = card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
         assert (first.first_number, first.last_number) == (ean13("200100000001"), ean13("200100000003"))
         assert (second.first_number, second.last_number) == (ean13("200100000004"), ean13("200100000005"))
         assert sorted(Card.objects.filter(batch=first).values_list("number", flat=True)) == [
@@ -273,27 +291,29 @@ def test_batches_continue_the_range_and_never_overlap(alpha, shop):
         assert CardType.objects.get(pk=shop["bonus"].pk).last_serial == 5
         assert set(Card.objects.values_list("status", flat=True)) == {"stock"}
         assert CardEvent.objects.filter(kind="issued").count() == 5
-        gift = card_batch_generate(card_type=shop["gift"], quantity=1, author=shop["admin"])
+        gift = card_batch_generate(card_type=shop["gift"], quantity=1, acting_user=shop["admin"])
         assert gift.cards.get().balance == Decimal("50.00")
-        coupon = card_batch_generate(card_type=shop["coupon"], quantity=1, author=shop["admin"]).cards.get()
+        coupon = card_batch_generate(card_type=shop["coupon"], quantity=1, acting_user=shop["admin"]).cards.get()
         assert coupon.number == "7700000001" and coupon.valid_until is not None
 
 
 @pytest.mark.django_db
 def test_a_used_up_range_says_how_many_numbers_are_left_and_makes_nothing(alpha, shop):
     with tenant_context(alpha.tenant):
-        short = card_type_create(name="Short", kind="bonus", symbology="ean8", prefix="123")
+        short = card_type_create(name="Short", kind="bonus", symbology="ean8", prefix="123", acting_user=None)
         CardType.objects.filter(pk=short.pk).update(last_serial=9_990)
-        error = refused(card_batch_generate, card_type=short, quantity=20, author=shop["admin"])
+        error = refused(card_batch_generate, card_type=short, quantity=20, acting_user=shop["admin"])
         assert error.message_dict == {"quantity": ["The number range of Short has 9 numbers left."]}
-        assert card_batch_generate(card_type=short, quantity=9, author=shop["admin"]).last_number.startswith("1239999")
-        error = refused(card_batch_generate, card_type=short, quantity=1, author=shop["admin"])
+        assert card_batch_generate(card_type=short, quantity=9, acting_user=shop["admin"]).last_number.startswith(
+            "1239999"
+        )
+        error = refused(card_batch_generate, card_type=short, quantity=1, acting_user=shop["admin"])
         assert error.message_dict == {"quantity": ["The number range of Short has 0 numbers left."]}
         for quantity, message in (
             (0, "Give how many cards to make (at least 1)."),
             (10_001, "At most 10000 cards are made at a time."),
         ):
-            error = refused(card_batch_generate, card_type=shop["bonus"], quantity=quantity, author=shop["admin"])
+            error = refused(card_batch_generate, card_type=shop["bonus"], quantity=quantity, acting_user=shop["admin"])
             assert error.message_dict == {"quantity": [message]}
 
 
@@ -330,7 +350,7 @@ def test_a_batch_made_on_screen_prints_200_cards_a_page(alpha, shop):
 def test_a_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written(alpha, shop):
     with tenant_context(alpha.tenant):
         number = wrong_check_digit(ean13("200100000042"))
-        error = refused(card_assign, customer=shop["mari"], number=number, author=shop["admin"])
+        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
         assert error.message_dict == {
             "number": [
                 f"“{number}” is not a valid EAN-13 number: its check digit should be {ean13('200100000042')[-1]}."
@@ -342,22 +362,22 @@ def test_a_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written(alp
 def test_a_card_active_on_another_customer_is_refused(alpha, shop):
     with tenant_context(alpha.tenant):
         number = ean13("200100000042")
-        card = card_assign(customer=shop["jaan"], number=number, author=shop["admin"])
+        card = card_assign(customer=shop["jaan"], number=number, acting_user=shop["admin"])
         assert (card.status, card.customer_id, card.batch_id) == ("active", shop["jaan"].pk, None)
-        error = refused(card_assign, customer=shop["mari"], number=number, author=shop["admin"])
+        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
         assert error.message_dict == {"number": [f"Card {number} is already active on another customer (Jaan Saar)."]}
-        error = refused(card_assign, customer=shop["jaan"], number=number, author=shop["admin"])
+        error = refused(card_assign, customer=shop["jaan"], number=number, acting_user=shop["admin"])
         assert error.message_dict == {"number": [f"Card {number} is already this customer's."]}
 
 
 @pytest.mark.django_db
 def test_another_retailers_card_is_refused_and_nothing_is_written(alpha, beta, shop):
     with tenant_context(beta.tenant):
-        beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2999")
-        batch = card_batch_generate(card_type=beta_type, quantity=1, author=User.objects.get(username="admin"))
+        beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2999", acting_user=None)
+        batch = card_batch_generate(card_type=beta_type, quantity=1, acting_user=User.objects.get(username="admin"))
         number = batch.first_number
     with tenant_context(alpha.tenant):
-        error = refused(card_assign, customer=shop["mari"], number=number, author=shop["admin"])
+        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
         assert error.message_dict == {
             "number": [
                 f"No card type of this retailer has numbers like “{number}”; it may be another retailer's card "
@@ -373,33 +393,33 @@ def test_another_retailers_card_is_refused_and_nothing_is_written(alpha, beta, s
 def test_blocked_replaced_and_removed_cards_cannot_be_used(alpha, shop):
     with tenant_context(alpha.tenant):
         author = shop["admin"]
-        blocked = card_assign(customer=shop["mari"], number=ean13("200100000001"), author=author)
+        blocked = card_assign(customer=shop["mari"], number=ean13("200100000001"), acting_user=author)
         assert card_for_sale(number=blocked.number, customer=shop["mari"]).pk == blocked.pk
-        card_block(card=blocked, author=author, reason="Lost in the shop")
+        card_block(card=blocked, acting_user=author, reason="Lost in the shop")
         error = refused(card_for_sale, number=blocked.number, customer=shop["mari"])
         assert error.message_dict == {"card": [f"Card {blocked.number} is blocked; it cannot be used."]}
-        error = refused(card_block, card=blocked, author=author)
+        error = refused(card_block, card=blocked, acting_user=author)
         assert error.messages == [f"Card {blocked.number} is blocked; this cannot be done with it."]
-        card_unblock(card=blocked, author=author)
+        card_unblock(card=blocked, acting_user=author)
         assert card_for_sale(number=blocked.number, customer=shop["mari"]).status == "active"
 
         replaced = blocked
-        successor = card_replace(card=replaced, number=ean13("200100000002"), author=author, reason="Damaged")
+        successor = card_replace(card=replaced, number=ean13("200100000002"), acting_user=author, reason="Damaged")
         error = refused(card_for_sale, number=replaced.number, customer=shop["mari"])
         assert error.message_dict == {
             "card": [f"Card {replaced.number} was replaced by another card; it cannot be used."]
         }
-        error = refused(card_assign, customer=shop["jaan"], number=replaced.number, author=author)
+        error = refused(card_assign, customer=shop["jaan"], number=replaced.number, acting_user=author)
         assert error.message_dict == {
             "number": [f"Card {replaced.number} was replaced by another card; it cannot be used."]
         }
 
-        card_remove(card=successor, author=author, reason="Customer left")
+        card_remove(card=successor, acting_user=author, reason="Customer left")
         error = refused(card_for_sale, number=successor.number, customer=shop["mari"])
         assert error.message_dict == {"card": [f"Card {successor.number} was removed; it cannot be used."]}
-        error = refused(card_assign, customer=shop["mari"], number=successor.number, author=author)
+        error = refused(card_assign, customer=shop["mari"], number=successor.number, acting_user=author)
         assert error.message_dict == {"number": [f"Card {successor.number} was removed; it cannot be used."]}
-        error = refused(card_replace, card=successor, number=ean13("200100000003"), author=author)
+        error = refused(card_replace, card=successor, number=ean13("200100000003"), acting_user=author)
         assert error.messages == [f"Card {successor.number} is removed; this cannot be done with it."]
         assert list(
             CardEvent.objects.filter(customer=shop["mari"]).order_by("pk").values_list("card__number", "kind", "note")
@@ -417,18 +437,18 @@ def test_blocked_replaced_and_removed_cards_cannot_be_used(alpha, shop):
 def test_a_replacement_takes_over_the_gift_balance_and_the_old_card_stays_as_replaced(alpha, shop):
     with tenant_context(alpha.tenant):
         author = shop["admin"]
-        card_batch_generate(card_type=shop["gift"], quantity=2, author=author)
+        card_batch_generate(card_type=shop["gift"], quantity=2, acting_user=author)
         old_number, new_number = ean13("200200000001"), ean13("200200000002")
-        old = card_assign(customer=shop["mari"], number=old_number, author=author)
+        old = card_assign(customer=shop["mari"], number=old_number, acting_user=author)
         Card.objects.filter(pk=old.pk).update(balance=Decimal("12.30"))
         # Another kind cannot take a gift card's place; nothing changes.
-        error = refused(card_replace, card=old, number=ean13("200100000009"), author=author)
+        error = refused(card_replace, card=old, number=ean13("200100000009"), acting_user=author)
         assert error.message_dict == {
             "number": [
                 f"Card {ean13('200100000009')} is a bonus card; a gift card can only be replaced by the same kind."
             ]
         }
-        new = card_replace(card=old, number=new_number, author=author, reason="Lost")
+        new = card_replace(card=old, number=new_number, acting_user=author, reason="Lost")
         old.refresh_from_db()
         new.refresh_from_db()
         assert (new.status, new.customer_id, new.balance) == ("active", shop["mari"].pk, Decimal("12.30"))
@@ -529,7 +549,7 @@ def viewer(alpha):
 @pytest.mark.django_db
 def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_refused(alpha, shop, viewer):
     with tenant_context(alpha.tenant):
-        card = card_assign(customer=shop["mari"], number=ean13("200100000005"), author=shop["admin"])
+        card = card_assign(customer=shop["mari"], number=ean13("200100000005"), acting_user=shop["admin"])
         before = snapshot()
     client = client_for(alpha, viewer)
     page = client.get(f"/customers/{shop['mari'].pk}/cards/").content.decode()
@@ -561,9 +581,9 @@ def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_re
 def test_customers_are_found_by_a_current_cards_number_only(alpha, shop):
     with tenant_context(alpha.tenant):
         author = shop["admin"]
-        first = card_assign(customer=shop["mari"], number=ean13("200100000011"), author=author)
-        jaans = card_assign(customer=shop["jaan"], number=ean13("200100000012"), author=author)
-        card_block(card=jaans, author=author)
+        first = card_assign(customer=shop["mari"], number=ean13("200100000011"), acting_user=author)
+        jaans = card_assign(customer=shop["jaan"], number=ean13("200100000012"), acting_user=author)
+        card_block(card=jaans, acting_user=author)
 
         def found(term: str) -> list[str]:
             return sorted(customer.first_name for customer in Customer.objects.filter(search_q(term)))
@@ -571,10 +591,10 @@ def test_customers_are_found_by_a_current_cards_number_only(alpha, shop):
         assert found(first.number) == ["Mari"]
         assert found(" ".join([first.number[:4], first.number[4:]])) == ["Mari"]
         assert found(jaans.number) == ["Jaan"]  # a blocked card still names its customer
-        second = card_replace(card=first, number=ean13("200100000013"), author=author)
+        second = card_replace(card=first, number=ean13("200100000013"), acting_user=author)
         assert found(first.number) == []
         assert found(second.number) == ["Mari"]
-        card_remove(card=second, author=author)
+        card_remove(card=second, acting_user=author)
         assert found(second.number) == []
         assert found("Mari") == ["Mari"]
     client = client_for(alpha, alpha.marketer)
@@ -585,13 +605,15 @@ def test_customers_are_found_by_a_current_cards_number_only(alpha, shop):
 @pytest.mark.django_db
 def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_cards(alpha, beta, shop):
     with tenant_context(beta.tenant):
-        beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2005")
-        beta_batch = card_batch_generate(card_type=beta_type, quantity=3, author=User.objects.get(username="admin"))
+        beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2005", acting_user=None)
+        beta_batch = card_batch_generate(
+            card_type=beta_type, quantity=3, acting_user=User.objects.get(username="admin")
+        )
         beta_numbers = set(beta_batch.cards.values_list("number", flat=True))
     with tenant_context(alpha.tenant):
-        card_batch_generate(card_type=shop["bonus"], quantity=2, author=shop["admin"])
-        card_batch_generate(card_type=shop["gift"], quantity=2, author=shop["admin"])
-        active = card_assign(customer=shop["mari"], number=ean13("200100000001"), author=shop["admin"])
+        card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
+        card_batch_generate(card_type=shop["gift"], quantity=2, acting_user=shop["admin"])
+        active = card_assign(customer=shop["mari"], number=ean13("200100000001"), acting_user=shop["admin"])
     client = client_for(alpha, alpha.admin)
 
     def numbers(query: dict) -> list[str]:
@@ -620,9 +642,9 @@ def test_the_cards_list_costs_the_same_queries_however_many_cards(alpha, shop, d
     counts = []
     for quantity in (2, 40):
         with tenant_context(alpha.tenant):
-            batch = card_batch_generate(card_type=shop["bonus"], quantity=quantity, author=shop["admin"])
+            batch = card_batch_generate(card_type=shop["bonus"], quantity=quantity, acting_user=shop["admin"])
             for card in batch.cards.order_by("pk")[:2]:
-                card_assign(customer=shop["mari"], number=card.number, author=shop["admin"])
+                card_assign(customer=shop["mari"], number=card.number, acting_user=shop["admin"])
         connection.set_schema_to_public()
         with django_assert_max_num_queries(11) as captured:
             response = client.get("/settings/loyalty/cards/all/")
@@ -641,10 +663,12 @@ def test_the_cards_tab_costs_the_same_queries_however_many_cards(alpha, shop, dj
         with tenant_context(alpha.tenant):
             for _ in range(added):
                 serial += 1
-                card = card_assign(customer=shop["mari"], number=ean13(f"2002000{serial:05d}"), author=shop["admin"])
+                card = card_assign(
+                    customer=shop["mari"], number=ean13(f"2002000{serial:05d}"), acting_user=shop["admin"]
+                )
                 serial += 1
-                card = card_replace(card=card, number=ean13(f"2002000{serial:05d}"), author=shop["admin"])
-                card_block(card=card, author=shop["admin"], reason="Check")
+                card = card_replace(card=card, number=ean13(f"2002000{serial:05d}"), acting_user=shop["admin"])
+                card_block(card=card, acting_user=shop["admin"], reason="Check")
         connection.set_schema_to_public()
         with django_assert_max_num_queries(14) as captured:
             response = client.get(f"/customers/{shop['mari'].pk}/cards/")

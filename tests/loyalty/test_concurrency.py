@@ -13,7 +13,8 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer
 from loyalty.models import EarningRule, PointsAccount, PointsEntry, Programme
-from loyalty.services.ledger import ledger_sum, points_adjust
+from loyalty.selectors.points import ledger_sum
+from loyalty.services.ledger import points_adjust
 from pos.idempotency import REPLAYED_HEADER
 from pos.models import IdempotentRequest
 from sales.models import Product, SalesDocument, Store
@@ -64,7 +65,7 @@ def _fresh_customer(race, name: str, *, points: int = 0) -> Customer:
     with tenant_context(race["tenant"]):
         customer = Customer.objects.create(first_name=name)
         if points:
-            points_adjust(customer=customer, points=points, reason="Starting balance of the race", author=None)
+            points_adjust(customer=customer, points=points, reason="Starting balance of the race", acting_user=None)
     connection.set_schema_to_public()
     return customer
 

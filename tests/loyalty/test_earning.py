@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerGroup
 from loyalty.models import EarnedLine, EarningRule, PointsAccount, PointsEntry, Programme, Tier
-from loyalty.services.earning import BasketLine, points_quote
+from loyalty.selectors.earning import BasketLine, points_quote
 from loyalty.services.ledger import account_lock, entry_write
 from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Store

@@ -1,4 +1,4 @@
-"""Opening points balances and card numbers in the customer import (loyalty/import_columns.py).
+"""Opening points balances and card numbers in the customer import (loyalty/services/import_columns.py).
 
 The dry run and the import are called as their Celery tasks call them, in the test's
 transaction, so that nothing is committed: a ledger's entries can never be deleted again.
@@ -22,9 +22,8 @@ from customers.services.importing import (
     import_batch_map,
     import_batch_start,
 )
-from loyalty import import_columns as import_columns_module
-from loyalty.import_columns import import_columns_register
 from loyalty.models import Card, CardEvent, CardType, PointsAccount, PointsEntry, Programme
+from loyalty.services import import_columns as import_columns_module
 from loyalty.services.cards import card_assign, card_batch_generate, card_block
 from sales.rules import ean_check_digit
 from staff.models import User
@@ -48,7 +47,8 @@ def ean13(body: str) -> str:
 @pytest.fixture(autouse=True)
 def registered_columns():
     """The columns as LoyaltyConfig.ready() registers them (registering twice does nothing)."""
-    import_columns_register()
+    import_columns.register(import_columns_module.POINTS_BALANCE)
+    import_columns.register(import_columns_module.CARD_NUMBER)
 
 
 UPLOADED: list[ImportBatch] = []
@@ -70,7 +70,7 @@ def shop(alpha, uploads_cleaned):
         Programme.objects.update_or_create(pk=1, defaults={"welcome_bonus": 50, "expiry_months": 24})
         admin = User.objects.get(username="admin")
         bonus = CardType.objects.create(name="Bonus card", kind="bonus", symbology="ean13", prefix="2990")
-        batch = card_batch_generate(card_type=bonus, quantity=5, author=admin)
+        batch = card_batch_generate(card_type=bonus, quantity=5, acting_user=admin)
         stock = list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True))
         kati = Customer.objects.create(
             first_name="Kati", last_name="Saar", email="kati@loyalty.example", status="introduced"
@@ -172,9 +172,9 @@ def test_a_file_with_balances_and_cards_imports_them_and_importing_it_again_adds
 @pytest.mark.django_db
 def test_bad_card_numbers_and_balances_are_refused_in_the_dry_run_and_nothing_of_them_is_written(alpha, shop):
     stock, admin, kati = shop["stock"], shop["admin"], shop["kati"]
-    card_assign(customer=kati, number=stock[2], author=admin)
-    blocked = card_assign(customer=kati, number=stock[3], author=admin)
-    card_block(card=blocked, author=admin)
+    card_assign(customer=kati, number=stock[2], acting_user=admin)
+    blocked = card_assign(customer=kati, number=stock[3], acting_user=admin)
+    card_block(card=blocked, acting_user=admin)
     wrong_digit = stock[4][:-1] + str((int(stock[4][-1]) + 1) % 10)
     rows = [
         HEADER,
@@ -287,7 +287,8 @@ def stock_number(shop) -> str:
 
 
 def test_a_column_is_registered_once_and_never_over_a_customer_field():
-    import_columns_register()  # again: nothing changes
+    import_columns.register(import_columns_module.POINTS_BALANCE)  # again: nothing changes
+    import_columns.register(import_columns_module.CARD_NUMBER)
     assert [column.code for column in import_columns.items()][-2:] == ["points_balance", "card_number"]
     for code in ("email", "status", "group", "card_number"):
         with pytest.raises(ImproperlyConfigured):

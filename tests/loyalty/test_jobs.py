@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer
 from loyalty.models import PointsAccount, PointsEntry, Programme
-from loyalty.services.jobs import birthday_bonuses_give, customer_points_expire, points_expire_all, points_expiring
+from loyalty.selectors.points import points_expiring
+from loyalty.services.jobs import birthday_bonuses_give, customer_points_expire, points_expire_all
 from loyalty.services.ledger import account_lock, entry_write
 from loyalty.tasks import points_expire_task
 from tenants.tasks import tenants_fan_out

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from loyalty.models import PointsAccount, PointsEntry, Programme
-from loyalty.services.ledger import account_lock, entry_write, ledger_sum
+from loyalty.selectors.points import ledger_sum
+from loyalty.services.ledger import account_lock, entry_write
 from loyalty.services.sale_points import LoyaltyAtSale
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 

@@ -12,8 +12,9 @@ from django_tenants.utils import tenant_context
 from customers.models import Customer
 from customers.services.merging import customer_merge
 from loyalty.models import Card, CardEvent, CardType, PointsAccount, PointsEntry, Programme
+from loyalty.selectors.points import points_expiring
 from loyalty.services.cards import card_assign, card_batch_generate, card_block
-from loyalty.services.jobs import customer_points_expire, points_expiring
+from loyalty.services.jobs import customer_points_expire
 from loyalty.services.ledger import account_lock, entry_write
 from loyalty.services.sale_points import LoyaltyAtSale
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
@@ -46,7 +47,7 @@ def merge_shop(alpha, loyalty_shop):
         Programme.objects.filter(pk=1).update(welcome_bonus=50)
         admin = User.objects.get(username="admin")
         bonus = CardType.objects.create(name="Bonus card", kind="bonus", symbology="ean13", prefix="2991")
-        batch = card_batch_generate(card_type=bonus, quantity=4, author=admin)
+        batch = card_batch_generate(card_type=bonus, quantity=4, acting_user=admin)
         numbers = list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True))
         # Same person twice: the record to keep and a duplicate made at another till.
         keep = loyalty_shop["customer"]
@@ -64,10 +65,10 @@ def test_a_merge_moves_cards_and_entries_and_the_kept_balance_is_both_together(a
     keep, remove, admin, numbers = shop["keep"], shop["remove"], shop["admin"], shop["numbers"]
     with tenant_context(alpha.tenant):
         # Both got a bonus card and its welcome bonus, both bought; the duplicate paid with points.
-        card_assign(customer=keep, number=numbers[0], author=admin)
-        old_card = card_assign(customer=remove, number=numbers[1], author=admin)
-        card_block(card=old_card, author=admin, reason="lost")
-        card_assign(customer=remove, number=numbers[2], author=admin)
+        card_assign(customer=keep, number=numbers[0], acting_user=admin)
+        old_card = card_assign(customer=remove, number=numbers[1], acting_user=admin)
+        card_block(card=old_card, acting_user=admin, reason="lost")
+        card_assign(customer=remove, number=numbers[2], acting_user=admin)
         sale_register(store=shop["store"], customer=keep, lines=[LineInput("CUP-1", Decimal("3"))])
         sale_register(store=shop["store"], customer=remove, lines=[LineInput("CUP-1", Decimal("2"))])
         sale_register(
@@ -113,7 +114,7 @@ def test_a_merge_moves_cards_and_entries_and_the_kept_balance_is_both_together(a
         assert CardEvent.objects.filter(customer=keep, card__number=numbers[1], kind="blocked").exists()
 
         # Another bonus card later brings no second welcome bonus.
-        card_assign(customer=keep, number=numbers[3], author=admin)
+        card_assign(customer=keep, number=numbers[3], acting_user=admin)
         assert balance(keep) == 129 == entries_sum(keep)
 
 

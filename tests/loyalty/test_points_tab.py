@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from loyalty.models import PointsAccount, PointsEntry, Programme
-from loyalty.selectors.points import points_tab_context
 from loyalty.services.ledger import account_lock, entry_write, points_adjust
+from loyalty.views.points import points_tab_context
 from sales.models import Terminal
 from sales.services.sales import LineInput, sale_register
 from tests.conftest import client_for
@@ -25,7 +25,7 @@ HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "tab-content"}
 def _adjustments(alpha, customer, count: int, *, start: int = 0) -> None:
     with tenant_context(alpha.tenant):
         for number in range(start, start + count):
-            points_adjust(customer=customer, points=10, reason=f"Gift {number:02}", author=None)
+            points_adjust(customer=customer, points=10, reason=f"Gift {number:02}", acting_user=None)
 
 
 def _entries(alpha, customer) -> list:
@@ -234,3 +234,30 @@ def test_the_adjustment_url_takes_only_posts_and_a_known_customer(alpha, loyalty
     assert admin.get(f"/customers/{loyalty_shop['customer'].pk}/points/adjust/").status_code == 405
     assert admin.post("/customers/999999/points/adjust/", {"points": "1", "reason": "x"}).status_code == 404
     assert admin.get("/customers/999999/points/ledger/").status_code == 404
+
+
+def test_the_ledger_is_in_date_order_whatever_order_the_entries_were_written(alpha, loyalty_shop):
+    customer = loyalty_shop["customer"]
+    now = timezone.now()
+    with tenant_context(alpha.tenant):
+        account = account_lock(customer.pk)
+        entry_write(
+            account=account, kind="bonus", points=50, source="back_office", reason="Bonus today", occurred_at=now
+        )
+        # Written afterwards, dated in February (a past receipt brought in later).
+        entry_write(
+            account=account,
+            kind="earn",
+            points=7,
+            source="import",
+            reason="February receipt",
+            occurred_at=now - datetime.timedelta(days=300),
+        )
+        entry_write(
+            account=account, kind="adjust", points=-5, source="back_office", reason="Same moment", occurred_at=now
+        )
+    client = client_for(alpha, alpha.admin)
+    for url in (f"/customers/{customer.pk}/points/", f"/customers/{customer.pk}/points/ledger/"):
+        rows = client.get(url).context["points_page"].object_list
+        # Newest first by date; two of one moment in the order they were written, the later first.
+        assert [entry.reason for entry in rows] == ["Same moment", "Bonus today", "February receipt"]

@@ -66,7 +66,7 @@ def _error_messages(error: ValidationError) -> dict[str, list[str]]:
 def test_programme_update_saves_every_setting(alpha, loyalty_shop):
     with tenant_context(alpha.tenant):
         staff = CustomerGroup.objects.create(name="Staff")
-        programme = programme_update(**SETTINGS, no_earning_group_ids=[str(staff.pk)], author=None)
+        programme = programme_update(**SETTINGS, no_earning_group_ids=[str(staff.pk)], acting_user=None)
         programme.refresh_from_db()
         assert programme.points_per_unit == Decimal("1.5")
         assert programme.rounding == "half_up"
@@ -75,7 +75,9 @@ def test_programme_update_saves_every_setting(alpha, loyalty_shop):
         assert (programme.negative_policy, programme.adjustment_cap, programme.tiers_enabled) == ("allow", None, True)
         assert list(programme.no_earning_groups.all()) == [staff]
 
-        programme_update(**{**SETTINGS, "expiry_months": "", "is_enabled": False}, no_earning_group_ids=[])
+        programme_update(
+            **{**SETTINGS, "expiry_months": "", "is_enabled": False}, no_earning_group_ids=[], acting_user=None
+        )
         programme.refresh_from_db()
         assert (programme.expiry_months, programme.is_enabled) == (None, False)
         assert not programme.no_earning_groups.exists()
@@ -127,7 +129,7 @@ def test_programme_update_refuses_and_writes_nothing(alpha, loyalty_shop, change
     with tenant_context(alpha.tenant):
         before = _programme_state()
         with pytest.raises(ValidationError) as refused:
-            programme_update(**{**SETTINGS, **changes}, no_earning_group_ids=[])
+            programme_update(**{**SETTINGS, **changes}, no_earning_group_ids=[], acting_user=None)
         assert _error_messages(refused.value) == {field: [message]}
         assert _programme_state() == before
 
@@ -141,6 +143,7 @@ def test_programme_update_names_every_problem_at_once_and_refuses_an_unknown_gro
             programme_update(
                 **{**SETTINGS, "points_per_unit": "-1", "max_redeem_percent": "150"},
                 no_earning_group_ids=[missing],
+                acting_user=None,
             )
         assert _error_messages(refused.value) == {
             "points_per_unit": ["Points per currency unit cannot be negative."],
@@ -186,6 +189,7 @@ def test_the_programme_page_saves_and_shows_refusals(alpha, loyalty_shop):
         "/settings/loyalty/tiers/new/",
         "/settings/loyalty/try/",
         "/settings/loyalty/try/line/",
+        "/settings/loyalty/history/",
     ],
 )
 def test_the_pages_need_the_settings_right(alpha, address):
@@ -218,6 +222,7 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
             valid_from=datetime.date(2025, 1, 1),
             valid_until=datetime.date(2025, 12, 31),
             weekdays=["7", "6", "6"],
+            acting_user=None,
         )
         rule.refresh_from_db()
         assert (rule.name, rule.kind, rule.multiplier, rule.fixed_points) == (
@@ -232,7 +237,7 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
         assert rule.weekdays == [6, 7]
 
         updated = earning_rule_update(
-            rule=rule, name="Green tea fixed", kind="fixed", fixed_points="3", product_code=" TEA-1 "
+            rule=rule, name="Green tea fixed", kind="fixed", fixed_points="3", product_code=" TEA-1 ", acting_user=None
         )
         updated.refresh_from_db()
         assert (updated.kind, updated.fixed_points, updated.multiplier) == ("fixed", 3, None)
@@ -282,7 +287,7 @@ def test_earning_rule_create_refuses_and_writes_nothing(alpha, loyalty_shop, cha
             message = message.format(missing=arguments["customer_group_ids"][0])
         before = _rule_state()
         with pytest.raises(ValidationError) as refused:
-            earning_rule_create(**arguments)
+            earning_rule_create(**arguments, acting_user=None)
         messages = _error_messages(refused.value)
         assert list(messages) == [field]
         if message is not None:
@@ -293,13 +298,13 @@ def test_earning_rule_create_refuses_and_writes_nothing(alpha, loyalty_shop, cha
 @pytest.mark.django_db
 def test_earning_rule_update_refuses_a_taken_name_and_changes_nothing(alpha, loyalty_shop):
     with tenant_context(alpha.tenant):
-        earning_rule_create(name="Double", kind="multiplier", multiplier="2")
+        earning_rule_create(name="Double", kind="multiplier", multiplier="2", acting_user=None)
         other = earning_rule_create(
-            name="Triple", kind="multiplier", multiplier="3", store_ids=[loyalty_shop["store"].pk]
+            name="Triple", kind="multiplier", multiplier="3", store_ids=[loyalty_shop["store"].pk], acting_user=None
         )
         before = _rule_state()
         with pytest.raises(ValidationError) as refused:
-            earning_rule_update(rule=other, name="double", kind="multiplier", multiplier="-1")
+            earning_rule_update(rule=other, name="double", kind="multiplier", multiplier="-1", acting_user=None)
         assert _error_messages(refused.value) == {
             "name": ["A rule named “double” already exists."],
             "multiplier": ["The multiplier cannot be negative."],
@@ -311,13 +316,13 @@ def test_earning_rule_update_refuses_a_taken_name_and_changes_nothing(alpha, loy
 def test_deleting_a_rule_that_gave_points_only_switches_it_off(alpha, loyalty_shop):
     with tenant_context(alpha.tenant):
         used = earning_rule_create(
-            name="Tea ×2", kind="multiplier", multiplier="2", product_group_id=loyalty_shop["tea"].pk
+            name="Tea ×2", kind="multiplier", multiplier="2", product_group_id=loyalty_shop["tea"].pk, acting_user=None
         )
-        unused = earning_rule_create(name="No cups", kind="excluded", product_code="CUP-1")
+        unused = earning_rule_create(name="No cups", kind="excluded", product_code="CUP-1", acting_user=None)
         sale_register(store=loyalty_shop["store"], customer=loyalty_shop["customer"], lines=[LineInput("TEA-1", 1)])
-        assert earning_rule_delete(rule=unused) is True
+        assert earning_rule_delete(rule=unused, acting_user=None) is True
         assert not EarningRule.objects.filter(pk=unused.pk).exists()
-        assert earning_rule_delete(rule=used) is False
+        assert earning_rule_delete(rule=used, acting_user=None) is False
         used.refresh_from_db()
         assert used.is_active is False
         assert EarnedLine.objects.get().rule == used
@@ -392,6 +397,7 @@ def test_the_rule_list_costs_the_same_few_queries_whatever_the_number_of_rules(
                 product_group_id=None if number % 2 else loyalty_shop["tea"].pk,
                 store_ids=[loyalty_shop["store"].pk],
                 customer_group_ids=[group.pk],
+                acting_user=None,
             )
     with django_assert_max_num_queries(12):
         response = client.get("/settings/loyalty/rules/")
@@ -404,7 +410,9 @@ def test_the_rule_list_costs_the_same_few_queries_whatever_the_number_of_rules(
 @pytest.mark.django_db
 def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_shop):
     with tenant_context(alpha.tenant):
-        earning_rule_create(name="Alpha tea ×2", kind="multiplier", multiplier="2", product_code="TEA-1")
+        earning_rule_create(
+            name="Alpha tea ×2", kind="multiplier", multiplier="2", product_code="TEA-1", acting_user=None
+        )
         free_store_pk, free_group_pk = _missing_pk(Store), _missing_pk(CustomerGroup)
     with tenant_context(beta.tenant):
         # Ids that no store or group of alpha has, so that only the retailer tells them apart.
@@ -425,6 +433,7 @@ def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_sh
                 multiplier="2",
                 store_ids=[beta_store.pk],
                 customer_group_ids=[beta_group.pk],
+                acting_user=None,
             )
         assert _error_messages(refused.value) == {
             "stores": [f"No store has the id {beta_store.pk} here."],
@@ -450,8 +459,8 @@ def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_sh
 @pytest.mark.django_db
 def test_tiers_need_their_own_threshold_and_a_multiplier_not_below_zero(alpha):
     with tenant_context(alpha.tenant):
-        silver = tier_create(name="Silver", min_spend="100", multiplier="1.5")
-        tier_create(name="Gold", min_spend="500.00", multiplier="2")
+        silver = tier_create(name="Silver", min_spend="100", multiplier="1.5", acting_user=None)
+        tier_create(name="Gold", min_spend="500.00", multiplier="2", acting_user=None)
         before = list(Tier.objects.order_by("pk").values())
         refusals = [
             (
@@ -483,13 +492,13 @@ def test_tiers_need_their_own_threshold_and_a_multiplier_not_below_zero(alpha):
         ]
         for arguments, expected in refusals:
             with pytest.raises(ValidationError) as refused:
-                tier_create(**arguments)
+                tier_create(**arguments, acting_user=None)
             assert _error_messages(refused.value) == expected
         with pytest.raises(ValidationError):
-            tier_update(tier=silver, name="Silver", min_spend="500", multiplier="1.5")
+            tier_update(tier=silver, name="Silver", min_spend="500", multiplier="1.5", acting_user=None)
         assert list(Tier.objects.order_by("pk").values()) == before
         # Its own threshold is not another's.
-        tier_update(tier=silver, name="Silver", min_spend="100", multiplier="1.75")
+        tier_update(tier=silver, name="Silver", min_spend="100", multiplier="1.75", acting_user=None)
         silver.refresh_from_db()
         assert silver.multiplier == Decimal("1.75")
 
@@ -538,7 +547,11 @@ def test_the_try_panel_shows_each_lines_points_and_why_and_writes_nothing(alpha,
         GroupPriceList.objects.create(customer_group=wholesale, price_list=price_list)
         PriceListItem.objects.create(price_list=price_list, product=loyalty_shop["cup"], fixed_price=Decimal("8.00"))
         earning_rule_create(
-            name="Tea ×2", kind="multiplier", multiplier="2", product_group_id=loyalty_shop["drinks"].pk
+            name="Tea ×2",
+            kind="multiplier",
+            multiplier="2",
+            product_group_id=loyalty_shop["drinks"].pk,
+            acting_user=None,
         )
         Programme.objects.filter(pk=1).update(points_per_unit=Decimal("1.5"))
         before = _write_counts()
@@ -591,7 +604,7 @@ def test_the_try_panel_says_why_nothing_is_earned(alpha, loyalty_shop):
         staff = CustomerGroup.objects.create(name="Staff")
         Programme.objects.get(pk=1).no_earning_groups.set([staff])
         Customer.objects.filter(pk=loyalty_shop["customer"].pk).update(group=staff)
-        earning_rule_create(name="No tea", kind="excluded", product_code="TEA-1")
+        earning_rule_create(name="No tea", kind="excluded", product_code="TEA-1", acting_user=None)
     base = {"store": loyalty_shop["store"].pk, "code": "TEA-1", "quantity": "1"}
     staff_page = client.get(
         "/settings/loyalty/try/", {**base, "customer": loyalty_shop["customer"].pk}

@@ -3,7 +3,7 @@
 A rule-based state machine registers sales (some paying with points, some from a till with a
 client id), partial and full returns, manual adjustments, expiry runs on an advancing day and
 replays of till sales, on one customer per example. The test keeps its own model of the account,
-computed from the programme's rules as written in the docstrings (loyalty/services/earning.py,
+computed from the programme's rules as written in the docstrings (loyalty/selectors/earning.py,
 sale_points.py, jobs.py), and after every step checks: the account's balance equals the sum of
 its entries equals the model's balance; under the CAP policy no balance is ever below zero, under
 ALLOW only a return taking back spent points takes it below zero. Every refused operation (a
@@ -326,10 +326,12 @@ class LedgerMachine(RuleBasedStateMachine):
         refused = points == 0 or abs(points) > ADJUSTMENT_CAP or (points < 0 and self.balance + points < 0)
         if refused:
             with pytest.raises(ValidationError):
-                points_adjust(customer=self.customer, points=points, reason="Stateful test", author=self.world.admin)
+                points_adjust(
+                    customer=self.customer, points=points, reason="Stateful test", acting_user=self.world.admin
+                )
             assert self.snapshot() == before
             return
-        points_adjust(customer=self.customer, points=points, reason="Stateful test", author=self.world.admin)
+        points_adjust(customer=self.customer, points=points, reason="Stateful test", acting_user=self.world.admin)
         if points > 0:
             self.credit(points, expires_on=_expires(timezone.localdate()))
         else:

@@ -65,7 +65,7 @@ def loyalty_till(alpha, shop):
         successor = _card(bonus, "7700004", customer=jaan, assigned_at=now)
         _card(bonus, REPLACED_CARD, customer=jaan, status=Card.Status.REPLACED, replaced_by=successor)
         _card(bonus, STOCK_CARD, status=Card.Status.STOCK)
-        points_adjust(customer=mari, points=1000, reason="Opening balance from the old system", author=None)
+        points_adjust(customer=mari, points=1000, reason="Opening balance from the old system", acting_user=None)
     return {"mari": mari, "jaan": jaan, "bonus": bonus, "discount": discount}
 
 

@@ -1,7 +1,8 @@
 """Which points a basket earns, and why: the programme's rate, the tier, and the rules.
 
-One function, `points_quote`, answers for the till's sale, the back office, the history import
-and the "try it" panel alike, so the panel shows exactly what a sale would earn.
+A read that writes nothing. One function, `points_quote`, answers for the till's sale, the back
+office, the history import and the "try it" panel alike (`basket_preview`, below), so the panel
+shows exactly what a sale would earn.
 
 Per line: base = line amount (less its share of what points paid) × points per currency unit ×
 the customer's tier multiplier. The most specific active rule whose conditions hold then applies:
@@ -20,10 +21,13 @@ from django.db.models import Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.money import CENT
 from customers.models import Customer
+from loyalty.formatting import plain
 from loyalty.models import EarningRule, Programme, Tier
-from loyalty.values import plain
+from loyalty.selectors.programme import programme_read
 from sales.models import Product, ProductGroup, SalesDocument, Store
+from sales.selectors.pricing import customer_prices
 
 ROUNDING = {
     Programme.Rounding.DOWN: ROUND_FLOOR,
@@ -77,9 +81,8 @@ def customer_tier(*, customer: Customer, today: datetime.date, before: datetime.
     if not tiers:
         return None
     since = today - datetime.timedelta(days=365)
-    sales = SalesDocument.objects.filter(
+    sales = SalesDocument.objects.purchases().filter(
         customer=customer,
-        kind__in=SalesDocument.PURCHASE_KINDS,
         occurred_at__date__gt=since,
         occurred_at__date__lte=today,
     )
@@ -149,9 +152,7 @@ def points_quote(
     programme: Programme | None = None,
 ) -> Quote:
     """The points the basket earns for the customer, line by line, with the reason of each."""
-    from loyalty.services.ledger import programme_get
-
-    programme = programme or programme_get()
+    programme = programme or programme_read()
     when = when or timezone.now()
     quote = Quote()
     if customer is None:
@@ -250,3 +251,83 @@ def points_quote(
         )
     quote.total = points_round(sum((line.points for line in quote.lines), Decimal("0")), programme=programme)
     return quote
+
+
+@dataclass(frozen=True)
+class BasketRow:
+    """A line of the panel's basket: a product, its quantity and, if given, the price paid."""
+
+    product: Product
+    quantity: Decimal
+    unit_price: Decimal | None = None
+
+
+@dataclass
+class PreviewLine:
+    product: Product
+    quantity: Decimal
+    unit_price: Decimal
+    price_list: str
+    is_price_typed: bool
+    amount: Decimal
+    # None when the whole basket earns nothing for a reason of its own (see Preview.quote.reason).
+    quote: LineQuote | None
+
+
+@dataclass
+class Preview:
+    lines: list[PreviewLine]
+    quote: Quote
+    programme: Programme
+    receipt_total: Decimal
+    unrounded_total: Decimal
+
+
+def basket_preview(
+    *, customer: Customer | None, store: Store | None, when: datetime.datetime, rows: list[BasketRow]
+) -> Preview:
+    """What a sale of `rows` to `customer` at `store` at `when` would earn, line by line with the
+    rule applied and why. Each line's amount is what sale_register would charge: the price given,
+    else the customer's price that day (price list included). Writes nothing."""
+    programme = programme_read()
+    prices = customer_prices(
+        customer=customer,
+        products=list({row.product.pk: row.product for row in rows}.values()),
+        today=when.date(),
+    )
+    priced = []
+    for row in rows:
+        price = prices[row.product.pk]
+        unit_price = price.price if row.unit_price is None else row.unit_price
+        amount = (unit_price * row.quantity).quantize(CENT)
+        priced.append((row, unit_price, price.price_list if row.unit_price is None else "", amount))
+    quote = points_quote(
+        customer=customer,
+        store=store,
+        lines=[
+            BasketLine(product=row.product, quantity=row.quantity, amount=amount)
+            for row, _unit_price, _price_list, amount in priced
+        ],
+        when=when,
+        programme=programme,
+    )
+    line_quotes = quote.lines or [None] * len(priced)
+    lines = [
+        PreviewLine(
+            product=row.product,
+            quantity=row.quantity,
+            unit_price=unit_price,
+            price_list=price_list,
+            is_price_typed=row.unit_price is not None,
+            amount=amount,
+            quote=line_quote,
+        )
+        for (row, unit_price, price_list, amount), line_quote in zip(priced, line_quotes, strict=True)
+    ]
+    return Preview(
+        lines=lines,
+        quote=quote,
+        programme=programme,
+        receipt_total=sum((line.amount for line in lines), Decimal("0")),
+        unrounded_total=sum((line.quote.points for line in lines if line.quote), Decimal("0")),
+    )

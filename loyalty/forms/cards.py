@@ -1,15 +1,15 @@
-"""Forms of Settings → Cards and of the card actions on a customer's card.
+"""Forms of Settings → Cards and of the card actions on a customer's card (the cards list's
+filters are in loyalty.filters).
 
 The forms parse what the browser sends; the services (loyalty.services.card_types and .cards)
 decide what is valid and say why not, so a number scanned at the till and one typed in the back
 office are refused with the same words. Values and percents are taken as text for that reason.
 """
 
-import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import Card, CardType, Symbology
+from loyalty.models import CardType, Symbology
 
 DECIMAL_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 # What a scanner types: digits (or Code 128 characters) and Enter.
@@ -82,28 +82,6 @@ class CardBatchForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
         help_text=_("Up to 10,000 at a time; the numbers continue the type's range."),
     )
-
-
-class CardFilter(django_filters.FilterSet):
-    """The cards list: a number (or part of one), a type, a status."""
-
-    q = django_filters.CharFilter(label=_("Number"), method="filter_number")
-    card_type = django_filters.ModelChoiceFilter(
-        label=_("Card type"), queryset=CardType.objects.order_by("name"), empty_label=_("All types")
-    )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Card.Status.choices, empty_label=_("All statuses"))
-
-    class Meta:
-        model = Card
-        fields = ["q", "card_type", "status"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs.update({"placeholder": _("Number or part of it"), "autocomplete": "off"})
-
-    def filter_number(self, queryset, _name, value):
-        number = "".join(value.split())
-        return queryset.filter(number__contains=number) if number else queryset
 
 
 class CardAssignForm(forms.Form):

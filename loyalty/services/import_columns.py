@@ -1,6 +1,5 @@
 """What loyalty adds to the customer import: an opening points balance and a card number per row
-(customers.services.import_columns). `import_columns_register()` is called from
-LoyaltyConfig.ready().
+(customers.services.import_columns). LoyaltyConfig.ready() registers POINTS_BALANCE and CARD_NUMBER.
 
 - points_balance: the balance the customer had in the old system, a whole number ≥ 0. It is
   written once per customer, as an OPENING entry with the once-key "opening" (source import,
@@ -25,11 +24,14 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun, import_columns
+from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun
 from loyalty.barcodes import number_clean
 from loyalty.models import Card, PointsEntry
-from loyalty.services.cards import REFUSED_STATUS, card_assign, card_type_for_number
-from loyalty.services.ledger import accounts_lock, expiry_date, programme_get
+from loyalty.rules import REFUSED_STATUS, card_number_clean, expiry_date
+from loyalty.selectors.cards import card_type_for_number
+from loyalty.selectors.programme import programme_read
+from loyalty.services.cards import card_assign
+from loyalty.services.ledger import accounts_lock
 
 OPENING_KEY = "opening"
 # More than any real balance; keeps a typing mistake (a phone number, say) out of the ledger.
@@ -72,7 +74,7 @@ def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
     opened = set(
         PointsEntry.objects.filter(customer_id__in=wanted, once_key=OPENING_KEY).values_list("customer_id", flat=True)
     )
-    expires_on = expiry_date(programme=programme_get(), on=timezone.localdate())
+    expires_on = expiry_date(programme=programme_read(), on=timezone.localdate())
     reason = (_("Opening balance imported from “%(name)s”") % {"name": run.batch.original_name})[:300]
     entries = []
     for customer_id in sorted(set(wanted) - opened):
@@ -97,13 +99,9 @@ def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
 # --- the card number ---------------------------------------------------------------------------
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _card_problem(cell: ImportCell, card: Card | None) -> tuple[str, str]:
     """The number as stored and what refuses it ("" when nothing does)."""
-    number = _compact(cell.text)
+    number = card_number_clean(cell.text)
     if card is None:
         card_type = card_type_for_number(number)
         if card_type is None:
@@ -132,11 +130,13 @@ def card_check(cells: list[ImportCell], run: ImportColumnRun) -> dict[int, list[
     seen: dict[str, int] = run.state.setdefault("seen", {})
     cards = {
         card.number: card
-        for card in Card.objects.filter(number__in={_compact(cell.text) for cell in cells}).select_related("customer")
+        for card in Card.objects.filter(number__in={card_number_clean(cell.text) for cell in cells}).select_related(
+            "customer"
+        )
     }
     problems = {}
     for cell in cells:
-        number, problem = _card_problem(cell, cards.get(_compact(cell.text)))
+        number, problem = _card_problem(cell, cards.get(card_number_clean(cell.text)))
         if not problem and number in seen:
             problem = _("Card %(number)s is already in row %(row)s.") % {"number": number, "row": seen[number]}
         if problem:
@@ -148,7 +148,7 @@ def card_check(cells: list[ImportCell], run: ImportColumnRun) -> dict[int, list[
 
 def card_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
     """Assign each row's card to its customer, unless it is this customer's already."""
-    numbers = {cell.row_number: _compact(cell.text) for cell in cells}
+    numbers = {cell.row_number: card_number_clean(cell.text) for cell in cells}
     owned = set(
         Card.objects.filter(
             number__in=numbers.values(),
@@ -158,7 +158,7 @@ def card_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
     )
     for cell in cells:
         if (numbers[cell.row_number], cell.customer.pk) not in owned:
-            card_assign(customer=cell.customer, number=cell.text, author=run.acting_user)
+            card_assign(customer=cell.customer, number=cell.text, acting_user=run.acting_user)
 
 
 POINTS_BALANCE = ImportColumn(
@@ -185,8 +185,3 @@ CARD_NUMBER = ImportColumn(
     section=gettext_lazy("Loyalty"),
     names=frozenset({"card", "cardnumber", "loyaltycard", "bonuscard", "cardno", "clientcard"}),
 )
-
-
-def import_columns_register() -> None:
-    import_columns.register(POINTS_BALANCE)
-    import_columns.register(CARD_NUMBER)

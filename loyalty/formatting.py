@@ -1,4 +1,4 @@
-"""Small presentation helpers of the loyalty app."""
+"""How the loyalty app shows its figures to a person (in explanations, messages and pages)."""
 
 from decimal import Decimal
 

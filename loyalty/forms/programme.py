@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from customers.selectors.groups import group_choices
 from loyalty.models import EarningRule, Programme, Tier
-from loyalty.selectors.programme import BasketRow, products_by_code, store_choices, weekday_choices
+from loyalty.selectors.earning import BasketRow
+from loyalty.selectors.programme import products_by_code, store_choices, weekday_choices
 from sales import rules
 from sales.models import Store
 from sales.selectors.products import product_group_choices

@@ -1,38 +1,14 @@
-"""Forms of the customer card's Points tab: the ledger's filters and a manual adjustment.
+"""The form of a manual adjustment on the customer card's Points tab (the ledger's filters are in
+loyalty.filters).
 
 The adjustment form parses what the browser sends; `points_adjust` decides what is allowed (the
 right, the cap, the balance) and says why not, with the words the till's API uses too.
 """
 
-import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import PointsEntry
-
-
-class PointsLedgerFilter(django_filters.FilterSet):
-    """The ledger's filters: kind, source and a period (from, until; days in the retailer's time)."""
-
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PointsEntry.Kind.choices)
-    source = django_filters.ChoiceFilter(label=_("Source"), choices=PointsEntry.Source.choices)
-    period_from = django_filters.DateFilter(
-        label=_("From"),
-        field_name="occurred_at",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    period_until = django_filters.DateFilter(
-        label=_("Until"),
-        field_name="occurred_at",
-        lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    class Meta:
-        model = PointsEntry
-        fields = ["kind", "source", "period_from", "period_until"]
-
 
 ADJUSTMENT_KINDS = [
     (PointsEntry.Kind.ADJUST.value, _("Adjust (add or take points)")),
