@@ -134,12 +134,18 @@ class CustomerFilter(django_filters.FilterSet):
                 lookup_expr="icontains",
             )
         elif prop.type == CustomProperty.Type.NUMBER:
-            for suffix, lookup, text in (("min", "gte", _("%(property)s from")), ("max", "lte", _("%(property)s to"))):
+            for suffix, lookup, text in (
+                ("min", "gte", _("%(property)s: at least")),
+                ("max", "lte", _("%(property)s: at most")),
+            ):
                 self.filters[f"{name}_{suffix}"] = django_filters.NumberFilter(
                     label=text % {"property": label}, method=self._range_method(prop.code, lookup, property_number)
                 )
         elif prop.type == CustomProperty.Type.DATE:
-            for suffix, lookup, text in (("from", "gte", _("%(property)s from")), ("to", "lte", _("%(property)s to"))):
+            for suffix, lookup, text in (
+                ("from", "gte", _("%(property)s: from")),
+                ("to", "lte", _("%(property)s: until")),
+            ):
                 self.filters[f"{name}_{suffix}"] = django_filters.DateFilter(
                     label=text % {"property": label},
                     method=self._range_method(prop.code, lookup, property_date),

@@ -3,7 +3,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,7 +50,7 @@ class CustomProperty(models.Model):
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("property type", "Number")
         DATE = "date", _("Date")
         BOOLEAN = "boolean", _("Yes / no")
         CHOICE = "choice", _("One of a list")
@@ -98,7 +98,7 @@ class Customer(models.Model):
     class Gender(models.TextChoices):
         FEMALE = "female", _("Female")
         MALE = "male", _("Male")
-        OTHER = "other", _("Other")
+        OTHER = "other", pgettext_lazy("gender", "Other")
 
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
     status = models.CharField(
@@ -365,10 +365,10 @@ class ImportRow(models.Model):
     """What the dry run or the import did with one row of the file, and why."""
 
     class Outcome(models.TextChoices):
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        SKIP = "skip", _("Skip")
-        REFUSE = "refuse", _("Refuse")
+        CREATE = "create", pgettext_lazy("import outcome", "Create")
+        UPDATE = "update", pgettext_lazy("import outcome", "Update")
+        SKIP = "skip", pgettext_lazy("import outcome", "Skip")
+        REFUSE = "refuse", pgettext_lazy("import outcome", "Refuse")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField(_("row"))

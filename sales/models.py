@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
@@ -254,7 +255,7 @@ class SalesDocument(models.Model):
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Receipt")
         INVOICE = "invoice", _("Invoice")
-        ORDER = "order", _("Order")
+        ORDER = "order", pgettext_lazy("sales document", "Order")
         QUOTE = "quote", _("Quote")
 
     class PaymentStatus(models.TextChoices):

@@ -261,3 +261,79 @@ def screenshot(page, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- fixtures built from tests/factories (used by name, never imported) ------------------------
+
+
+@pytest.fixture
+def tenant_client():
+    """Make a test client of a retailer's host: `tenant_client(alpha)`, `tenant_client(alpha,
+    alpha.admin)` or `tenant_client("mokka.localhost", login)`. A login is a `Login` (anything with
+    a user name and a password) or a staff user made by `StaffUserFactory`, who has its password."""
+    from staff.models import User
+    from tests.factories import STAFF_PASSWORD
+
+    def make(setup: TenantSetup | str, login=None) -> Client:
+        if isinstance(login, User):
+            login = Login(login.username, STAFF_PASSWORD)
+        return client_for(TenantSetup(None, setup, None, None, None) if isinstance(setup, str) else setup, login)
+
+    return make
+
+
+@pytest.fixture
+def save_screenshot():
+    """Save a screenshot of a key page: `save_screenshot(page, "name")` writes
+    test-artifacts/screenshots/name.png (kept by CI) and returns its path."""
+    return screenshot
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """test-artifacts/ at the project's root: what CI keeps of a run (screenshots, measurements)."""
+    return ARTIFACTS
+
+
+@pytest.fixture
+def project_root() -> Path:
+    """The project's root folder (where manage.py is)."""
+    return ROOT
+
+
+@pytest.fixture
+def till_api():
+    """Make a client of the till's API: `till_api(alpha.host, token)`; `till_api(alpha.host, None)`
+    sends no token."""
+    from tests.factories.shops import TillApi
+
+    return TillApi
+
+
+@pytest.fixture
+def shop(alpha):
+    """Alpha's shop that sales, till and loyalty tests start from (`tests.factories.shops.Shop`
+    says what is in it)."""
+    from tests.factories.shops import shop_build
+
+    with tenant_context(alpha.tenant):
+        return shop_build(host=alpha.host, admin_username=alpha.admin.username)
+
+
+@pytest.fixture
+def shop_customer(alpha):
+    """Mari Tamm, an introduced private customer of alpha with no contacts and no purchases."""
+    from tests.factories import CustomerFactory
+
+    with tenant_context(alpha.tenant):
+        return CustomerFactory(first_name="Mari", last_name="Tamm")
+
+
+@pytest.fixture
+def loyalty_programme(alpha):
+    """Alpha's programme row with the factory's settings: running, a point per unit worth 0.01, at
+    most half a receipt in points, stopping at zero, no expiry and no bonuses."""
+    from tests.factories import ProgrammeFactory
+
+    with tenant_context(alpha.tenant):
+        return ProgrammeFactory()

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Case, Count, DateField, F, Func, IntegerField, Sum, TextChoices, Value, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.money import CENT
 from customers.models import Customer
@@ -188,5 +189,5 @@ class PurchaseTrendsChart(Chart):
             for label in by_amount[len(shown) :]:
                 for index, value in enumerate(self.amounts[label]):
                     other[index] += value
-            series.append({"name": str(_("Other")), "values": other})
+            series.append({"name": str(pgettext_lazy("chart series", "Other")), "values": other})
         return {"kind": "line", "labels": self.months, "series": series, "value_format": "money"}

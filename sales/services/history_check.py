@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.money import money
 from customers.models import Customer
@@ -25,9 +25,9 @@ NUMBER_MAX = SalesDocument._meta.get_field("number").max_length
 
 
 class HistoryDocumentOutcome(models.TextChoices):
-    IMPORT = "import", gettext_lazy("Import")
-    SKIP = "skip", gettext_lazy("Skip")
-    REFUSE = "refuse", gettext_lazy("Refuse")
+    IMPORT = "import", pgettext_lazy("import outcome", "Import")
+    SKIP = "skip", pgettext_lazy("import outcome", "Skip")
+    REFUSE = "refuse", pgettext_lazy("import outcome", "Refuse")
 
 
 HISTORY_COLUMNS = (

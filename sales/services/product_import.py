@@ -29,7 +29,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from crm.tree import tree_order, tree_paths
 from customers.rules import FALSE_WORDS, TRUE_WORDS
@@ -43,9 +43,9 @@ BATCH_SIZE = 1000
 
 
 class ProductRowOutcome(models.TextChoices):
-    CREATE = "create", gettext_lazy("Create")
-    UPDATE = "update", gettext_lazy("Update")
-    REFUSE = "refuse", gettext_lazy("Refuse")
+    CREATE = "create", pgettext_lazy("import outcome", "Create")
+    UPDATE = "update", pgettext_lazy("import outcome", "Update")
+    REFUSE = "refuse", pgettext_lazy("import outcome", "Refuse")
 
 
 PRODUCT_COLUMNS = (

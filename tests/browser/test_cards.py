@@ -11,23 +11,23 @@ from playwright.sync_api import expect
 
 from customers.models import Customer
 from loyalty.models import Card, CardBatch, CardType
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_server_port, tenants):
+def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(
+    page, live_server_port, tenants, browser_log_in, save_screenshot, browser_url
+):
     setup = tenants["browser"]
     port = live_server_port
     suffix = uuid.uuid4().hex[:6]
     # A prefix no other test's type has: EAN-13 leaves 8 digits for it.
     prefix = "29" + "".join(random.choices("0123456789", k=6))
     name = f"Regulars card {suffix}"
-    log_in(page, port, "admin", setup.admin.password)
+    browser_log_in(page, port, "admin", setup.admin.password)
 
     # A card type, first refused for a prefix that leaves no room for the serial.
-    page.goto(url(port, "/settings/loyalty/cards/"))
+    page.goto(browser_url(port, "/settings/loyalty/cards/"))
     page.get_by_role("link", name="New card type").click()
     page.get_by_label("Name").fill(name)
     page.get_by_label("Kind").select_option(label="Bonus card")
@@ -35,7 +35,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     page.get_by_label("Number prefix").fill(prefix + "9")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#id_prefix_errors")).to_contain_text("An EAN-13 prefix has at most 8 digits")
-    screenshot(page, "cards-type-form-error")
+    save_screenshot(page, "cards-type-form-error")
     page.get_by_label("Number prefix").fill(prefix)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Card type “{name}” saved.")).to_be_visible()
@@ -45,7 +45,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     page.get_by_role("button", name="Make cards").click()
     expect(page.get_by_text("12 cards made:")).to_be_visible()
     expect(page.get_by_test_id("batch-row")).to_have_count(1)
-    screenshot(page, "cards-type-with-batch")
+    save_screenshot(page, "cards-type-with-batch")
     with tenant_context(setup.tenant):
         card_type = CardType.objects.get(name=name)
         batch = CardBatch.objects.get(card_type=card_type)
@@ -56,17 +56,17 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(sheet).to_have_count(12)
     expect(sheet.first.locator("svg")).to_be_visible()
     expect(sheet.first).to_contain_text(numbers[0])
-    screenshot(page, "cards-print-sheet")
+    save_screenshot(page, "cards-print-sheet")
     page.emulate_media(media="print")
     expect(page.locator("nav.navbar")).to_be_hidden()
     expect(sheet.first.locator("svg")).to_be_visible()
-    screenshot(page, "cards-print-sheet-printed")
+    save_screenshot(page, "cards-print-sheet-printed")
     page.emulate_media(media="screen")
 
     # On a customer: the number field has the focus; a scanner types the digits and Enter.
     with tenant_context(setup.tenant):
         customer = Customer.objects.create(first_name="Liis", last_name=f"Lepp {suffix}", status="introduced")
-    page.goto(url(port, f"/customers/{customer.pk}/"))
+    page.goto(browser_url(port, f"/customers/{customer.pk}/"))
     page.get_by_role("tab", name="Marketing instruments").click()
     number_field = page.get_by_label("Card number", exact=True)
     expect(number_field).to_be_focused()
@@ -76,7 +76,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(page.locator("#id_number_errors")).to_have_text(
         f"“{misread}” is not a valid EAN-13 number: its check digit should be {numbers[0][-1]}."
     )
-    screenshot(page, "customer-card-scan-refused")
+    save_screenshot(page, "customer-card-scan-refused")
     expect(number_field).to_be_focused()
     expect(number_field).to_have_value("")
     page.keyboard.type(numbers[0])
@@ -87,7 +87,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(current.get_by_test_id("card-number")).to_have_text(numbers[0])
     expect(current.get_by_test_id("card-status")).to_have_text("Active")
     expect(page.get_by_label("Card number", exact=True)).to_be_focused()
-    screenshot(page, "customer-card-scanned")
+    save_screenshot(page, "customer-card-scanned")
 
     # Replaced by the next card of the batch: the old one stays as replaced.
     current.get_by_text("Replace…").click()
@@ -105,7 +105,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(former.get_by_test_id("card-status")).to_have_text("Replaced")
     expect(former).to_contain_text(numbers[1])
     expect(page.get_by_test_id("card-event-kind")).to_have_text(["Assigned", "Replaced", "Assigned"])
-    screenshot(page, "customer-card-replaced")
+    save_screenshot(page, "customer-card-replaced")
     with tenant_context(setup.tenant):
         old = Card.objects.get(number=numbers[0])
         assert (old.status, old.customer_id, old.replaced_by.number) == ("replaced", customer.pk, numbers[1])
@@ -113,10 +113,10 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(page.get_by_test_id("former-card")).to_have_count(1)
 
     # The admin's lists: the types with their counts, and the cards found by number and status.
-    page.goto(url(port, "/settings/loyalty/cards/"))
+    page.goto(browser_url(port, "/settings/loyalty/cards/"))
     type_row = page.get_by_test_id("card-type-row").filter(has_text=name)
     expect(type_row).to_contain_text(prefix)
-    screenshot(page, "cards-types")
+    save_screenshot(page, "cards-types")
     page.get_by_role("link", name="All cards").click()
     page.get_by_label("Number").fill(prefix)
     page.get_by_role("button", name="Find").click()
@@ -125,4 +125,4 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(page, live_s
     expect(page.get_by_test_id("card-row")).to_have_count(1)
     expect(page.get_by_test_id("card-row")).to_contain_text(numbers[0])
     expect(page.get_by_test_id("card-row")).to_contain_text(f"Liis Lepp {suffix}")
-    screenshot(page, "cards-list")
+    save_screenshot(page, "cards-list")

@@ -4,21 +4,21 @@ import pytest
 from playwright.sync_api import expect
 
 from staff.models import User
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_operator_creates_a_retailer_whose_admin_logs_in_then_suspends_it(page, live_server_port, committed_db):
+def test_operator_creates_a_retailer_whose_admin_logs_in_then_suspends_it(
+    page, live_server_port, committed_db, save_screenshot, browser_log_in, browser_url
+):
     User.objects.create_superuser("platform-operator", "operator@regulars.example", "operator-password-1")
     port = live_server_port
-    page.goto(url(port, "/admin/", host="localhost"))
+    page.goto(browser_url(port, "/admin/", host="localhost"))
     page.get_by_label("Username").fill("platform-operator")
     page.get_by_label("Password").fill("operator-password-1")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Retailers and tariff plans")).to_be_visible()
-    page.goto(url(port, "/admin/tenants/tenant/add/", host="localhost"))
+    page.goto(browser_url(port, "/admin/tenants/tenant/add/", host="localhost"))
     page.get_by_label("Name:", exact=True).fill("Lillepood")
     page.get_by_label("Short name").fill("lillepood")
     page.get_by_label("Tariff plan").select_option(label="Start")
@@ -31,10 +31,10 @@ def test_operator_creates_a_retailer_whose_admin_logs_in_then_suspends_it(page, 
     # Saving creates the retailer's schema and runs every migration in it: allow for a busy machine.
     page.get_by_role("button", name="Save", exact=True).click(timeout=90_000)
     expect(page.locator("#result_list").get_by_role("link", name="Lillepood")).to_be_visible()
-    screenshot(page, "operator-retailers")
+    save_screenshot(page, "operator-retailers")
 
     retailer = page.context.new_page()
-    log_in(retailer, port, "owner", "lillepood-owner-password", host="lillepood.localhost")
+    browser_log_in(retailer, port, "owner", "lillepood-owner-password", host="lillepood.localhost")
     expect(retailer.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(retailer.get_by_role("link", name="Lillepood")).to_be_visible()
 
@@ -48,4 +48,4 @@ def test_operator_creates_a_retailer_whose_admin_logs_in_then_suspends_it(page, 
         "The back office of Lillepood is suspended by the platform operator. Your data is kept. "
         "Please ask the owner of your account to contact the operator."
     )
-    screenshot(retailer, "retailer-suspended")
+    save_screenshot(retailer, "retailer-suspended")

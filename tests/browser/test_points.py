@@ -14,8 +14,6 @@ from customers.models import Customer
 from loyalty.models import PointsAccount, PointsEntry
 from sales.models import Product, Store
 from sales.services.sales import LineInput, sale_register
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +21,9 @@ pytestmark = pytest.mark.browser
 POINTS_FIELD = re.compile(r"^Points")
 
 
-def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server_port, tenants):
+def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(
+    page, live_server_port, tenants, browser_log_in, save_screenshot, browser_url
+):
     setup = tenants["browser"]
     port = live_server_port
     suffix = uuid.uuid4().hex[:6]
@@ -40,8 +40,8 @@ def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server
     assert earned > 0
 
     # The admin opens the card's Points tab: the sale's earning is the ledger's line.
-    log_in(page, port, "admin", setup.admin.password)
-    page.goto(url(port, f"/customers/{customer.pk}/"))
+    browser_log_in(page, port, "admin", setup.admin.password)
+    page.goto(browser_url(port, f"/customers/{customer.pk}/"))
     page.get_by_role("tab", name="Points").click()
     expect(page.get_by_test_id("points-balance")).to_have_text(str(earned))
     rows = page.get_by_test_id("points-entry")
@@ -51,7 +51,7 @@ def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server
     expect(rows.first.get_by_test_id("points-entry-balance")).to_have_text(str(earned))
     expect(rows.first.get_by_test_id("points-entry-receipt")).to_have_text(f"R-{suffix}")
     expect(rows.first).to_contain_text(f"Harbour {suffix}")
-    screenshot(page, "points-tab-after-sale")
+    save_screenshot(page, "points-tab-after-sale")
 
     # No reason: refused beside the field, nothing written.
     form = page.get_by_test_id("points-adjust-form")
@@ -59,7 +59,7 @@ def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server
     form.get_by_role("button", name="Record").click()
     expect(page.get_by_text("Give a reason: the ledger shows it beside the adjustment.")).to_be_visible()
     expect(page.get_by_test_id("points-entry")).to_have_count(1)
-    screenshot(page, "points-adjust-refused")
+    save_screenshot(page, "points-adjust-refused")
 
     # With a reason: the new balance and the ledger line, at once (htmx), without leaving the tab.
     form = page.get_by_test_id("points-adjust-form")
@@ -80,7 +80,7 @@ def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server
     # A fresh form; the refused field's red border fades out (htmx settles, Bootstrap's transition).
     expect(page.get_by_test_id("points-adjust-form").get_by_label("Reason")).to_have_class("form-control")
     page.wait_for_timeout(300)
-    screenshot(page, "points-adjusted-by-admin")
+    save_screenshot(page, "points-adjusted-by-admin")
     with tenant_context(setup.tenant):
         assert PointsAccount.objects.get(pk=customer.pk).balance == earned + 25
 
@@ -92,10 +92,10 @@ def test_the_points_tab_shows_a_sale_and_only_an_admin_adjusts(page, live_server
 
     # A marketer, who lacks the right, sees the balance and the ledger but no form.
     page.context.clear_cookies()
-    log_in(page, port, "marketer", setup.marketer.password)
-    page.goto(url(port, f"/customers/{customer.pk}/points/"))
+    browser_log_in(page, port, "marketer", setup.marketer.password)
+    page.goto(browser_url(port, f"/customers/{customer.pk}/points/"))
     expect(page.get_by_test_id("points-balance")).to_have_text(str(earned + 25))
     expect(page.get_by_test_id("points-adjust-form")).to_have_count(0)
     expect(page.get_by_test_id("points-no-adjust")).to_contain_text("You may not adjust points.")
     expect(page.get_by_test_id("points-entry")).to_have_count(2)
-    screenshot(page, "points-tab-without-the-right")
+    save_screenshot(page, "points-tab-without-the-right")

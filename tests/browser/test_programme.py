@@ -11,13 +11,13 @@ from playwright.sync_api import expect
 from customers.models import Customer
 from loyalty.models import EarningRule, PointsEntry, Programme
 from sales.models import Product, ProductGroup, SalesDocument, Store
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page, live_server_port, tenants):
+def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(
+    page, live_server_port, tenants, browser_log_in, save_screenshot, browser_url
+):
     setup = tenants["browser"]
     port = live_server_port
     suffix = uuid.uuid4().hex[:6]
@@ -29,10 +29,10 @@ def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page,
         mug = Product.objects.create(sku=f"MUG-{suffix}", name=f"Mug {suffix}", list_price="10.00")
         customer = Customer.objects.create(first_name="Kadri", last_name=f"Kask{suffix}", status="introduced")
     try:
-        log_in(page, port, "admin", setup.admin.password)
+        browser_log_in(page, port, "admin", setup.admin.password)
 
         # The programme: 1.5 points per euro, points expire after 12 months.
-        page.goto(url(port, "/settings/loyalty/"))
+        page.goto(browser_url(port, "/settings/loyalty/"))
         expect(page.get_by_role("heading", name="Loyalty programme")).to_be_visible()
         page.get_by_label("The programme is running").check()
         page.get_by_label("Points per currency unit").fill("1.5")
@@ -47,7 +47,7 @@ def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page,
         expect(page.get_by_text("Loyalty programme saved.")).to_be_visible()
         expect(page.get_by_label("Points per currency unit")).to_have_value("1.5")
         expect(page.get_by_label("Points expire after (months)")).to_have_value("12")
-        screenshot(page, "loyalty-programme")
+        save_screenshot(page, "loyalty-programme")
         with tenant_context(setup.tenant):
             programme = Programme.objects.get(pk=1)
             assert (str(programme.points_per_unit), programme.expiry_months) == ("1.500", 12)
@@ -61,14 +61,14 @@ def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page,
         page.get_by_label("or product group").select_option(label=f"Tea {suffix}")
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("The multiplier cannot be negative.")).to_be_visible()
-        screenshot(page, "loyalty-rule-form-error")
+        save_screenshot(page, "loyalty-rule-form-error")
         page.get_by_label("Multiplier", exact=True).fill("2")
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Earning rule “Tea ×2” saved.")).to_be_visible()
         row = page.get_by_test_id("rule-tea-2")
         expect(row).to_contain_text("points × 2")
         expect(row).to_contain_text(f"group “Tea {suffix}” and its sub-groups")
-        screenshot(page, "loyalty-rules")
+        save_screenshot(page, "loyalty-rules")
 
         # Try it: the customer found by name, two lines (the second added with htmx).
         page.get_by_test_id("loyalty-tabs").get_by_role("link", name="Try it").click()
@@ -98,7 +98,7 @@ def test_the_admin_configures_the_programme_adds_a_rule_and_tries_a_basket(page,
         expect(lines.nth(1).get_by_test_id("try-line-points")).to_have_text("15")
         expect(page.get_by_test_id("try-tier")).to_have_text("tiers are switched off")
         assert f"customer={customer.pk}" in page.url  # the panel's address keeps the basket
-        screenshot(page, "loyalty-try")
+        save_screenshot(page, "loyalty-try")
         with tenant_context(setup.tenant):
             assert not SalesDocument.objects.filter(customer=customer).exists()
             assert not PointsEntry.objects.filter(customer=customer).exists()

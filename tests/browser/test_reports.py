@@ -18,8 +18,6 @@ from customers.models import Customer, CustomerGroup
 from customers.services import group_create
 from reports.models import ReportRun
 from reports.months import month_label, month_starts
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +62,10 @@ def customers_to_report(committed_db, tenants):
         CustomerGroup.objects.filter(pk__in=[regulars.pk, wholesale.pk]).delete()
 
 
-def _build(page, port: int, code: str, title: str, choose=None) -> int:
+def _build(page, port: int, code: str, title: str, choose=None, *, browser_url) -> int:
     """Open the report's form from the list, build it and follow the run's page until it is done;
     returns the run's id."""
-    page.goto(url(port, "/reports/"))
+    page.goto(browser_url(port, "/reports/"))
     page.get_by_test_id(f"report-{code}").get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     if choose:
@@ -95,27 +93,27 @@ def _download(page, title: str, run_id: int, filename: str) -> openpyxl.Workbook
 
 
 def test_a_marketer_builds_three_reports_and_downloads_them(
-    page, live_server_port, tenants, customers_to_report, celery_worker
+    page, live_server_port, tenants, customers_to_report, celery_worker, browser_url, browser_log_in, save_screenshot
 ):
     setup = tenants["browser"]
     port = live_server_port
     suffix = customers_to_report["suffix"]
     page.set_default_timeout(30_000)
-    log_in(page, port, "marketer", setup.marketer.password)
+    browser_log_in(page, port, "marketer", setup.marketer.password)
 
     page.get_by_role("link", name="Reports").first.click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     expect(page.get_by_test_id("report-customer-base")).to_contain_text("Customer base")
     expect(page.get_by_test_id("report-loyalty-points")).to_contain_text("Loyalty points")
-    screenshot(page, "reports-list")
+    save_screenshot(page, "reports-list")
 
     # 1. Loyalty points over the default period (the last twelve months): a line per figure.
-    loyalty_id = _build(page, port, "loyalty-points", "Loyalty points")
+    loyalty_id = _build(page, port, "loyalty-points", "Loyalty points", browser_url=browser_url)
     today = datetime.date.today()
     months = month_starts(today - relativedelta(months=12) + datetime.timedelta(days=1), today)
     expect(page.get_by_test_id("report-preview").locator("tbody tr")).to_have_count(len(months))
     expect(page.get_by_test_id("report-preview").locator("tbody tr").last).to_contain_text(month_label(today))
-    screenshot(page, "report-run-loyalty-points")
+    save_screenshot(page, "report-run-loyalty-points")
     sheet = _download(page, "Loyalty points", loyalty_id, "loyalty-points").active
     assert [cell.value for cell in sheet[6]][:2] == ["Month", "Earned"]
 
@@ -123,12 +121,12 @@ def test_a_marketer_builds_three_reports_and_downloads_them(
     def by_status(page):
         page.get_by_label("View").select_option(label="Customers by status and group")
 
-    base_id = _build(page, port, "customer-base", "Customer base", by_status)
+    base_id = _build(page, port, "customer-base", "Customer base", by_status, browser_url=browser_url)
     preview = page.get_by_test_id("report-preview")
     expect(preview.locator("tbody tr").filter(has_text=f"Regulars {suffix}").first).to_contain_text("6")
     expect(preview.locator("tbody tr").last).to_contain_text("Control queue: records to complete")
     expect(page.get_by_test_id("report-chart").locator("rect")).not_to_have_count(0)
-    screenshot(page, "report-run-customer-base")
+    save_screenshot(page, "report-run-customer-base")
     rows = list(_download(page, "Customer base", base_id, "customer-base").active.iter_rows(values_only=True))
     assert ("Introduced", f"Regulars {suffix}", 6) in rows
     assert ("Control", f"Regulars {suffix}", 2) in rows
@@ -137,10 +135,10 @@ def test_a_marketer_builds_three_reports_and_downloads_them(
     def completeness(page):
         page.get_by_label("View").select_option(label="Completeness of the records")
 
-    completeness_id = _build(page, port, "customer-base", "Customer base", completeness)
+    completeness_id = _build(page, port, "customer-base", "Customer base", completeness, browser_url=browser_url)
     expect(page.get_by_test_id("report-preview")).to_contain_text("E-mail")
     expect(page.get_by_test_id("report-chart")).to_contain_text("%")
-    screenshot(page, "report-run-completeness")
+    save_screenshot(page, "report-run-completeness")
     _download(page, "Customer base", completeness_id, "customer-base")
 
     # The list shows the three runs, newest first, each ready to download.
@@ -152,4 +150,4 @@ def test_a_marketer_builds_three_reports_and_downloads_them(
     for index in range(3):
         expect(runs.nth(index)).to_contain_text("Ready")
         expect(runs.nth(index).get_by_role("link", name="Download")).to_be_visible()
-    screenshot(page, "reports-list-with-runs")
+    save_screenshot(page, "reports-list-with-runs")

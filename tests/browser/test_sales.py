@@ -12,22 +12,22 @@ from customers.models import Customer, CustomerGroup
 from customers.services import group_create
 from sales.models import Store, Terminal
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
-from tests.browser.test_shell import log_in, url
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, live_server_port, tenants):
+def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(
+    page, live_server_port, tenants, browser_log_in, save_screenshot, browser_url
+):
     setup = tenants["browser"]
     port = live_server_port
     suffix = uuid.uuid4().hex[:6]
     customer_group, product_group = f"Wholesale {suffix}", f"Tea {suffix}"
     tea_sku, mug_sku = f"TEA-{suffix}", f"MUG-{suffix}"
-    log_in(page, port, "admin", setup.admin.password)
+    browser_log_in(page, port, "admin", setup.admin.password)
 
     # A store with a till; the till's token is shown once.
-    page.goto(url(port, "/"))
+    page.goto(browser_url(port, "/"))
     page.get_by_role("button", name="Settings").or_(page.get_by_role("link", name="Settings")).click()
     page.get_by_role("link", name="Stores and terminals").click()
     page.get_by_role("link", name="New store").click()
@@ -40,7 +40,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     page.get_by_role("button", name="Add terminal").click()
     token = page.get_by_test_id("terminal-token").inner_text()
     expect(page.get_by_test_id("token-once")).to_contain_text("it is not shown again")
-    screenshot(page, "sales-terminal-token")
+    save_screenshot(page, "sales-terminal-token")
     with tenant_context(setup.tenant):
         store = Store.objects.get(code=f"OT{suffix}")
         assert Terminal.objects.get(store=store).token_hash == Terminal.hash_token(token)
@@ -54,19 +54,19 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     expect(history.nth(1)).to_contain_text("Store added")
 
     # A customer group, a product group and two products, one refused first for its barcode.
-    page.goto(url(port, "/settings/customers/groups/new/"))
+    page.goto(browser_url(port, "/settings/customers/groups/new/"))
     page.get_by_label("Name").fill(customer_group)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Group “{customer_group}” saved.")).to_be_visible()
 
-    page.goto(url(port, "/settings/sales/products/"))
+    page.goto(browser_url(port, "/settings/sales/products/"))
     page.get_by_role("link", name="Product groups").click()
     page.get_by_role("link", name="New group").click()
     page.get_by_label("Name").fill(product_group)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Product group “{product_group}” saved.")).to_be_visible()
 
-    page.goto(url(port, "/settings/sales/products/"))
+    page.goto(browser_url(port, "/settings/sales/products/"))
     page.get_by_role("link", name="New product").click()
     page.get_by_label("Code (SKU)").fill(tea_sku)
     page.get_by_label("EAN barcode").fill("4740000000012")
@@ -78,7 +78,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     expect(
         page.get_by_text("“4740000000012” is not a valid EAN barcode: its check digit is 2, it should be 8.")
     ).to_be_visible()
-    screenshot(page, "sales-product-form-error")
+    save_screenshot(page, "sales-product-form-error")
     page.get_by_label("EAN barcode").fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Product “Sencha {suffix}” saved.")).to_be_visible()
@@ -95,10 +95,10 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_test_id("product-row")).to_have_count(2)
     expect(page.get_by_test_id("product-count")).to_have_text("2 products")
-    screenshot(page, "sales-products")
+    save_screenshot(page, "sales-products")
 
     # A price list for the customer group: 10 % off the product group, a fixed price for the mug.
-    page.goto(url(port, "/settings/sales/price-lists/"))
+    page.goto(browser_url(port, "/settings/sales/price-lists/"))
     page.get_by_role("link", name="New price list").click()
     page.get_by_label("Name").fill(f"Wholesale prices {suffix}")
     page.get_by_label(customer_group).check()
@@ -112,7 +112,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     page.get_by_label("Fixed price").fill("8.00")
     page.get_by_role("button", name="Add price").click()
     expect(page.get_by_test_id("price-list-item")).to_have_count(2)
-    screenshot(page, "sales-price-list")
+    save_screenshot(page, "sales-price-list")
     with tenant_context(setup.tenant):
         group_create(name=f"Big buyers {suffix}", parent=CustomerGroup.objects.get(name=customer_group))
     page.get_by_role("link", name="Price lists").first.click()
@@ -120,7 +120,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     expect(page.get_by_test_id(f"group-price-list-big-buyers-{suffix}")).to_contain_text(
         f"Wholesale prices {suffix} inherited from {customer_group}"
     )
-    screenshot(page, "sales-price-lists")
+    save_screenshot(page, "sales-price-lists")
 
     # A sale at the till (through the service) and a partial return.
     with tenant_context(setup.tenant):
@@ -139,7 +139,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
         tea_line = sale.lines.get(product__sku=tea_sku)
         return_register(sale=sale, lines=[ReturnLineInput(tea_line.pk, Decimal("1"))], reason="Bought one too many")
 
-    page.goto(url(port, f"/customers/{customer.pk}/"))
+    page.goto(browser_url(port, f"/customers/{customer.pk}/"))
     page.get_by_role("tab", name="Sales").click()
     row = page.get_by_test_id("sale-row")
     expect(row).to_have_count(1)
@@ -156,7 +156,7 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     expect(lines.first).to_contain_text("3.60 EUR")
     expect(lines.first).to_contain_text("Price list")
     expect(lines.nth(1)).to_contain_text("8.00 EUR")
-    screenshot(page, "customer-card-sales")
+    save_screenshot(page, "customer-card-sales")
 
     page.get_by_role("tab", name="Returns").click()
     returned = page.get_by_test_id("return-row")
@@ -166,4 +166,4 @@ def test_the_admin_sets_up_prices_and_sees_a_customers_sales_and_returns(page, l
     expect(returned.get_by_test_id("return-sale")).to_contain_text(f"Receipt R-{suffix}")
     returned.get_by_text("1 line").click()
     expect(returned.get_by_test_id("return-line")).to_contain_text(f"Sencha {suffix}")
-    screenshot(page, "customer-card-returns")
+    save_screenshot(page, "customer-card-returns")

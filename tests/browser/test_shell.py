@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from staff.models import User
 from staff.roles import Role
 from staff.services import staff_create
-from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +27,7 @@ def log_in(page, port: int, username: str, password: str, host: str = "browser.l
 
 
 @pytest.mark.parametrize("role", ["admin", "marketer", "cashier"])
-def test_each_role_logs_in_and_sees_the_dashboard(page, live_server_port, tenants, role):
+def test_each_role_logs_in_and_sees_the_dashboard(page, live_server_port, tenants, role, save_screenshot):
     setup = tenants["browser"]
     log_in(page, live_server_port, role, getattr(setup, role).password)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
@@ -43,27 +42,29 @@ def test_each_role_logs_in_and_sees_the_dashboard(page, live_server_port, tenant
         expect(page.get_by_test_id("forbidden")).to_have_text(
             "Your role does not allow this page. Ask your admin if you need it."
         )
-        screenshot(page, f"forbidden-{role}")
+        save_screenshot(page, f"forbidden-{role}")
         page.goto(url(live_server_port, "/"))
-    screenshot(page, f"dashboard-{role}")
+    save_screenshot(page, f"dashboard-{role}")
 
 
-def test_a_wrong_password_shows_a_clear_message(page, live_server_port, tenants):
+def test_a_wrong_password_shows_a_clear_message(page, live_server_port, tenants, save_screenshot):
     log_in(page, live_server_port, "marketer", "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("The user name or the password is wrong.")
-    screenshot(page, "login-wrong-password")
+    save_screenshot(page, "login-wrong-password")
 
 
-def test_switching_language_translates_the_interface_and_is_remembered(page, live_server_port, tenants):
+def test_switching_language_translates_the_interface_and_is_remembered(
+    page, live_server_port, tenants, save_screenshot
+):
     setup = tenants["browser"]
     try:
         log_in(page, live_server_port, "marketer", setup.marketer.password)
         page.get_by_label("Language").select_option("de")
         expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
-        screenshot(page, "dashboard-de")
+        save_screenshot(page, "dashboard-de")
         page.get_by_label("Sprache").select_option("et")
         expect(page.get_by_role("heading", name="Töölaud")).to_be_visible()
-        screenshot(page, "dashboard-et")
+        save_screenshot(page, "dashboard-et")
         page.get_by_test_id("user-menu").click()
         page.get_by_role("button", name="Logi välja").click()
         expect(page.get_by_role("heading", name="Logi sisse")).to_be_visible()
@@ -72,13 +73,13 @@ def test_switching_language_translates_the_interface_and_is_remembered(page, liv
             User.objects.filter(username="marketer").update(language="")
 
 
-def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tenants):
+def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tenants, save_screenshot):
     setup = tenants["browser"]
     log_in(page, live_server_port, "admin", setup.admin.password)
     page.get_by_role("button", name="Settings").click()
     page.get_by_role("link", name="Staff").click()
     expect(page.get_by_role("heading", name="Staff")).to_be_visible()
-    screenshot(page, "staff-list")
+    save_screenshot(page, "staff-list")
     page.get_by_role("link", name="New staff member").click()
     page.get_by_label("User name").fill("tiina")
     page.get_by_label("First name").fill("Tiina")
@@ -88,7 +89,7 @@ def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tena
     page.get_by_label("Initial password").fill("short")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("This password is too short. It must contain at least 8 characters.")).to_be_visible()
-    screenshot(page, "staff-form-error")
+    save_screenshot(page, "staff-form-error")
     page.get_by_label("Initial password").fill("tiina-first-password")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_text("Tiina Kask can log in now.")).to_be_visible()
@@ -100,7 +101,7 @@ def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tena
     expect(page.get_by_test_id("user-menu")).to_contain_text("Tiina Kask")
 
 
-def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants):
+def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants, save_screenshot):
     setup = tenants["browser"]
     with tenant_context(setup.tenant):
         staff_create(
@@ -118,12 +119,12 @@ def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants
     expect(page.get_by_test_id("locked-out")).to_contain_text(
         "Try again in 15 minutes, or ask your admin to unlock it."
     )
-    screenshot(page, "login-locked-out")
+    save_screenshot(page, "login-locked-out")
 
 
-def test_unknown_host_page(page, live_server_port):
+def test_unknown_host_page(page, live_server_port, save_screenshot):
     page.goto(url(live_server_port, "/", host="nowhere.localhost"))
     expect(page.get_by_test_id("unknown-host")).to_contain_text(
         "There is no retailer at the address nowhere.localhost."
     )
-    screenshot(page, "unknown-host")
+    save_screenshot(page, "unknown-host")

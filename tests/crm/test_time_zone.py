@@ -11,14 +11,13 @@ from customers.models import Customer
 from sales.models import Product, Store
 from sales.services.sales import LineInput, sale_register
 from tenants.models import Tenant
-from tests.conftest import client_for
 
 SOLD_AT = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("zone", "shown"), [("Europe/Tallinn", "14:00"), ("America/New_York", "07:00")])
-def test_the_customer_card_shows_times_in_the_retailers_time_zone(alpha, zone, shown):
+def test_the_customer_card_shows_times_in_the_retailers_time_zone(alpha, zone, shown, tenant_client):
     with tenant_context(alpha.tenant):
         store = Store.objects.create(name="Main", code="M1")
         Product.objects.create(sku="CUP-1", name="Cup", list_price="10.00")
@@ -26,7 +25,7 @@ def test_the_customer_card_shows_times_in_the_retailers_time_zone(alpha, zone, s
         sale_register(store=store, customer=customer, lines=[LineInput("CUP-1", Decimal("1"))], occurred_at=SOLD_AT)
     connection.set_schema_to_public()
     Tenant.objects.filter(pk=alpha.tenant.pk).update(time_zone=zone)
-    page = client_for(alpha, alpha.admin).get(f"/customers/{customer.pk}/sales/").content.decode()
+    page = tenant_client(alpha, alpha.admin).get(f"/customers/{customer.pk}/sales/").content.decode()
     assert f"15/01/2026 {shown}" in page
 
 

@@ -13,7 +13,6 @@ from customers.models import Customer, CustomerEvent, CustomerNote
 from customers.selectors.card import notes_tab_context
 from customers.services import property_create
 from staff.roles import Right
-from tests.conftest import client_for
 
 TABS = ["overview", "sales", "returns", "cards", "points", "notes", "history"]
 
@@ -40,8 +39,8 @@ def customer(alpha):
 
 
 @pytest.mark.django_db
-def test_the_header_shows_the_purchase_figures_in_the_users_language(alpha, customer):
-    client = client_for(alpha, alpha.marketer)
+def test_the_header_shows_the_purchase_figures_in_the_users_language(alpha, customer, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     card = client.get(f"/customers/{customer.pk}/")
     assert card.context["card"].average_receipt == Decimal("308.625")
     assert card.context["card"].days_since_last_purchase == 12
@@ -54,8 +53,10 @@ def test_the_header_shows_the_purchase_figures_in_the_users_language(alpha, cust
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("tab", TABS)
-def test_every_tab_has_its_url_and_a_fixed_number_of_queries(alpha, customer, tab, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.marketer)
+def test_every_tab_has_its_url_and_a_fixed_number_of_queries(
+    alpha, customer, tab, django_assert_max_num_queries, tenant_client
+):
+    client = tenant_client(alpha, alpha.marketer)
     connection.set_schema_to_public()
     path = f"/customers/{customer.pk}/" if tab == "overview" else f"/customers/{customer.pk}/{tab}/"
     with django_assert_max_num_queries(14):
@@ -67,21 +68,21 @@ def test_every_tab_has_its_url_and_a_fixed_number_of_queries(alpha, customer, ta
 
 
 @pytest.mark.django_db
-def test_empty_tabs_say_what_will_appear(alpha, customer):
-    client = client_for(alpha, alpha.cashier)
+def test_empty_tabs_say_what_will_appear(alpha, customer, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
     assert "No sales yet." in client.get(f"/customers/{customer.pk}/sales/").content.decode()
     assert "No cards or coupons." in client.get(f"/customers/{customer.pk}/cards/").content.decode()
 
 
 @pytest.mark.django_db
-def test_an_unknown_tab_or_customer_is_not_found(alpha, customer):
-    client = client_for(alpha, alpha.marketer)
+def test_an_unknown_tab_or_customer_is_not_found(alpha, customer, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     assert client.get(f"/customers/{customer.pk}/invoices/").status_code == 404
     assert client.get("/customers/999999/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_the_tab_list_and_its_order_come_from_the_registry(alpha, customer):
+def test_the_tab_list_and_its_order_come_from_the_registry(alpha, customer, tenant_client):
     assert [tab.code for tab in card_tabs] == TABS
     wishes = CardTab(
         code="wishes",
@@ -91,7 +92,7 @@ def test_the_tab_list_and_its_order_come_from_the_registry(alpha, customer):
         template="customers/card/_tab_notes.html",
         provider=notes_tab_context,
     )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     with card_tabs.registered(wishes):
         card = client.get(f"/customers/{customer.pk}/")
         assert [tab.code for tab in card.context["tabs"]] == [*TABS[:6], "wishes", "history"]
@@ -104,7 +105,7 @@ def test_the_tab_list_and_its_order_come_from_the_registry(alpha, customer):
 
 
 @pytest.mark.django_db
-def test_a_tab_that_needs_a_right_is_neither_listed_nor_opened_without_it(alpha, customer):
+def test_a_tab_that_needs_a_right_is_neither_listed_nor_opened_without_it(alpha, customer, tenant_client):
     budget = CardTab(
         code="budget",
         label="Budget",
@@ -114,19 +115,19 @@ def test_a_tab_that_needs_a_right_is_neither_listed_nor_opened_without_it(alpha,
         provider=notes_tab_context,
     )
     with card_tabs.registered(budget):
-        cashier = client_for(alpha, alpha.cashier)
+        cashier = tenant_client(alpha, alpha.cashier)
         assert "budget" not in [tab.code for tab in cashier.get(f"/customers/{customer.pk}/").context["tabs"]]
         refused = cashier.get(f"/customers/{customer.pk}/budget/")
         assert refused.status_code == 403
         assert 'data-testid="forbidden"' in refused.content.decode()
-        admin = client_for(alpha, alpha.admin)
+        admin = tenant_client(alpha, alpha.admin)
         assert admin.get(f"/customers/{customer.pk}/").context["tabs"][1].code == "budget"
         assert admin.get(f"/customers/{customer.pk}/budget/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_a_tab_loaded_by_htmx_comes_with_the_tab_list_marking_it(alpha, customer):
-    client = client_for(alpha, alpha.marketer)
+def test_a_tab_loaded_by_htmx_comes_with_the_tab_list_marking_it(alpha, customer, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     partial = client.get(f"/customers/{customer.pk}/notes/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tab-content")
     page = partial.content.decode()
     assert 'id="card-tabs"' in page and 'hx-swap-oob="true"' in page

@@ -8,7 +8,6 @@ from django_tenants.utils import tenant_context
 
 from customers.models import ConsentEvent, Customer, CustomerEvent, CustomerStatus
 from customers.services import customer_create, customer_update, property_create
-from tests.conftest import client_for
 
 PERSON = {
     "first_name": "Mari",
@@ -26,8 +25,8 @@ def count(setup) -> int:
 
 
 @pytest.mark.django_db
-def test_a_marketer_creates_a_private_customer_with_normalised_phone_and_email(alpha):
-    client = client_for(alpha, alpha.marketer)
+def test_a_marketer_creates_a_private_customer_with_normalised_phone_and_email(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post("/customers/new/person/", PERSON)
     with tenant_context(alpha.tenant):
         customer = Customer.objects.get(last_name="Tamm")
@@ -43,8 +42,8 @@ def test_a_marketer_creates_a_private_customer_with_normalised_phone_and_email(a
 
 
 @pytest.mark.django_db
-def test_a_business_with_registry_code_and_delivery_address(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_a_business_with_registry_code_and_delivery_address(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     client.post(
         "/customers/new/business/",
         {
@@ -85,21 +84,21 @@ def test_a_business_with_registry_code_and_delivery_address(alpha):
         ({"status": "vip"}, "status", "Select a valid choice. vip is not one of the available choices."),
     ],
 )
-def test_bad_customer_input_is_refused_and_nothing_is_written(alpha, changes, field, message):
+def test_bad_customer_input_is_refused_and_nothing_is_written(alpha, changes, field, message, tenant_client):
     before = count(alpha)
-    response = client_for(alpha, alpha.marketer).post("/customers/new/person/", {**PERSON, **changes})
+    response = tenant_client(alpha, alpha.marketer).post("/customers/new/person/", {**PERSON, **changes})
     assert response.status_code == 200
     assert message in response.context["form"].errors[field]
     assert count(alpha) == before
 
 
 @pytest.mark.django_db
-def test_property_values_are_validated_by_type(alpha):
+def test_property_values_are_validated_by_type(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         property_create(code="shoe_size", label_en="Shoe size", type="number")
         property_create(code="member_since", label_en="Member since", type="date")
         property_create(code="store", label_en="Store", type="choice", choices=["Tallinn", "Tartu"])
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     before = count(alpha)
     response = client.post(
         "/customers/new/person/",
@@ -123,10 +122,10 @@ def test_property_values_are_validated_by_type(alpha):
 
 
 @pytest.mark.django_db
-def test_an_incomplete_record_can_only_be_saved_as_control(alpha):
+def test_an_incomplete_record_can_only_be_saved_as_control(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         property_create(code="member_since", label_en="Member since", type="date", is_required=True)
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     before = count(alpha)
     response = client.post("/customers/new/person/", {**PERSON, "phone": "", "email": ""})
     assert response.context["form"].errors["status"] == [
@@ -151,8 +150,8 @@ def test_an_incomplete_record_can_only_be_saved_as_control(alpha):
 
 
 @pytest.mark.django_db
-def test_the_till_form_creates_a_customer_in_control(alpha):
-    client = client_for(alpha, alpha.cashier)
+def test_the_till_form_creates_a_customer_in_control(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
     response = client.post("/customers/new/", {"first_name": "Jaan", "last_name": "", "phone": "+372 5555 1234"})
     with tenant_context(alpha.tenant):
         customer = Customer.objects.get(first_name="Jaan")
@@ -164,22 +163,22 @@ def test_the_till_form_creates_a_customer_in_control(alpha):
 
 
 @pytest.mark.django_db
-def test_the_till_form_refuses_a_bad_phone(alpha):
+def test_the_till_form_refuses_a_bad_phone(alpha, tenant_client):
     before = count(alpha)
-    response = client_for(alpha, alpha.cashier).post("/customers/new/", {"first_name": "Jaan", "phone": "abc"})
+    response = tenant_client(alpha, alpha.cashier).post("/customers/new/", {"first_name": "Jaan", "phone": "abc"})
     assert response.context["form"].errors["phone"] == ["“abc” is not a phone number."]
     assert count(alpha) == before
 
 
 @pytest.mark.django_db
-def test_every_change_is_in_the_history_and_consent_keeps_how(alpha):
+def test_every_change_is_in_the_history_and_consent_keeps_how(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         customer = customer_create(
             tenant=alpha.tenant,
             fields={"first_name": "Mari", "last_name": "Tamm", "phone": "+37251234567"},
             status=CustomerStatus.INTRODUCED,
         )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     client.post(
         f"/customers/{customer.pk}/edit/",
         {**PERSON, "last_name": "Saar", "email_consent": "on", "consent_source": "signed form at the till"},
@@ -201,10 +200,10 @@ def test_every_change_is_in_the_history_and_consent_keeps_how(alpha):
 
 
 @pytest.mark.django_db
-def test_notes_have_an_author_and_a_time(alpha):
+def test_notes_have_an_author_and_a_time(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         customer = Customer.objects.create(first_name="Mari", last_name="Tamm")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     client.post(f"/customers/{customer.pk}/notes/add/", {"text": "Prefers e-mail after 18:00."})
     page = client.get(f"/customers/{customer.pk}/notes/").content.decode()
     assert "Prefers e-mail after 18:00." in page
@@ -232,10 +231,10 @@ def test_the_service_refuses_introduced_without_the_required_data(alpha):
 
 
 @pytest.mark.django_db
-def test_customers_of_one_retailer_are_invisible_at_another(alpha, beta):
+def test_customers_of_one_retailer_are_invisible_at_another(alpha, beta, tenant_client):
     with tenant_context(alpha.tenant):
         customer = Customer.objects.create(first_name="Only", last_name="Alpha", status="introduced")
-    client = client_for(beta, beta.admin)
+    client = tenant_client(beta, beta.admin)
     assert client.get(f"/customers/{customer.pk}/").status_code in (404,)
     assert "Only Alpha" not in client.get("/customers/?q=Alpha").content.decode()
     assert client.post(f"/customers/{customer.pk}/edit/", PERSON).status_code == 404

@@ -9,7 +9,6 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerEvent, CustomerNote, CustomerStatus
 from customers.selectors.duplicates import DuplicateReason, customer_duplicate_pairs
-from tests.conftest import client_for
 
 PHONE = DuplicateReason.PHONE
 EMAIL = DuplicateReason.EMAIL
@@ -129,13 +128,13 @@ def test_the_newest_pairs_come_first_and_the_limit_holds(alpha):
 
 
 @pytest.mark.django_db
-def test_one_retailer_does_not_see_the_pairs_of_another(alpha, beta):
+def test_one_retailer_does_not_see_the_pairs_of_another(alpha, beta, tenant_client):
     with tenant_context(alpha.tenant):
         pair = [person("Mari", "Tamm", phone="+3725000031"), person("Mari", "Tamm", phone="+3725000031")]
         assert pairs_among(pair) == [(pair[0].pk, pair[1].pk, (PHONE,))]
     with tenant_context(beta.tenant):
         assert customer_duplicate_pairs() == []
-    page = client_for(beta, beta.marketer).get("/customers/duplicates/")
+    page = tenant_client(beta, beta.marketer).get("/customers/duplicates/")
     assert page.status_code == 200
     assert page.context["pairs"] == []
     assert "No possible duplicates found." in page.content.decode()
@@ -145,13 +144,13 @@ def test_one_retailer_does_not_see_the_pairs_of_another(alpha, beta):
 
 
 @pytest.mark.django_db
-def test_the_duplicates_page_shows_each_pair_side_by_side_with_a_merge_link(alpha):
+def test_the_duplicates_page_shows_each_pair_side_by_side_with_a_merge_link(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         older = person(
             "Mari", "Tamm", phone="+3725000041", email="mari@example.com", birth_date=datetime.date(1980, 2, 3)
         )
         newer = person("Mari", "Tamm", phone="+3725000041")
-    page = client_for(alpha, alpha.marketer).get(reverse("customers:customer_duplicates"))
+    page = tenant_client(alpha, alpha.marketer).get(reverse("customers:customer_duplicates"))
     assert page.status_code == 200
     content = page.content.decode()
     assert f'data-testid="pair-{older.pk}-{newer.pk}"' in content
@@ -161,13 +160,13 @@ def test_the_duplicates_page_shows_each_pair_side_by_side_with_a_merge_link(alph
 
 
 @pytest.mark.django_db
-def test_the_duplicates_page_stays_within_its_query_budget(alpha, django_assert_max_num_queries):
+def test_the_duplicates_page_stays_within_its_query_budget(alpha, django_assert_max_num_queries, tenant_client):
     with tenant_context(alpha.tenant):
         for number in range(20):
             phone = f"+37252000{number:02d}"
             person("Twin", f"A{number}", phone=phone, email=f"twin{number}@example.com")
             person("Twin", f"B{number}", phone=phone, email=f"twin{number}@example.com")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     # Eight for every back-office page (the retailer, the session, the user, their rights and role),
     # then two: the pairs, and both customers of every pair with their groups.
     with django_assert_max_num_queries(10):
@@ -177,11 +176,11 @@ def test_the_duplicates_page_stays_within_its_query_budget(alpha, django_assert_
 
 
 @pytest.mark.django_db
-def test_the_merge_page_shows_both_records_and_the_result_and_can_swap(alpha):
+def test_the_merge_page_shows_both_records_and_the_result_and_can_swap(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         keep = person("Mari", "Tamm", phone="+3725000051")
         remove = person("Mari", "Tamm", phone="+3725000051", email="mari@example.com", city="Tartu")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     page = client.get(f"/customers/duplicates/merge/?keep={keep.pk}&remove={remove.pk}")
     assert page.status_code == 200
     rows = {row.label: row for row in page.context["outcome"].rows()}
@@ -202,12 +201,12 @@ def test_the_merge_page_shows_both_records_and_the_result_and_can_swap(alpha):
 
 
 @pytest.mark.django_db
-def test_posting_the_merge_merges_and_goes_to_the_kept_customer(alpha):
+def test_posting_the_merge_merges_and_goes_to_the_kept_customer(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         keep = person("Mari", "Tamm", phone="+3725000061")
         remove = person("Mari", "Tamm", phone="+3725000061", email="mari@example.com")
         removed_id = remove.pk
-    response = client_for(alpha, alpha.marketer).post(
+    response = tenant_client(alpha, alpha.marketer).post(
         "/customers/duplicates/merge/", {"keep": keep.pk, "remove": remove.pk}
     )
     assert response.status_code == 302
@@ -224,11 +223,11 @@ def test_posting_the_merge_merges_and_goes_to_the_kept_customer(alpha):
 
 
 @pytest.mark.django_db
-def test_merging_a_customer_with_itself_is_refused_on_the_page_and_by_post(alpha):
+def test_merging_a_customer_with_itself_is_refused_on_the_page_and_by_post(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         mari = person("Mari", "Tamm", phone="+3725000071")
         events = CustomerEvent.objects.count()
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     page = client.get(f"/customers/duplicates/merge/?keep={mari.pk}&remove={mari.pk}")
     assert page.context["refusal"] == "A customer cannot be merged with itself."
     assert 'name="keep"' not in page.content.decode()
@@ -241,10 +240,10 @@ def test_merging_a_customer_with_itself_is_refused_on_the_page_and_by_post(alpha
 
 
 @pytest.mark.django_db
-def test_a_merge_of_a_customer_that_is_gone_says_so(alpha):
+def test_a_merge_of_a_customer_that_is_gone_says_so(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         mari = person("Mari", "Tamm", phone="+3725000081")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     response = client.get(f"/customers/duplicates/merge/?keep={mari.pk}&remove=999999999", follow=True)
     assert response.redirect_chain == [("/customers/duplicates/", 302)]
     assert [str(message) for message in response.context["messages"]] == [
@@ -253,12 +252,12 @@ def test_a_merge_of_a_customer_that_is_gone_says_so(alpha):
 
 
 @pytest.mark.django_db
-def test_a_cashier_may_neither_see_duplicates_nor_merge(alpha):
+def test_a_cashier_may_neither_see_duplicates_nor_merge(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         keep = person("Mari", "Tamm", phone="+3725000091")
         remove = person("Mari", "Tamm", phone="+3725000091", email="mari@example.com")
         CustomerNote.objects.create(customer=remove, text="Likes tea")
-    cashier = client_for(alpha, alpha.cashier)
+    cashier = tenant_client(alpha, alpha.cashier)
     assert cashier.get("/customers/duplicates/").status_code == 403
     assert cashier.get(f"/customers/duplicates/merge/?keep={keep.pk}&remove={remove.pk}").status_code == 403
     assert cashier.post("/customers/duplicates/merge/", {"keep": keep.pk, "remove": remove.pk}).status_code == 403
@@ -271,8 +270,8 @@ def test_a_cashier_may_neither_see_duplicates_nor_merge(alpha):
 
 
 @pytest.mark.django_db
-def test_an_anonymous_visitor_is_sent_to_the_login(alpha):
-    response = client_for(alpha).get("/customers/duplicates/")
+def test_an_anonymous_visitor_is_sent_to_the_login(alpha, tenant_client):
+    response = tenant_client(alpha).get("/customers/duplicates/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
@@ -281,10 +280,8 @@ def test_an_anonymous_visitor_is_sent_to_the_login(alpha):
 
 
 @pytest.mark.browser
-def test_a_marketer_finds_a_pair_checks_the_result_swaps_and_merges(page, live_server_port, tenants):
+def test_a_marketer_finds_a_pair_checks_the_result_swaps_and_merges(page, live_server_port, tenants, save_screenshot):
     from playwright.sync_api import expect
-
-    from tests.conftest import screenshot
 
     setup = tenants["browser"]
     with tenant_context(setup.tenant):
@@ -299,11 +296,11 @@ def test_a_marketer_finds_a_pair_checks_the_result_swaps_and_merges(page, live_s
         page.goto(f"{base}/customers/duplicates/")
         pair = page.get_by_test_id(f"pair-{older.pk}-{newer.pk}")
         expect(pair).to_contain_text("same phone")
-        screenshot(page, "customer-duplicates")
+        save_screenshot(page, "customer-duplicates")
         pair.get_by_role("link", name="Merge").click()
         expect(page.get_by_role("heading", name="Merge two customers")).to_be_visible()
         expect(page.get_by_test_id("merge-table")).to_contain_text("mari.tamm@example.com")
-        screenshot(page, "customer-merge")
+        save_screenshot(page, "customer-merge")
         page.get_by_test_id("swap").click()
         expect(page.get_by_test_id("merge-table")).to_contain_text("Tartu")
         page.get_by_role("button", name="Merge Mari Tamm into Mari Tamm").click()

@@ -5,18 +5,17 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
-from tests.conftest import client_for
 
 
 @pytest.mark.django_db
-def test_one_match_opens_the_card_and_several_show_the_list(alpha, beta):
+def test_one_match_opens_the_card_and_several_show_the_list(alpha, beta, tenant_client):
     with tenant_context(alpha.tenant):
         kadri = Customer.objects.create(first_name="Kadri", last_name="Kask", status="introduced")
         Customer.objects.create(first_name="Kadi", last_name="Mets", status="introduced")
         Customer.objects.create(first_name="Kadi", last_name="Lepp", status="introduced")
     with tenant_context(beta.tenant):
         Customer.objects.create(first_name="Kadri", last_name="Kask-Beta", status="introduced")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     one = client.get("/customers/", {"q": "Kadri", "go": "1"})
     assert (one.status_code, one["Location"]) == (302, f"/customers/{kadri.pk}/")
     several = client.get("/customers/", {"q": "Kadi", "go": "1"})

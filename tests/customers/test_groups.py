@@ -5,7 +5,6 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerEvent, CustomerGroup
 from customers.services import group_create
-from tests.conftest import client_for
 
 
 @pytest.fixture
@@ -21,15 +20,15 @@ def tree(alpha):
 
 
 @pytest.mark.django_db
-def test_the_tree_lists_groups_under_their_parents_with_counts(alpha, tree):
-    response = client_for(alpha, alpha.admin).get("/settings/customers/groups/")
+def test_the_tree_lists_groups_under_their_parents_with_counts(alpha, tree, tenant_client):
+    response = tenant_client(alpha, alpha.admin).get("/settings/customers/groups/")
     nodes = [(node.group.name, node.depth, node.customer_count) for node in response.context["nodes"]]
     assert nodes == [("Regulars", 0, 0), ("Weekly", 1, 2), ("Daily", 2, 0), ("VIP", 0, 0)]
 
 
 @pytest.mark.django_db
-def test_a_group_cannot_move_below_itself(alpha, tree):
-    response = client_for(alpha, alpha.admin).post(
+def test_a_group_cannot_move_below_itself(alpha, tree, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         f"/settings/customers/groups/{tree['regulars'].pk}/", {"name": "Regulars", "parent": tree["daily"].pk}
     )
     assert response.context["form"].errors["parent"] == [
@@ -40,17 +39,17 @@ def test_a_group_cannot_move_below_itself(alpha, tree):
 
 
 @pytest.mark.django_db
-def test_moving_a_group_takes_its_customers_and_sub_groups_along(alpha, tree):
-    client_for(alpha, alpha.admin).post(
+def test_moving_a_group_takes_its_customers_and_sub_groups_along(alpha, tree, tenant_client):
+    tenant_client(alpha, alpha.admin).post(
         f"/settings/customers/groups/{tree['weekly'].pk}/", {"name": "Weekly", "parent": tree["vip"].pk}
     )
-    vip_filter = client_for(alpha, alpha.marketer).get(f"/customers/?group={tree['vip'].pk}")
+    vip_filter = tenant_client(alpha, alpha.marketer).get(f"/customers/?group={tree['vip'].pk}")
     assert len(vip_filter.context["rows"]) == 2
 
 
 @pytest.mark.django_db
-def test_a_sibling_with_the_same_name_is_refused(alpha, tree):
-    response = client_for(alpha, alpha.admin).post(
+def test_a_sibling_with_the_same_name_is_refused(alpha, tree, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/customers/groups/new/", {"name": "weekly", "parent": tree["regulars"].pk}
     )
     assert response.context["form"].errors["name"] == [
@@ -61,8 +60,8 @@ def test_a_sibling_with_the_same_name_is_refused(alpha, tree):
 
 
 @pytest.mark.django_db
-def test_deleting_a_group_asks_where_its_customers_go(alpha, tree):
-    client = client_for(alpha, alpha.admin)
+def test_deleting_a_group_asks_where_its_customers_go(alpha, tree, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     page = client.get(f"/settings/customers/groups/{tree['weekly'].pk}/delete/").content.decode()
     assert "2 customers are in this group. Where should they go?" in page
     response = client.post(
@@ -76,8 +75,8 @@ def test_deleting_a_group_asks_where_its_customers_go(alpha, tree):
 
 
 @pytest.mark.django_db
-def test_only_the_admin_manages_groups(alpha, tree):
-    client = client_for(alpha, alpha.marketer)
+def test_only_the_admin_manages_groups(alpha, tree, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     assert client.post(f"/settings/customers/groups/{tree['vip'].pk}/delete/", {}).status_code == 403
     with tenant_context(alpha.tenant):
         assert CustomerGroup.objects.filter(pk=tree["vip"].pk).exists()

@@ -34,7 +34,6 @@ from customers.selectors.importing import import_progress_key
 from customers.services import customer_create, property_create
 from customers.services.properties import property_index_name
 from tariffs.models import TariffPlan
-from tests.conftest import client_for, screenshot
 
 IMPORT_URL = "/customers/import/"
 
@@ -183,11 +182,11 @@ def properties(clean_tenants, alpha):
     ],
 )
 def test_a_file_that_cannot_be_imported_is_refused_naming_the_problem_and_nothing_is_stored(
-    alpha, name, content, message
+    alpha, name, content, message, tenant_client
 ):
     with tenant_context(alpha.tenant):
         before = ImportBatch.objects.count()
-    response = upload(client_for(alpha, alpha.marketer), name, content)
+    response = upload(tenant_client(alpha, alpha.marketer), name, content)
     assert response.status_code == 400
     assert message in response.content.decode()
     with tenant_context(alpha.tenant):
@@ -195,16 +194,16 @@ def test_a_file_that_cannot_be_imported_is_refused_naming_the_problem_and_nothin
 
 
 @pytest.mark.django_db
-def test_exactly_200000_rows_are_accepted(alpha):
-    response = upload(client_for(alpha, alpha.marketer), "big.csv", b"Name\n" + b"Mari\n" * 200_000)
+def test_exactly_200000_rows_are_accepted(alpha, tenant_client):
+    response = upload(tenant_client(alpha, alpha.marketer), "big.csv", b"Name\n" + b"Mari\n" * 200_000)
     with tenant_context(alpha.tenant):
         batch = ImportBatch.objects.get(pk=uploaded_batch_id(response))
         assert (batch.total_rows, batch.headers, batch.status) == (200_000, ["Name"], "uploaded")
 
 
-def test_the_mapping_page_proposes_columns_by_name_and_refuses_a_field_chosen_twice(alpha, properties):
+def test_the_mapping_page_proposes_columns_by_name_and_refuses_a_field_chosen_twice(alpha, properties, tenant_client):
     size, colour = properties
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     content = csv_bytes(
         [["FIRST_NAME", "Last name", "E-mail", "shoe size", size.code, "", "Notes"], ["Mari", "Tamm", "m@x.ee"]]
     )
@@ -239,7 +238,7 @@ def test_the_mapping_page_proposes_columns_by_name_and_refuses_a_field_chosen_tw
 
 
 def test_the_dry_run_explains_every_row_and_writes_no_customer_then_the_import_writes_the_good_rows(
-    alpha, properties, celery_worker
+    alpha, properties, celery_worker, tenant_client
 ):
     size, colour = properties
     tag = unique()
@@ -269,7 +268,7 @@ def test_the_dry_run_explains_every_row_and_writes_no_customer_then_the_import_w
             ["", "", "", "", "", "", "", ""],  # 14: empty, left out
         ]
     )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     before = snapshot(alpha)
     mapping = {
         0: "first_name",
@@ -362,7 +361,7 @@ def test_the_dry_run_explains_every_row_and_writes_no_customer_then_the_import_w
     assert 'data-testid="count-refuse">9<' in results
 
 
-def test_an_existing_customer_is_updated_or_skipped_as_chosen(alpha, clean_tenants, celery_worker):
+def test_an_existing_customer_is_updated_or_skipped_as_chosen(alpha, clean_tenants, celery_worker, tenant_client):
     tag = unique()
     with tenant_context(alpha.tenant):
         person = customer_create(
@@ -382,7 +381,7 @@ def test_an_existing_customer_is_updated_or_skipped_as_chosen(alpha, clean_tenan
         ]
     )
     mapping = {0: "kind", 1: "first_name", 2: "last_name", 3: "company_name", 4: "registry_code", 5: "email", 6: "city"}
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
 
     skipping = check_file(client, alpha, "skip.csv", content, mapping, mode="skip")
     assert rows_of(alpha, skipping) == {
@@ -413,7 +412,9 @@ def test_an_existing_customer_is_updated_or_skipped_as_chosen(alpha, clean_tenan
         ) == {("company_name", f"Kohvik Mokka {tag}"), ("city", "Tallinn")}
 
 
-def test_rows_beyond_the_plans_limit_are_refused_with_the_plans_message(alpha, clean_tenants, celery_worker):
+def test_rows_beyond_the_plans_limit_are_refused_with_the_plans_message(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
     tag = unique()
     content = csv_bytes(
         [
@@ -431,7 +432,7 @@ def test_rows_beyond_the_plans_limit_are_refused_with_the_plans_message(alpha, c
         f"Active customers: the plan “{plan.name}” allows {used + 1} and {used} are in use. "
         "Ask the platform operator for a larger plan."
     )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     TariffPlan.objects.filter(pk=plan.pk).update(max_active_customers=used + 1)
     try:
         batch = check_file(
@@ -454,7 +455,9 @@ def test_rows_beyond_the_plans_limit_are_refused_with_the_plans_message(alpha, c
         ) == {"Esimene": "introduced", "Kolmas": "archived"}
 
 
-def test_the_refused_rows_download_has_the_original_values_and_the_reason_as_text(alpha, clean_tenants, celery_worker):
+def test_the_refused_rows_download_has_the_original_values_and_the_reason_as_text(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
     tag = unique()
     content = csv_bytes(
         [
@@ -464,7 +467,7 @@ def test_the_refused_rows_download_has_the_original_values_and_the_reason_as_tex
             ["", "", f"noname-{tag}@example.com", '=HYPERLINK("http://evil.example")'],
         ]
     )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     batch = check_file(client, alpha, "refused.csv", content, {0: "first_name", 1: "last_name", 2: "email"})
     assert (batch.created_count, batch.refused_count) == (1, 2)
     response = client.get(f"{IMPORT_URL}{batch.pk}/refused.xlsx")
@@ -488,7 +491,7 @@ def test_the_refused_rows_download_has_the_original_values_and_the_reason_as_tex
     assert {cell.data_type for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)} == {"s"}
 
 
-def test_a_csv_with_semicolons_and_a_byte_order_mark(alpha, clean_tenants, celery_worker):
+def test_a_csv_with_semicolons_and_a_byte_order_mark(alpha, clean_tenants, celery_worker, tenant_client):
     tag = unique()
     content = csv_bytes(
         [
@@ -499,7 +502,7 @@ def test_a_csv_with_semicolons_and_a_byte_order_mark(alpha, clean_tenants, celer
         delimiter=";",
         bom=True,
     )
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     batch_id = uploaded_batch_id(upload(client, "semicolons.csv", content))
     with tenant_context(alpha.tenant):
         assert ImportBatch.objects.get(pk=batch_id).headers == [
@@ -524,12 +527,14 @@ def test_a_csv_with_semicolons_and_a_byte_order_mark(alpha, clean_tenants, celer
         )
 
 
-def test_the_person_who_starts_the_import_is_the_author_of_what_it_writes(alpha, clean_tenants, celery_worker):
+def test_the_person_who_starts_the_import_is_the_author_of_what_it_writes(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
     tag = unique()
     content = csv_bytes([["First name", "Last name", "E-mail"], ["Ene", "Ilves", f"ene-{tag}@example.com"]])
-    uploader = client_for(alpha, alpha.marketer)
+    uploader = tenant_client(alpha, alpha.marketer)
     batch = check_file(uploader, alpha, "started.csv", content, {0: "first_name", 1: "last_name", 2: "email"})
-    batch = import_checked(client_for(alpha, alpha.admin), alpha, batch)
+    batch = import_checked(tenant_client(alpha, alpha.admin), alpha, batch)
     assert (batch.status, batch.created_count) == ("imported", 1)
     with tenant_context(alpha.tenant):
         batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch.pk)
@@ -538,7 +543,7 @@ def test_the_person_who_starts_the_import_is_the_author_of_what_it_writes(alpha,
         assert (imported.kind, imported.actor.username) == ("imported", "admin")
 
 
-def test_an_xlsx_file_with_dates_numbers_and_yes_no_cells(alpha, properties, celery_worker):
+def test_an_xlsx_file_with_dates_numbers_and_yes_no_cells(alpha, properties, celery_worker, tenant_client):
     size, _colour = properties
     tag = unique()
     with tenant_context(alpha.tenant):
@@ -560,7 +565,7 @@ def test_an_xlsx_file_with_dates_numbers_and_yes_no_cells(alpha, properties, cel
             ["Jaan", "Kask", f"xlsx2-{tag}@example.com", None, None, 42.0, False, "Nobody"],
         ]
     )
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     mapping = {
         0: "first_name",
         1: "last_name",
@@ -591,12 +596,14 @@ def test_an_xlsx_file_with_dates_numbers_and_yes_no_cells(alpha, properties, cel
         assert (consent.channel, consent.is_given, consent.source) == ("email", True, "import of “people.xlsx”")
 
 
-def test_a_failure_half_way_imports_nothing_and_the_batch_shows_the_error(alpha, clean_tenants, celery_worker):
+def test_a_failure_half_way_imports_nothing_and_the_batch_shows_the_error(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
     tag = unique()
     rows = [["First name", "Last name", "E-mail"]] + [
         ["Klient", f"Number {index}", f"half-{index}-{tag}@example.com"] for index in range(2000)
     ]
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     batch = check_file(client, alpha, "half.csv", csv_bytes(rows), {0: "first_name", 1: "last_name", 2: "email"})
     assert (batch.status, batch.created_count) == ("checked", 2000)
     # The stored file changes after the check: its row 1502 is no longer UTF-8, so the import
@@ -622,10 +629,10 @@ def test_a_failure_half_way_imports_nothing_and_the_batch_shows_the_error(alpha,
     assert "Change the columns" in page
 
 
-def test_a_stored_file_that_is_gone_fails_the_import_with_a_message(alpha, clean_tenants, celery_worker):
+def test_a_stored_file_that_is_gone_fails_the_import_with_a_message(alpha, clean_tenants, celery_worker, tenant_client):
     tag = unique()
     content = csv_bytes([["First name", "E-mail"], ["Mari", f"gone-{tag}@example.com"]])
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     batch = check_file(client, alpha, "gone.csv", content, {0: "first_name", 1: "email"})
     with tenant_context(alpha.tenant):
         batch.file.storage.delete(batch.file.name)
@@ -635,8 +642,8 @@ def test_a_stored_file_that_is_gone_fails_the_import_with_a_message(alpha, clean
     assert snapshot(alpha) == before
 
 
-def test_the_progress_bar_polls_while_a_run_goes_on_and_stops_when_it_is_done(alpha, clean_tenants):
-    client = client_for(alpha, alpha.marketer)
+def test_the_progress_bar_polls_while_a_run_goes_on_and_stops_when_it_is_done(alpha, clean_tenants, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     batch_id = uploaded_batch_id(upload(client, "progress.csv", csv_bytes([["First name"], ["Mari"], ["Jaan"]])))
     with tenant_context(alpha.tenant):
         ImportBatch.objects.filter(pk=batch_id).update(status="importing")
@@ -663,10 +670,10 @@ def test_the_progress_bar_polls_while_a_run_goes_on_and_stops_when_it_is_done(al
 
 
 @pytest.mark.django_db
-def test_a_cashier_may_not_import(alpha):
-    marketer = client_for(alpha, alpha.marketer)
+def test_a_cashier_may_not_import(alpha, tenant_client):
+    marketer = tenant_client(alpha, alpha.marketer)
     batch_id = uploaded_batch_id(upload(marketer, "rights.csv", csv_bytes([["First name"], ["Mari"]])))
-    cashier = client_for(alpha, alpha.cashier)
+    cashier = tenant_client(alpha, alpha.cashier)
     for url in (
         IMPORT_URL,
         f"{IMPORT_URL}{batch_id}/",
@@ -683,10 +690,12 @@ def test_a_cashier_may_not_import(alpha):
         assert ImportBatch.objects.get(pk=batch_id).status == "uploaded"
 
 
-def test_another_retailer_sees_none_of_the_imports_or_customers(alpha, beta, clean_tenants, celery_worker):
+def test_another_retailer_sees_none_of_the_imports_or_customers(
+    alpha, beta, clean_tenants, celery_worker, tenant_client
+):
     tag = unique()
     name = f"alpha-only-{tag}.csv"
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     batch = check_file(
         client,
         alpha,
@@ -698,7 +707,7 @@ def test_another_retailer_sees_none_of_the_imports_or_customers(alpha, beta, cle
     assert batch.created_count == 1
     assert name in client.get(IMPORT_URL).content.decode()
 
-    other = client_for(beta, beta.admin)
+    other = tenant_client(beta, beta.admin)
     assert name not in other.get(IMPORT_URL).content.decode()
     response = other.get(f"{IMPORT_URL}{batch.pk}/")
     assert response.status_code == 404 or name not in response.content.decode()
@@ -710,7 +719,9 @@ def test_another_retailer_sees_none_of_the_imports_or_customers(alpha, beta, cle
 # --- a large file ------------------------------------------------------------------------------
 
 
-def test_a_large_csv_imports_and_its_duration_is_recorded(alpha, clean_tenants, celery_worker, record_property):
+def test_a_large_csv_imports_and_its_duration_is_recorded(
+    alpha, clean_tenants, celery_worker, record_property, tenant_client
+):
     """20,000 rows by default; REGULARS_IMPORT_ROWS=100000 measures a larger file by hand."""
     count = int(os.environ.get("REGULARS_IMPORT_ROWS", "20000"))
     tag = unique()
@@ -727,7 +738,7 @@ def test_a_large_csv_imports_and_its_duration_is_recorded(alpha, clean_tenants, 
     ]
     content = csv_bytes(rows)
     mapping = {0: "first_name", 1: "last_name", 2: "email", 3: "phone", 4: "birth_date", 5: "city"}
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     plan = plan_of(alpha)
     TariffPlan.objects.filter(pk=plan.pk).update(max_active_customers=plan.max_active_customers + count)
     try:
@@ -758,7 +769,9 @@ def test_a_large_csv_imports_and_its_duration_is_recorded(alpha, clean_tenants, 
 
 
 @pytest.mark.browser
-def test_a_marketer_imports_a_file_in_the_browser(page, live_server_port, tenants, clean_tenants, celery_worker):
+def test_a_marketer_imports_a_file_in_the_browser(
+    page, live_server_port, tenants, clean_tenants, celery_worker, save_screenshot
+):
     setup = tenants["browser"]
     tag = unique()
     rows = [["First name", "Last name", "E-mail", "Birth date"]] + [
@@ -780,7 +793,7 @@ def test_a_marketer_imports_a_file_in_the_browser(page, live_server_port, tenant
     expect(page.get_by_role("heading", name=f"What do the columns of “browser-{tag}.csv” hold?")).to_be_visible()
     expect(page.get_by_label("First name")).to_have_value("first_name")
     expect(page.get_by_label("Birth date")).to_have_value("birth_date")
-    screenshot(page, "import-mapping")
+    save_screenshot(page, "import-mapping")
     page.get_by_role("button", name="Check the file").click()
 
     # The progress bar polls until the check is done, then the page shows the results.
@@ -790,11 +803,11 @@ def test_a_marketer_imports_a_file_in_the_browser(page, live_server_port, tenant
     expect(page.get_by_test_id("import-row-5002")).to_contain_text(
         "Birth date: “31.02.1990” is not a date (use 2024-12-31 or 31.12.2024)."
     )
-    screenshot(page, "import-checked")
+    save_screenshot(page, "import-checked")
     page.get_by_role("button", name="Import now").click()
     expect(page.get_by_text("Imported on")).to_be_visible()
     expect(page.get_by_test_id("count-create")).to_have_text("5,000")
-    screenshot(page, "import-done")
+    save_screenshot(page, "import-done")
     with tenant_context(setup.tenant):
         assert Customer.objects.filter(email__endswith=f"-{tag}@example.com").count() == 5000
     page.goto(f"{base}{IMPORT_URL}")

@@ -13,7 +13,6 @@ from django_tenants.utils import tenant_context
 from customers.models import Customer, CustomerEvent, CustomerGroup, CustomerStatus
 from customers.services import group_create, property_create
 from tariffs.models import TariffPlan
-from tests.conftest import client_for
 
 
 def names(response) -> list[str]:
@@ -110,44 +109,44 @@ def directory(alpha):
         ),
     ],
 )
-def test_search_and_filters(alpha, directory, query, expected):
-    response = client_for(alpha, alpha.marketer).get(f"/customers/?{query}")
+def test_search_and_filters(alpha, directory, query, expected, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get(f"/customers/?{query}")
     assert names(response) == expected
 
 
 @pytest.mark.django_db
-def test_a_group_filter_includes_its_sub_groups(alpha, directory):
-    client = client_for(alpha, alpha.marketer)
+def test_a_group_filter_includes_its_sub_groups(alpha, directory, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     assert names(client.get(f"/customers/?group={directory['regulars'].pk}")) == ["Jaan Saar", "Mari Tamm"]
     assert names(client.get(f"/customers/?group={directory['weekly'].pk}")) == ["Mari Tamm"]
 
 
 @pytest.mark.django_db
-def test_three_filters_together(alpha, directory):
-    response = client_for(alpha, alpha.marketer).get(
+def test_three_filters_together(alpha, directory, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get(
         f"/customers/?group={directory['regulars'].pk}&p_shoe_size_max=40&status=introduced"
     )
     assert names(response) == ["Mari Tamm"]
 
 
 @pytest.mark.django_db
-def test_a_bad_filter_value_is_named_and_ignored(alpha, directory):
-    response = client_for(alpha, alpha.marketer).get("/customers/?age_min=old&status=introduced")
+def test_a_bad_filter_value_is_named_and_ignored(alpha, directory, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get("/customers/?age_min=old&status=introduced")
     assert "Some filters were not applied:" in response.content.decode()
     assert "Enter a number." in response.content.decode()
     assert names(response) == ["Anna Müller", "Kohvik Mokka OÜ", "Mari Tamm", "Tiina Tamme"]
 
 
 @pytest.mark.django_db
-def test_chosen_columns_include_properties(alpha, directory):
-    response = client_for(alpha, alpha.marketer).get("/customers/?q=Mari&cols=name&cols=p_shoe_size&cols=city")
+def test_chosen_columns_include_properties(alpha, directory, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get("/customers/?q=Mari&cols=name&cols=p_shoe_size&cols=city")
     assert [str(column.label) for column in response.context["columns"]] == ["Name", "City", "Shoe size"]
     assert response.context["rows"][0][1] == ["Mari Tamm", "", "38"]
 
 
 @pytest.mark.django_db
-def test_the_list_page_has_a_fixed_number_of_queries(alpha, directory, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.marketer)
+def test_the_list_page_has_a_fixed_number_of_queries(alpha, directory, django_assert_max_num_queries, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     with tenant_context(alpha.tenant):
         group = CustomerGroup.objects.get(name="VIP")
         Customer.objects.bulk_create(
@@ -161,18 +160,18 @@ def test_the_list_page_has_a_fixed_number_of_queries(alpha, directory, django_as
 
 
 @pytest.mark.django_db
-def test_htmx_asks_for_the_results_only(alpha, directory):
-    response = client_for(alpha, alpha.marketer).get("/customers/?q=tamm", HTTP_HX_REQUEST="true")
+def test_htmx_asks_for_the_results_only(alpha, directory, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get("/customers/?q=tamm", HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body
     assert 'data-testid="result-count">2 customers<' in body
 
 
 @pytest.mark.django_db
-def test_bulk_assign_a_group_to_the_selection(alpha, directory):
+def test_bulk_assign_a_group_to_the_selection(alpha, directory, tenant_client):
     with tenant_context(alpha.tenant):
         mari, jaan = Customer.objects.get(first_name="Mari"), Customer.objects.get(first_name="Jaan")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post(
         "/customers/bulk/",
         {"action": "assign_group", "group": directory["vip"].pk, "scope": "selected", "selected": [mari.pk, jaan.pk]},
@@ -189,8 +188,8 @@ def test_bulk_assign_a_group_to_the_selection(alpha, directory):
 
 
 @pytest.mark.django_db
-def test_bulk_archive_the_whole_filter(alpha, directory):
-    client = client_for(alpha, alpha.marketer)
+def test_bulk_archive_the_whole_filter(alpha, directory, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     client.post("/customers/bulk/", {"action": "archive", "scope": "filter", "query": "q=tamm"})
     with tenant_context(alpha.tenant):
         assert set(Customer.objects.filter(status="archived").values_list("first_name", flat=True)) == {
@@ -201,10 +200,10 @@ def test_bulk_archive_the_whole_filter(alpha, directory):
 
 
 @pytest.mark.django_db
-def test_bulk_introduced_is_refused_for_incomplete_records_and_changes_nothing(alpha, directory):
+def test_bulk_introduced_is_refused_for_incomplete_records_and_changes_nothing(alpha, directory, tenant_client):
     with tenant_context(alpha.tenant):
         Customer.objects.filter(first_name="Jaan").update(phone="")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post(
         "/customers/bulk/",
         {"action": "set_status", "status": "introduced", "scope": "filter", "query": "status=all"},
@@ -217,9 +216,9 @@ def test_bulk_introduced_is_refused_for_incomplete_records_and_changes_nothing(a
 
 
 @pytest.mark.django_db
-def test_bulk_unarchive_past_the_plan_limit_is_refused(alpha, directory):
+def test_bulk_unarchive_past_the_plan_limit_is_refused(alpha, directory, tenant_client):
     TariffPlan.objects.filter(pk=alpha.tenant.plan_id).update(max_active_customers=5)
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post(
         "/customers/bulk/",
         {"action": "set_status", "status": "control", "scope": "filter", "query": "status=archived"},
@@ -234,16 +233,16 @@ def test_bulk_unarchive_past_the_plan_limit_is_refused(alpha, directory):
 
 
 @pytest.mark.django_db
-def test_bulk_without_a_selection_says_so(alpha, directory):
-    response = client_for(alpha, alpha.marketer).post(
+def test_bulk_without_a_selection_says_so(alpha, directory, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).post(
         "/customers/bulk/", {"action": "archive", "scope": "selected"}, follow=True
     )
     assert "Select customers first, or apply the action to the whole filter." in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_a_cashier_cannot_bulk_change_or_export(alpha, directory):
-    client = client_for(alpha, alpha.cashier)
+def test_a_cashier_cannot_bulk_change_or_export(alpha, directory, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
     assert client.post("/customers/bulk/", {"action": "archive", "scope": "filter", "query": ""}).status_code == 403
     assert client.get("/customers/export/").status_code == 403
     with tenant_context(alpha.tenant):
@@ -251,10 +250,12 @@ def test_a_cashier_cannot_bulk_change_or_export(alpha, directory):
 
 
 @pytest.mark.django_db
-def test_export_writes_the_filter_with_its_columns_as_text(alpha, directory):
+def test_export_writes_the_filter_with_its_columns_as_text(alpha, directory, tenant_client):
     with tenant_context(alpha.tenant):
         Customer.objects.create(first_name='=HYPERLINK("x")', last_name="Tamm", status="introduced")
-    response = client_for(alpha, alpha.marketer).get("/customers/export/?q=tamm&cols=name&cols=phone&cols=p_shoe_size")
+    response = tenant_client(alpha, alpha.marketer).get(
+        "/customers/export/?q=tamm&cols=name&cols=phone&cols=p_shoe_size"
+    )
     assert response["Content-Disposition"].startswith('attachment; filename="customers-')
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))

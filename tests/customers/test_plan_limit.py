@@ -11,17 +11,16 @@ from customers.services import customer_create
 from tariffs.models import TariffPlan
 from tariffs.selectors import PlanLimitReached
 from tenants.services import tenant_create
-from tests.conftest import client_for
 
 
 @pytest.mark.django_db
-def test_creating_past_the_cap_is_refused_with_plan_cap_and_count(alpha):
+def test_creating_past_the_cap_is_refused_with_plan_cap_and_count(alpha, tenant_client):
     TariffPlan.objects.filter(pk=alpha.tenant.plan_id).update(max_active_customers=2)
     with tenant_context(alpha.tenant):
         Customer.objects.create(first_name="A", status=CustomerStatus.INTRODUCED)
         Customer.objects.create(first_name="B", status=CustomerStatus.CONTROL)
         Customer.objects.create(first_name="Archived", status=CustomerStatus.ARCHIVED)
-    response = client_for(alpha, alpha.cashier).post("/customers/new/", {"first_name": "C", "phone": "+37255550001"})
+    response = tenant_client(alpha, alpha.cashier).post("/customers/new/", {"first_name": "C", "phone": "+37255550001"})
     assert response.context["form"].errors["__all__"] == [
         "Active customers: the plan “Business” allows 2 and 2 are in use. Ask the platform operator for a larger plan."
     ]

@@ -8,7 +8,6 @@ from django_tenants.utils import tenant_context
 from customers.models import Customer, CustomerEvent, CustomProperty, PropertyEvent
 from customers.services import property_create, property_update
 from staff.models import User
-from tests.conftest import client_for
 
 NEW = {
     "code": "shoe_size",
@@ -22,8 +21,8 @@ NEW = {
 
 
 @pytest.mark.django_db
-def test_the_admin_defines_a_property_with_labels_in_three_languages(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_the_admin_defines_a_property_with_labels_in_three_languages(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = client.post("/settings/customers/properties/new/", NEW)
     assert response["Location"] == "/settings/customers/properties/"
     with tenant_context(alpha.tenant):
@@ -46,8 +45,8 @@ def test_the_admin_defines_a_property_with_labels_in_three_languages(alpha):
         ({"type": "colour"}, "type", "Select a valid choice. colour is not one of the available choices."),
     ],
 )
-def test_bad_property_definitions_are_refused(alpha, changes, field, message):
-    response = client_for(alpha, alpha.admin).post("/settings/customers/properties/new/", {**NEW, **changes})
+def test_bad_property_definitions_are_refused(alpha, changes, field, message, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post("/settings/customers/properties/new/", {**NEW, **changes})
     errors = response.context["form"].errors
     assert message in errors.get(field, errors.get("__all__", []))
     with tenant_context(alpha.tenant):
@@ -55,10 +54,10 @@ def test_bad_property_definitions_are_refused(alpha, changes, field, message):
 
 
 @pytest.mark.django_db
-def test_a_duplicate_code_is_refused(alpha):
+def test_a_duplicate_code_is_refused(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         property_create(code="shoe_size", label_en="Shoe size", type="number")
-    response = client_for(alpha, alpha.admin).post("/settings/customers/properties/new/", NEW)
+    response = tenant_client(alpha, alpha.admin).post("/settings/customers/properties/new/", NEW)
     assert response.context["form"].errors["code"] == ["A property with this code exists already."]
 
 
@@ -120,9 +119,9 @@ def test_removing_a_choice_in_use_is_refused(alpha):
 
 
 @pytest.mark.django_db
-def test_removing_a_property_archives_it_and_keeps_its_values(alpha):
+def test_removing_a_property_archives_it_and_keeps_its_values(alpha, tenant_client):
     prop = _with_values(alpha, "number", ["38"])
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     client.post(f"/settings/customers/properties/{prop.pk}/archive/", {"archive": "1"})
     with tenant_context(alpha.tenant):
         customer = Customer.objects.get()
@@ -136,9 +135,9 @@ def test_removing_a_property_archives_it_and_keeps_its_values(alpha):
 
 
 @pytest.mark.django_db
-def test_only_the_admin_manages_properties(alpha):
+def test_only_the_admin_manages_properties(alpha, tenant_client):
     for login in (alpha.marketer, alpha.cashier):
-        client = client_for(alpha, login)
+        client = tenant_client(alpha, login)
         assert client.get("/settings/customers/properties/").status_code == 403
         assert client.post("/settings/customers/properties/new/", NEW).status_code == 403
     with tenant_context(alpha.tenant):
@@ -146,14 +145,14 @@ def test_only_the_admin_manages_properties(alpha):
 
 
 @pytest.mark.django_db
-def test_properties_are_per_retailer(alpha, beta):
-    client_for(alpha, alpha.admin).post("/settings/customers/properties/new/", NEW)
-    assert "shoe_size" not in client_for(beta, beta.admin).get("/settings/customers/properties/").content.decode()
+def test_properties_are_per_retailer(alpha, beta, tenant_client):
+    tenant_client(alpha, alpha.admin).post("/settings/customers/properties/new/", NEW)
+    assert "shoe_size" not in tenant_client(beta, beta.admin).get("/settings/customers/properties/").content.decode()
 
 
 @pytest.mark.django_db
-def test_who_created_changed_and_archived_a_property_is_recorded_and_shown(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_who_created_changed_and_archived_a_property_is_recorded_and_shown(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     client.post("/settings/customers/properties/new/", NEW)
     with tenant_context(alpha.tenant):
         prop = CustomProperty.objects.get(code="shoe_size")

@@ -22,7 +22,6 @@ from customers.selectors.rfm import (
     rfm_segment_q,
 )
 from customers.services import group_create
-from tests.conftest import client_for
 
 # name: (days since the last purchase, purchases, amount) and the (R, F, M) those give among ten.
 FIGURES = {
@@ -171,14 +170,14 @@ def test_another_retailers_customers_never_move_the_quintiles(alpha, beta, score
         ("segment=champions&purchases_max=9", ["Carl"]),
     ],
 )
-def test_the_list_filters_by_segment(alpha, scored, query, expected):
-    response = client_for(alpha, alpha.marketer).get(f"/customers/?{query}")
+def test_the_list_filters_by_segment(alpha, scored, query, expected, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get(f"/customers/?{query}")
     assert sorted(customer.first_name for customer, _values in response.context["rows"]) == expected
 
 
 @pytest.mark.django_db
-def test_the_segment_filter_with_a_group_and_its_control_on_the_page(alpha, scored):
-    client = client_for(alpha, alpha.marketer)
+def test_the_segment_filter_with_a_group_and_its_control_on_the_page(alpha, scored, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     group = scored["Anna"].group
     response = client.get(f"/customers/?segment=at_risk&group={group.pk}")
     assert [customer.first_name for customer, _values in response.context["rows"]] == ["Gert"]
@@ -190,8 +189,8 @@ def test_the_segment_filter_with_a_group_and_its_control_on_the_page(alpha, scor
 
 
 @pytest.mark.django_db
-def test_the_segment_filter_adds_no_query_per_row(alpha, scored, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.marketer)
+def test_the_segment_filter_adds_no_query_per_row(alpha, scored, django_assert_max_num_queries, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     with tenant_context(alpha.tenant):
         Customer.objects.bulk_create(
             Customer(
@@ -218,8 +217,8 @@ def test_the_segment_filter_adds_no_query_per_row(alpha, scored, django_assert_m
 
 
 @pytest.mark.django_db
-def test_the_card_shows_the_segment_and_the_scores(alpha, scored):
-    client = client_for(alpha, alpha.marketer)
+def test_the_card_shows_the_segment_and_the_scores(alpha, scored, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     response = client.get(f"/customers/{scored['Eero'].pk}/")
     assert response.context["rfm"] == RfmScore(3, 5, 4, RfmSegment.LOYAL)
     page = response.content.decode()

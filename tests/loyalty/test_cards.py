@@ -5,10 +5,10 @@ number, two retailers kept apart and the query budgets of the pages.
 Every refusal asserts its message and that nothing changed.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -30,7 +30,7 @@ from loyalty.services.cards import (
 from sales.rules import ean_check_digit
 from staff.models import User
 from staff.roles import Right
-from tests.conftest import Login, client_for
+from tests.factories import CardTypeFactory, CustomerFactory, StaffUserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "tab-content"}
 
@@ -64,36 +64,29 @@ def refused(call, **kwargs) -> ValidationError:
     return caught.value
 
 
-@pytest.fixture
-def admin_user(alpha):
-    with tenant_context(alpha.tenant):
-        return User.objects.get(username="admin")
+@dataclass(frozen=True)
+class CardShop:
+    """Alpha's card types and two customers."""
+
+    bonus: CardType
+    gift: CardType
+    coupon: CardType
+    mari: Customer
+    jaan: Customer
 
 
 @pytest.fixture
-def shop(alpha, admin_user):
-    """Alpha's card types, two customers; each test's rows are rolled back afterwards."""
+def card_shop(alpha) -> CardShop:
+    """Alpha's card types (bonus 2001…, gift 2002… worth 50.00, coupon 77… of 15 % for 30 days,
+    Code 128), Mari Tamm and Jaan Saar; each test's rows are rolled back afterwards."""
     with tenant_context(alpha.tenant):
-        return {
-            "bonus": card_type_create(
-                name="Bonus card", kind="bonus", symbology="ean13", prefix="2001", acting_user=None
-            ),
-            "gift": card_type_create(
-                name="Gift card", kind="gift", symbology="ean13", prefix="2002", gift_value="50", acting_user=None
-            ),
-            "coupon": card_type_create(
-                name="Coupon",
-                kind="coupon",
-                symbology="code128",
-                prefix="77",
-                coupon_percent="15",
-                valid_days="30",
-                acting_user=None,
-            ),
-            "mari": Customer.objects.create(first_name="Mari", last_name="Tamm", status="introduced"),
-            "jaan": Customer.objects.create(first_name="Jaan", last_name="Saar", status="introduced"),
-            "admin": admin_user,
-        }
+        return CardShop(
+            bonus=CardTypeFactory(name="Bonus card", prefix="2001"),
+            gift=CardTypeFactory(gift=True, name="Gift card", prefix="2002"),
+            coupon=CardTypeFactory(coupon=True, code128=True, name="Coupon", prefix="77"),
+            mari=CustomerFactory(first_name="Mari", last_name="Tamm"),
+            jaan=CustomerFactory(first_name="Jaan", last_name="Saar"),
+        )
 
 
 # --- barcodes ---------------------------------------------------------------------------------
@@ -191,7 +184,7 @@ def test_a_card_type_says_what_is_missing_for_its_kind(alpha):
 
 
 @pytest.mark.django_db
-def test_a_card_type_keeps_the_values_of_its_kind_and_its_numbering_once_it_has_cards(alpha, shop):
+def test_a_card_type_keeps_the_values_of_its_kind_and_its_numbering_once_it_has_cards(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
         eight = card_type_create(
             name="Short", kind="discount", symbology="ean8", prefix="123", discount_percent="7,5", acting_user=None
@@ -221,20 +214,20 @@ def test_a_card_type_keeps_the_values_of_its_kind_and_its_numbering_once_it_has_
             card_type_create(name="bonus CARD", kind="bonus", symbology="ean8", prefix="9", acting_user=None)
         assert caught.value.message_dict == {"name": ["A card type named “bonus CARD” exists already."]}
 
-        card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
+        card_batch_generate(card_type=card_shop.bonus, quantity=2, acting_user=shop.admin)
         fields = {"name": "Bonus card", "kind": "bonus", "symbology": "ean13", "prefix": "2001"}
         with pytest.raises(ValidationError) as caught:
-            card_type_update(card_type=shop["bonus"], **{**fields, "prefix": "2009"}, acting_user=None)
+            card_type_update(card_type=card_shop.bonus, **{**fields, "prefix": "2009"}, acting_user=None)
         assert caught.value.message_dict == {
             "prefix": ["The type has cards already, so its kind, barcode and prefix can no longer change."]
         }
-        renamed = card_type_update(card_type=shop["bonus"], **{**fields, "name": "Regulars card"}, acting_user=None)
+        renamed = card_type_update(card_type=card_shop.bonus, **{**fields, "name": "Regulars card"}, acting_user=None)
         assert CardType.objects.get(pk=renamed.pk).name == "Regulars card"
 
 
 @pytest.mark.django_db
-def test_the_admin_creates_a_card_type_and_sees_each_problem_beside_its_field(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_the_admin_creates_a_card_type_and_sees_each_problem_beside_its_field(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = client.post(
         "/settings/loyalty/cards/types/new/",
         {"name": "Coupons", "kind": "coupon", "symbology": "ean8", "prefix": "12345", "is_active": "on"},
@@ -269,17 +262,17 @@ def test_the_admin_creates_a_card_type_and_sees_each_problem_beside_its_field(al
     assert response["Location"] == f"/settings/loyalty/cards/types/{coupon.pk}/"
     listing = client.get("/settings/loyalty/cards/").content.decode()
     assert "Coupons" in listing and "5.00 EUR" in listing
-    assert client_for(alpha, alpha.marketer).get("/settings/loyalty/cards/").status_code == 403
+    assert tenant_client(alpha, alpha.marketer).get("/settings/loyalty/cards/").status_code == 403
 
 
 # --- batches ----------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_batches_continue_the_range_and_never_overlap(alpha, shop):
+def test_batches_continue_the_range_and_never_overlap(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
-        first = card_batch_generate(card_type=shop["bonus"], quantity=3, acting_user=shop["admin"])
-        second = card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
+        first = card_batch_generate(card_type=card_shop.bonus, quantity=3, acting_user=shop.admin)
+        second = card_batch_generate(card_type=card_shop.bonus, quantity=2, acting_user=shop.admin)
         assert (first.first_number, first.last_number) == (ean13("200100000001"), ean13("200100000003"))
         assert (second.first_number, second.last_number) == (ean13("200100000004"), ean13("200100000005"))
         assert sorted(Card.objects.filter(batch=first).values_list("number", flat=True)) == [
@@ -288,41 +281,43 @@ def test_batches_continue_the_range_and_never_overlap(alpha, shop):
         assert not set(first.cards.values_list("number", flat=True)) & set(
             second.cards.values_list("number", flat=True)
         )
-        assert CardType.objects.get(pk=shop["bonus"].pk).last_serial == 5
+        assert CardType.objects.get(pk=card_shop.bonus.pk).last_serial == 5
         assert set(Card.objects.values_list("status", flat=True)) == {"stock"}
         assert CardEvent.objects.filter(kind="issued").count() == 5
-        gift = card_batch_generate(card_type=shop["gift"], quantity=1, acting_user=shop["admin"])
+        gift = card_batch_generate(card_type=card_shop.gift, quantity=1, acting_user=shop.admin)
         assert gift.cards.get().balance == Decimal("50.00")
-        coupon = card_batch_generate(card_type=shop["coupon"], quantity=1, acting_user=shop["admin"]).cards.get()
+        coupon = card_batch_generate(card_type=card_shop.coupon, quantity=1, acting_user=shop.admin).cards.get()
         assert coupon.number == "7700000001" and coupon.valid_until is not None
 
 
 @pytest.mark.django_db
-def test_a_used_up_range_says_how_many_numbers_are_left_and_makes_nothing(alpha, shop):
+def test_a_used_up_range_says_how_many_numbers_are_left_and_makes_nothing(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
         short = card_type_create(name="Short", kind="bonus", symbology="ean8", prefix="123", acting_user=None)
         CardType.objects.filter(pk=short.pk).update(last_serial=9_990)
-        error = refused(card_batch_generate, card_type=short, quantity=20, acting_user=shop["admin"])
+        error = refused(card_batch_generate, card_type=short, quantity=20, acting_user=shop.admin)
         assert error.message_dict == {"quantity": ["The number range of Short has 9 numbers left."]}
-        assert card_batch_generate(card_type=short, quantity=9, acting_user=shop["admin"]).last_number.startswith(
+        assert card_batch_generate(card_type=short, quantity=9, acting_user=shop.admin).last_number.startswith(
             "1239999"
         )
-        error = refused(card_batch_generate, card_type=short, quantity=1, acting_user=shop["admin"])
+        error = refused(card_batch_generate, card_type=short, quantity=1, acting_user=shop.admin)
         assert error.message_dict == {"quantity": ["The number range of Short has 0 numbers left."]}
         for quantity, message in (
             (0, "Give how many cards to make (at least 1)."),
             (10_001, "At most 10000 cards are made at a time."),
         ):
-            error = refused(card_batch_generate, card_type=shop["bonus"], quantity=quantity, acting_user=shop["admin"])
+            error = refused(card_batch_generate, card_type=card_shop.bonus, quantity=quantity, acting_user=shop.admin)
             assert error.message_dict == {"quantity": [message]}
 
 
 @pytest.mark.django_db
-def test_a_batch_made_on_screen_prints_200_cards_a_page(alpha, shop):
-    client = client_for(alpha, alpha.admin)
-    response = client.post(f"/settings/loyalty/cards/types/{shop['bonus'].pk}/batches/new/", {"batch-quantity": "0"})
+def test_a_batch_made_on_screen_prints_200_cards_a_page(alpha, card_shop, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
+    response = client.post(f"/settings/loyalty/cards/types/{card_shop.bonus.pk}/batches/new/", {"batch-quantity": "0"})
     assert "Give how many cards to make (at least 1)." in response.content.decode()
-    response = client.post(f"/settings/loyalty/cards/types/{shop['bonus'].pk}/batches/new/", {"batch-quantity": "250"})
+    response = client.post(
+        f"/settings/loyalty/cards/types/{card_shop.bonus.pk}/batches/new/", {"batch-quantity": "250"}
+    )
     assert response.status_code == 302
     with tenant_context(alpha.tenant):
         batch = CardBatch.objects.get()
@@ -347,10 +342,10 @@ def test_a_batch_made_on_screen_prints_200_cards_a_page(alpha, shop):
 
 
 @pytest.mark.django_db
-def test_a_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written(alpha, shop):
+def test_a_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
         number = wrong_check_digit(ean13("200100000042"))
-        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
+        error = refused(card_assign, customer=card_shop.mari, number=number, acting_user=shop.admin)
         assert error.message_dict == {
             "number": [
                 f"“{number}” is not a valid EAN-13 number: its check digit should be {ean13('200100000042')[-1]}."
@@ -359,25 +354,25 @@ def test_a_number_with_a_wrong_check_digit_is_refused_and_nothing_is_written(alp
 
 
 @pytest.mark.django_db
-def test_a_card_active_on_another_customer_is_refused(alpha, shop):
+def test_a_card_active_on_another_customer_is_refused(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
         number = ean13("200100000042")
-        card = card_assign(customer=shop["jaan"], number=number, acting_user=shop["admin"])
-        assert (card.status, card.customer_id, card.batch_id) == ("active", shop["jaan"].pk, None)
-        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
+        card = card_assign(customer=card_shop.jaan, number=number, acting_user=shop.admin)
+        assert (card.status, card.customer_id, card.batch_id) == ("active", card_shop.jaan.pk, None)
+        error = refused(card_assign, customer=card_shop.mari, number=number, acting_user=shop.admin)
         assert error.message_dict == {"number": [f"Card {number} is already active on another customer (Jaan Saar)."]}
-        error = refused(card_assign, customer=shop["jaan"], number=number, acting_user=shop["admin"])
+        error = refused(card_assign, customer=card_shop.jaan, number=number, acting_user=shop.admin)
         assert error.message_dict == {"number": [f"Card {number} is already this customer's."]}
 
 
 @pytest.mark.django_db
-def test_another_retailers_card_is_refused_and_nothing_is_written(alpha, beta, shop):
+def test_another_retailers_card_is_refused_and_nothing_is_written(alpha, beta, shop, card_shop):
     with tenant_context(beta.tenant):
         beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2999", acting_user=None)
         batch = card_batch_generate(card_type=beta_type, quantity=1, acting_user=User.objects.get(username="admin"))
         number = batch.first_number
     with tenant_context(alpha.tenant):
-        error = refused(card_assign, customer=shop["mari"], number=number, acting_user=shop["admin"])
+        error = refused(card_assign, customer=card_shop.mari, number=number, acting_user=shop.admin)
         assert error.message_dict == {
             "number": [
                 f"No card type of this retailer has numbers like “{number}”; it may be another retailer's card "
@@ -390,39 +385,39 @@ def test_another_retailers_card_is_refused_and_nothing_is_written(alpha, beta, s
 
 
 @pytest.mark.django_db
-def test_blocked_replaced_and_removed_cards_cannot_be_used(alpha, shop):
+def test_blocked_replaced_and_removed_cards_cannot_be_used(alpha, shop, card_shop):
     with tenant_context(alpha.tenant):
-        author = shop["admin"]
-        blocked = card_assign(customer=shop["mari"], number=ean13("200100000001"), acting_user=author)
-        assert card_for_sale(number=blocked.number, customer=shop["mari"]).pk == blocked.pk
+        author = shop.admin
+        blocked = card_assign(customer=card_shop.mari, number=ean13("200100000001"), acting_user=author)
+        assert card_for_sale(number=blocked.number, customer=card_shop.mari).pk == blocked.pk
         card_block(card=blocked, acting_user=author, reason="Lost in the shop")
-        error = refused(card_for_sale, number=blocked.number, customer=shop["mari"])
+        error = refused(card_for_sale, number=blocked.number, customer=card_shop.mari)
         assert error.message_dict == {"card": [f"Card {blocked.number} is blocked; it cannot be used."]}
         error = refused(card_block, card=blocked, acting_user=author)
         assert error.messages == [f"Card {blocked.number} is blocked; this cannot be done with it."]
         card_unblock(card=blocked, acting_user=author)
-        assert card_for_sale(number=blocked.number, customer=shop["mari"]).status == "active"
+        assert card_for_sale(number=blocked.number, customer=card_shop.mari).status == "active"
 
         replaced = blocked
         successor = card_replace(card=replaced, number=ean13("200100000002"), acting_user=author, reason="Damaged")
-        error = refused(card_for_sale, number=replaced.number, customer=shop["mari"])
+        error = refused(card_for_sale, number=replaced.number, customer=card_shop.mari)
         assert error.message_dict == {
             "card": [f"Card {replaced.number} was replaced by another card; it cannot be used."]
         }
-        error = refused(card_assign, customer=shop["jaan"], number=replaced.number, acting_user=author)
+        error = refused(card_assign, customer=card_shop.jaan, number=replaced.number, acting_user=author)
         assert error.message_dict == {
             "number": [f"Card {replaced.number} was replaced by another card; it cannot be used."]
         }
 
         card_remove(card=successor, acting_user=author, reason="Customer left")
-        error = refused(card_for_sale, number=successor.number, customer=shop["mari"])
+        error = refused(card_for_sale, number=successor.number, customer=card_shop.mari)
         assert error.message_dict == {"card": [f"Card {successor.number} was removed; it cannot be used."]}
-        error = refused(card_assign, customer=shop["mari"], number=successor.number, acting_user=author)
+        error = refused(card_assign, customer=card_shop.mari, number=successor.number, acting_user=author)
         assert error.message_dict == {"number": [f"Card {successor.number} was removed; it cannot be used."]}
         error = refused(card_replace, card=successor, number=ean13("200100000003"), acting_user=author)
         assert error.messages == [f"Card {successor.number} is removed; this cannot be done with it."]
         assert list(
-            CardEvent.objects.filter(customer=shop["mari"]).order_by("pk").values_list("card__number", "kind", "note")
+            CardEvent.objects.filter(customer=card_shop.mari).order_by("pk").values_list("card__number", "kind", "note")
         ) == [
             (blocked.number, "assigned", ""),
             (blocked.number, "blocked", "Lost in the shop"),
@@ -434,12 +429,14 @@ def test_blocked_replaced_and_removed_cards_cannot_be_used(alpha, shop):
 
 
 @pytest.mark.django_db
-def test_a_replacement_takes_over_the_gift_balance_and_the_old_card_stays_as_replaced(alpha, shop):
+def test_a_replacement_takes_over_the_gift_balance_and_the_old_card_stays_as_replaced(
+    alpha, shop, card_shop, tenant_client
+):
     with tenant_context(alpha.tenant):
-        author = shop["admin"]
-        card_batch_generate(card_type=shop["gift"], quantity=2, acting_user=author)
+        author = shop.admin
+        card_batch_generate(card_type=card_shop.gift, quantity=2, acting_user=author)
         old_number, new_number = ean13("200200000001"), ean13("200200000002")
-        old = card_assign(customer=shop["mari"], number=old_number, acting_user=author)
+        old = card_assign(customer=card_shop.mari, number=old_number, acting_user=author)
         Card.objects.filter(pk=old.pk).update(balance=Decimal("12.30"))
         # Another kind cannot take a gift card's place; nothing changes.
         error = refused(card_replace, card=old, number=ean13("200100000009"), acting_user=author)
@@ -451,15 +448,15 @@ def test_a_replacement_takes_over_the_gift_balance_and_the_old_card_stays_as_rep
         new = card_replace(card=old, number=new_number, acting_user=author, reason="Lost")
         old.refresh_from_db()
         new.refresh_from_db()
-        assert (new.status, new.customer_id, new.balance) == ("active", shop["mari"].pk, Decimal("12.30"))
+        assert (new.status, new.customer_id, new.balance) == ("active", card_shop.mari.pk, Decimal("12.30"))
         assert (old.status, old.customer_id, old.balance, old.replaced_by_id) == (
             "replaced",
-            shop["mari"].pk,
+            card_shop.mari.pk,
             Decimal("0.00"),
             new.pk,
         )
 
-    response = client_for(alpha, alpha.cashier).get(f"/customers/{shop['mari'].pk}/cards/")
+    response = tenant_client(alpha, alpha.cashier).get(f"/customers/{card_shop.mari.pk}/cards/")
     assert [card.number for card in response.context["current_cards"]] == [new_number]
     assert [(card.number, card.replaced_by.number) for card in response.context["former_cards"]] == [
         (old_number, new_number)
@@ -470,9 +467,9 @@ def test_a_replacement_takes_over_the_gift_balance_and_the_old_card_stays_as_rep
 
 
 @pytest.mark.django_db
-def test_the_cashier_scans_a_card_on_the_tab_and_sees_the_refusal_beside_the_field(alpha, shop):
-    client = client_for(alpha, alpha.cashier)
-    url = f"/customers/{shop['mari'].pk}/cards/add/"
+def test_the_cashier_scans_a_card_on_the_tab_and_sees_the_refusal_beside_the_field(alpha, card_shop, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
+    url = f"/customers/{card_shop.mari.pk}/cards/add/"
     number = ean13("200100000077")
     bad = wrong_check_digit(number)
     with tenant_context(alpha.tenant):
@@ -493,12 +490,12 @@ def test_the_cashier_scans_a_card_on_the_tab_and_sees_the_refusal_beside_the_fie
     assert "autofocus" in page
 
     # The same number on another customer: refused beside the field.
-    response = client.post(f"/customers/{shop['jaan'].pk}/cards/add/", {"number": number}, **HTMX)
+    response = client.post(f"/customers/{card_shop.jaan.pk}/cards/add/", {"number": number}, **HTMX)
     assert f"Card {number} is already active on another customer (Mari Tamm)." in response.content.decode()
 
     with tenant_context(alpha.tenant):
         card = Card.objects.get(number=number)
-    base = f"/customers/{shop['mari'].pk}/cards/{card.pk}"
+    base = f"/customers/{card_shop.mari.pk}/cards/{card.pk}"
     response = client.post(f"{base}/block/", {"reason": "Stolen"}, **HTMX)
     assert f"Card {number} blocked." in response.content.decode()
     response = client.post(f"{base}/unblock/", {}, **HTMX)
@@ -513,11 +510,11 @@ def test_the_cashier_scans_a_card_on_the_tab_and_sees_the_refusal_beside_the_fie
     assert [card.number for card in response.context["former_cards"]] == [number]
     with tenant_context(alpha.tenant):
         new = Card.objects.get(number=new_number)
-    response = client.post(f"/customers/{shop['mari'].pk}/cards/{new.pk}/remove/", {"reason": "Moved away"}, **HTMX)
+    response = client.post(f"/customers/{card_shop.mari.pk}/cards/{new.pk}/remove/", {"reason": "Moved away"}, **HTMX)
     assert f"Card {new_number} removed." in response.content.decode()
     assert response.context["current_cards"] == []
     # A second click on the removed card says why nothing happens.
-    response = client.post(f"/customers/{shop['mari'].pk}/cards/{new.pk}/remove/", {}, **HTMX)
+    response = client.post(f"/customers/{card_shop.mari.pk}/cards/{new.pk}/remove/", {}, **HTMX)
     assert f"Card {new_number} is removed; this cannot be done with it." in response.content.decode()
     assert [event.get_kind_display() for event in response.context["card_events_page"].object_list] == [
         "Removed",
@@ -530,37 +527,34 @@ def test_the_cashier_scans_a_card_on_the_tab_and_sees_the_refusal_beside_the_fie
 
     # Without htmx the post goes back to the tab with a message.
     response = client.post(url, {"number": bad})
-    assert response.status_code == 302 and response["Location"] == f"/customers/{shop['mari'].pk}/cards/"
+    assert response.status_code == 302 and response["Location"] == f"/customers/{card_shop.mari.pk}/cards/"
     assert "is not a valid EAN-13 number" in client.get(response["Location"]).content.decode()
 
 
 @pytest.fixture
 def viewer(alpha):
     """A staff user who may see customers but not manage their cards."""
-    login = Login("viewer", "alpha-viewer-password")
     with tenant_context(alpha.tenant):
-        user = User.objects.create_user(username=login.username, password=login.password)
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label="staff", codename=Right.VIEW_CUSTOMERS)
-        )
-    return login
+        return StaffUserFactory(username="viewer", role="", rights=[Right.VIEW_CUSTOMERS])
 
 
 @pytest.mark.django_db
-def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_refused(alpha, shop, viewer):
+def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_refused(
+    alpha, shop, card_shop, viewer, tenant_client
+):
     with tenant_context(alpha.tenant):
-        card = card_assign(customer=shop["mari"], number=ean13("200100000005"), acting_user=shop["admin"])
+        card = card_assign(customer=card_shop.mari, number=ean13("200100000005"), acting_user=shop.admin)
         before = snapshot()
-    client = client_for(alpha, viewer)
-    page = client.get(f"/customers/{shop['mari'].pk}/cards/").content.decode()
+    client = tenant_client(alpha, viewer)
+    page = client.get(f"/customers/{card_shop.mari.pk}/cards/").content.decode()
     assert card.number in page
     assert 'data-testid="card-add-form"' not in page and "card-replace-form" not in page
     posts = [
-        (f"/customers/{shop['mari'].pk}/cards/add/", {"number": ean13("200100000006")}),
-        (f"/customers/{shop['mari'].pk}/cards/{card.pk}/replace/", {"number": ean13("200100000006")}),
-        (f"/customers/{shop['mari'].pk}/cards/{card.pk}/block/", {}),
-        (f"/customers/{shop['mari'].pk}/cards/{card.pk}/unblock/", {}),
-        (f"/customers/{shop['mari'].pk}/cards/{card.pk}/remove/", {}),
+        (f"/customers/{card_shop.mari.pk}/cards/add/", {"number": ean13("200100000006")}),
+        (f"/customers/{card_shop.mari.pk}/cards/{card.pk}/replace/", {"number": ean13("200100000006")}),
+        (f"/customers/{card_shop.mari.pk}/cards/{card.pk}/block/", {}),
+        (f"/customers/{card_shop.mari.pk}/cards/{card.pk}/unblock/", {}),
+        (f"/customers/{card_shop.mari.pk}/cards/{card.pk}/remove/", {}),
     ]
     for path, data in posts:
         assert client.post(path, data, **HTMX).status_code == 403
@@ -568,8 +562,8 @@ def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_re
         assert snapshot() == before
     assert client.get("/settings/loyalty/cards/all/").status_code == 403
     # Another customer's card cannot be acted on through this customer's address.
-    admin = client_for(alpha, alpha.admin)
-    assert admin.post(f"/customers/{shop['jaan'].pk}/cards/{card.pk}/remove/", {}, **HTMX).status_code == 404
+    admin = tenant_client(alpha, alpha.admin)
+    assert admin.post(f"/customers/{card_shop.jaan.pk}/cards/{card.pk}/remove/", {}, **HTMX).status_code == 404
     with tenant_context(alpha.tenant):
         assert snapshot() == before
 
@@ -578,11 +572,11 @@ def test_without_the_right_to_manage_cards_there_are_no_actions_and_posts_are_re
 
 
 @pytest.mark.django_db
-def test_customers_are_found_by_a_current_cards_number_only(alpha, shop):
+def test_customers_are_found_by_a_current_cards_number_only(alpha, shop, card_shop, tenant_client):
     with tenant_context(alpha.tenant):
-        author = shop["admin"]
-        first = card_assign(customer=shop["mari"], number=ean13("200100000011"), acting_user=author)
-        jaans = card_assign(customer=shop["jaan"], number=ean13("200100000012"), acting_user=author)
+        author = shop.admin
+        first = card_assign(customer=card_shop.mari, number=ean13("200100000011"), acting_user=author)
+        jaans = card_assign(customer=card_shop.jaan, number=ean13("200100000012"), acting_user=author)
         card_block(card=jaans, acting_user=author)
 
         def found(term: str) -> list[str]:
@@ -597,13 +591,15 @@ def test_customers_are_found_by_a_current_cards_number_only(alpha, shop):
         card_remove(card=second, acting_user=author)
         assert found(second.number) == []
         assert found("Mari") == ["Mari"]
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     rows = client.get("/customers/", {"q": jaans.number}).context["page"].object_list
-    assert [customer.pk for customer in rows] == [shop["jaan"].pk]
+    assert [customer.pk for customer in rows] == [card_shop.jaan.pk]
 
 
 @pytest.mark.django_db
-def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_cards(alpha, beta, shop):
+def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_cards(
+    alpha, beta, shop, card_shop, tenant_client
+):
     with tenant_context(beta.tenant):
         beta_type = card_type_create(name="Beta card", kind="bonus", symbology="ean13", prefix="2005", acting_user=None)
         beta_batch = card_batch_generate(
@@ -611,10 +607,10 @@ def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_ca
         )
         beta_numbers = set(beta_batch.cards.values_list("number", flat=True))
     with tenant_context(alpha.tenant):
-        card_batch_generate(card_type=shop["bonus"], quantity=2, acting_user=shop["admin"])
-        card_batch_generate(card_type=shop["gift"], quantity=2, acting_user=shop["admin"])
-        active = card_assign(customer=shop["mari"], number=ean13("200100000001"), acting_user=shop["admin"])
-    client = client_for(alpha, alpha.admin)
+        card_batch_generate(card_type=card_shop.bonus, quantity=2, acting_user=shop.admin)
+        card_batch_generate(card_type=card_shop.gift, quantity=2, acting_user=shop.admin)
+        active = card_assign(customer=card_shop.mari, number=ean13("200100000001"), acting_user=shop.admin)
+    client = tenant_client(alpha, alpha.admin)
 
     def numbers(query: dict) -> list[str]:
         response = client.get("/settings/loyalty/cards/all/", query)
@@ -624,12 +620,12 @@ def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_ca
     everything = numbers({})
     assert len(everything) == 4 and not set(everything) & beta_numbers
     assert numbers({"q": "00000001"}) == [ean13("200100000001"), ean13("200200000001")]
-    assert numbers({"card_type": shop["gift"].pk}) == [ean13("200200000001"), ean13("200200000002")]
+    assert numbers({"card_type": card_shop.gift.pk}) == [ean13("200200000001"), ean13("200200000002")]
     assert numbers({"status": "active"}) == [active.number]
     assert numbers({"q": "2005"}) == []
     partial = client.get("/settings/loyalty/cards/all/", {"status": "active"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "Mari Tamm" in partial and 'data-testid="card-count">1 card<' in partial
-    beta_page = client_for(beta, beta.admin).get("/settings/loyalty/cards/all/")
+    beta_page = tenant_client(beta, beta.admin).get("/settings/loyalty/cards/all/")
     assert sorted(card.number for card in beta_page.context["page"].object_list) == sorted(beta_numbers)
 
 
@@ -637,14 +633,16 @@ def test_the_cards_list_searches_and_filters_and_shows_only_the_retailers_own_ca
 
 
 @pytest.mark.django_db
-def test_the_cards_list_costs_the_same_queries_however_many_cards(alpha, shop, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.admin)
+def test_the_cards_list_costs_the_same_queries_however_many_cards(
+    alpha, shop, card_shop, django_assert_max_num_queries, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
     counts = []
     for quantity in (2, 40):
         with tenant_context(alpha.tenant):
-            batch = card_batch_generate(card_type=shop["bonus"], quantity=quantity, acting_user=shop["admin"])
+            batch = card_batch_generate(card_type=card_shop.bonus, quantity=quantity, acting_user=shop.admin)
             for card in batch.cards.order_by("pk")[:2]:
-                card_assign(customer=shop["mari"], number=card.number, acting_user=shop["admin"])
+                card_assign(customer=card_shop.mari, number=card.number, acting_user=shop.admin)
         connection.set_schema_to_public()
         with django_assert_max_num_queries(11) as captured:
             response = client.get("/settings/loyalty/cards/all/")
@@ -655,8 +653,10 @@ def test_the_cards_list_costs_the_same_queries_however_many_cards(alpha, shop, d
 
 
 @pytest.mark.django_db
-def test_the_cards_tab_costs_the_same_queries_however_many_cards(alpha, shop, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.cashier)
+def test_the_cards_tab_costs_the_same_queries_however_many_cards(
+    alpha, shop, card_shop, django_assert_max_num_queries, tenant_client
+):
+    client = tenant_client(alpha, alpha.cashier)
     counts = []
     serial = 100
     for added in (1, 6):
@@ -664,14 +664,14 @@ def test_the_cards_tab_costs_the_same_queries_however_many_cards(alpha, shop, dj
             for _ in range(added):
                 serial += 1
                 card = card_assign(
-                    customer=shop["mari"], number=ean13(f"2002000{serial:05d}"), acting_user=shop["admin"]
+                    customer=card_shop.mari, number=ean13(f"2002000{serial:05d}"), acting_user=shop.admin
                 )
                 serial += 1
-                card = card_replace(card=card, number=ean13(f"2002000{serial:05d}"), acting_user=shop["admin"])
-                card_block(card=card, acting_user=shop["admin"], reason="Check")
+                card = card_replace(card=card, number=ean13(f"2002000{serial:05d}"), acting_user=shop.admin)
+                card_block(card=card, acting_user=shop.admin, reason="Check")
         connection.set_schema_to_public()
         with django_assert_max_num_queries(14) as captured:
-            response = client.get(f"/customers/{shop['mari'].pk}/cards/")
+            response = client.get(f"/customers/{card_shop.mari.pk}/cards/")
         assert response.status_code == 200
         counts.append(len(captured))
     page = response.content.decode()

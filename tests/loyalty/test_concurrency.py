@@ -20,7 +20,7 @@ from pos.models import IdempotentRequest
 from sales.models import Product, SalesDocument, Store
 from tariffs.models import TariffPlan
 from tenants.services import tenant_create
-from tests.pos.conftest import terminal_make
+from tests.factories import TerminalFactory
 
 HOST = "loyalty-race.localhost"
 
@@ -53,7 +53,7 @@ def race(django_db_setup, django_db_blocker):
             store = Store.objects.create(name="Race store", code="RACE")
             tokens = [f"loyalty-race-{number:02d}" for number in range(10)]
             for number, token in enumerate(tokens):
-                terminal_make(store, f"Till {number}", token)
+                TerminalFactory(store=store, name=f"Till {number}", token=token)
             Product.objects.create(sku="EARN", name="Earns a point per unit", list_price=Decimal("1.00"))
             free = Product.objects.create(sku="FREE", name="Earns nothing", list_price=Decimal("2.00"))
             EarningRule.objects.create(name="No points on FREE", kind=EarningRule.Kind.EXCLUDED, product=free)

@@ -20,7 +20,6 @@ from loyalty.services.programme import (
     tier_update,
 )
 from staff.models import User
-from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +48,12 @@ def admin_user(alpha):
         return User.objects.get(username="admin")
 
 
-def test_a_programme_change_writes_one_event_with_who_and_old_to_new(alpha, loyalty_shop, admin_user):
+def test_a_programme_change_writes_one_event_with_who_and_old_to_new(
+    alpha, shop, shop_customer, loyalty_programme, admin_user
+):
     with tenant_context(alpha.tenant):
         programme_update(**SETTINGS, acting_user=admin_user)
-        # loyalty_shop's programme has the same values, but for the rounding.
+        # shop's programme has the same values, but for the rounding.
         assert _events() == [("programme_changed", "admin", "", {"rounding": {"old": "down", "new": "half_up"}})]
         vip = CustomerGroup.objects.create(name="Staff")
         programme_update(
@@ -87,7 +88,9 @@ def test_the_programme_saved_the_first_time_makes_its_row_and_one_event(alpha, a
         assert [(kind, user) for kind, user, _label, _changes in _events()] == [("programme_changed", "admin")]
 
 
-def test_rule_changes_write_one_event_each_and_a_deleted_rule_keeps_its_history(alpha, loyalty_shop, admin_user):
+def test_rule_changes_write_one_event_each_and_a_deleted_rule_keeps_its_history(
+    alpha, shop, shop_customer, loyalty_programme, admin_user
+):
     with tenant_context(alpha.tenant):
         rule = earning_rule_create(
             name="Tea ×2", kind="multiplier", multiplier="2", product_code="TEA-1", acting_user=admin_user
@@ -98,7 +101,7 @@ def test_rule_changes_write_one_event_each_and_a_deleted_rule_keeps_its_history(
             kind="multiplier",
             multiplier="3",
             product_code="TEA-1",
-            store_ids=[loyalty_shop["store"].pk],
+            store_ids=[shop.store.pk],
             acting_user=admin_user,
         )
         earning_rule_delete(rule=rule, acting_user=None)
@@ -112,7 +115,7 @@ def test_rule_changes_write_one_event_each_and_a_deleted_rule_keeps_its_history(
                     "name": {"old": None, "new": "Tea ×2"},
                     "kind": {"old": None, "new": "multiplier"},
                     "multiplier": {"old": None, "new": "2"},
-                    "product": {"old": None, "new": str(loyalty_shop["tea_product"])},
+                    "product": {"old": None, "new": str(shop.tea)},
                     "is_active": {"old": None, "new": True},
                 },
             ),
@@ -132,7 +135,7 @@ def test_rule_changes_write_one_event_each_and_a_deleted_rule_keeps_its_history(
         assert list(LoyaltyEvent.objects.values_list("rule_id", flat=True)) == [None, None, None]
 
 
-def test_tier_changes_write_one_event_each(alpha, loyalty_shop, admin_user):
+def test_tier_changes_write_one_event_each(alpha, shop, shop_customer, loyalty_programme, admin_user):
     with tenant_context(alpha.tenant):
         tier = tier_create(name="Silver", min_spend="100", multiplier="1.5", acting_user=admin_user)
         tier_update(tier=tier, name="Silver", min_spend="150", multiplier="1.5", acting_user=admin_user)
@@ -179,7 +182,7 @@ def test_card_type_changes_write_one_event_each(alpha, admin_user):
         )
 
 
-def test_a_refused_change_writes_no_event(alpha, loyalty_shop, admin_user):
+def test_a_refused_change_writes_no_event(alpha, shop, shop_customer, loyalty_programme, admin_user):
     with tenant_context(alpha.tenant):
         rule = earning_rule_create(name="Double", kind="multiplier", multiplier="2", acting_user=admin_user)
         tier = tier_create(name="Gold", min_spend="500", multiplier="2", acting_user=admin_user)
@@ -202,11 +205,13 @@ def test_a_refused_change_writes_no_event(alpha, loyalty_shop, admin_user):
         assert _events() == before
 
 
-def test_the_history_page_shows_who_when_and_old_to_new_for_the_settings_right(alpha, loyalty_shop, admin_user):
+def test_the_history_page_shows_who_when_and_old_to_new_for_the_settings_right(
+    alpha, shop, shop_customer, loyalty_programme, admin_user, tenant_client
+):
     with tenant_context(alpha.tenant):
         programme_update(**{**SETTINGS, "point_value": "0.02"}, acting_user=admin_user)
         tier_create(name="Silver", min_spend="100", multiplier="1.5", acting_user=None)
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     page = client.get("/settings/loyalty/history/")
     assert page.status_code == 200
     content = page.content.decode()
@@ -220,16 +225,18 @@ def test_the_history_page_shows_who_when_and_old_to_new_for_the_settings_right(a
     assert "Programme settings changed" in content and "Tier added" in content and "Silver" in content
     assert "0.01 → 0.02" in content
     assert 'href="/settings/loyalty/history/"' in client.get("/settings/loyalty/").content.decode()
-    assert client_for(alpha, alpha.marketer).get("/settings/loyalty/history/").status_code == 403
+    assert tenant_client(alpha, alpha.marketer).get("/settings/loyalty/history/").status_code == 403
 
 
-def test_each_retailer_sees_only_its_own_history(alpha, beta, loyalty_shop, admin_user):
+def test_each_retailer_sees_only_its_own_history(
+    alpha, beta, shop, shop_customer, loyalty_programme, admin_user, tenant_client
+):
     with tenant_context(alpha.tenant):
         tier_create(name="Alpha gold", min_spend="100", multiplier="2", acting_user=admin_user)
     with tenant_context(beta.tenant):
         tier_create(name="Beta silver", min_spend="50", multiplier="1.5", acting_user=None)
-    alpha_page = client_for(alpha, alpha.admin).get("/settings/loyalty/history/").content.decode()
-    beta_page = client_for(beta, beta.admin).get("/settings/loyalty/history/").content.decode()
+    alpha_page = tenant_client(alpha, alpha.admin).get("/settings/loyalty/history/").content.decode()
+    beta_page = tenant_client(beta, beta.admin).get("/settings/loyalty/history/").content.decode()
     assert "Alpha gold" in alpha_page and "Beta silver" not in alpha_page
     assert "Beta silver" in beta_page and "Alpha gold" not in beta_page
     with tenant_context(beta.tenant):
@@ -238,7 +245,7 @@ def test_each_retailer_sees_only_its_own_history(alpha, beta, loyalty_shop, admi
         assert list(LoyaltyEvent.objects.values_list("label", flat=True)) == ["Alpha gold"]
 
 
-def test_a_card_type_page_shows_the_types_own_history(alpha, admin_user):
+def test_a_card_type_page_shows_the_types_own_history(alpha, admin_user, tenant_client):
     with tenant_context(alpha.tenant):
         bonus = card_type_create(name="Bonus card", kind="bonus", prefix="2001", acting_user=admin_user)
         card_type_create(name="Other card", kind="bonus", prefix="2003", acting_user=admin_user)
@@ -251,7 +258,7 @@ def test_a_card_type_page_shows_the_types_own_history(alpha, admin_user):
             valid_days="365",
             acting_user=admin_user,
         )
-    page = client_for(alpha, alpha.admin).get(f"/settings/loyalty/cards/types/{bonus.pk}/")
+    page = tenant_client(alpha, alpha.admin).get(f"/settings/loyalty/cards/types/{bonus.pk}/")
     assert [row.event.kind for row in page.context["history"].object_list] == [
         LoyaltyEvent.Kind.CARD_TYPE_CHANGED,
         LoyaltyEvent.Kind.CARD_TYPE_CREATED,

@@ -7,6 +7,7 @@ transaction, so that nothing is committed: a ledger's entries can never be delet
 import csv
 import dataclasses
 import io
+from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -22,12 +23,11 @@ from customers.services.importing import (
     import_batch_map,
     import_batch_start,
 )
-from loyalty.models import Card, CardEvent, CardType, PointsAccount, PointsEntry, Programme
+from loyalty.models import Card, CardEvent, PointsAccount, PointsEntry
 from loyalty.services import import_columns as import_columns_module
 from loyalty.services.cards import card_assign, card_batch_generate, card_block
 from sales.rules import ean_check_digit
-from staff.models import User
-from tests.conftest import client_for
+from tests.factories import CardTypeFactory, CustomerFactory, ProgrammeFactory
 
 IMPORT_URL = "/customers/import/"
 HEADER = ["First name", "Last name", "E-mail", "Points", "Card number"]
@@ -64,18 +64,25 @@ def uploads_cleaned(alpha):
             batch.file.storage.delete(batch.file.name)
 
 
+@dataclass(frozen=True)
+class ImportShop:
+    stock: list[str]  # the numbers of five bonus cards in stock, in order
+    kati: Customer
+
+
 @pytest.fixture
-def shop(alpha, uploads_cleaned):
+def import_shop(alpha, shop, uploads_cleaned) -> ImportShop:
+    """Alpha's programme with a welcome bonus of 50 and points expiring after 24 months, five
+    bonus cards (2990…) in stock, and Kati Saar."""
     with tenant_context(alpha.tenant):
-        Programme.objects.update_or_create(pk=1, defaults={"welcome_bonus": 50, "expiry_months": 24})
-        admin = User.objects.get(username="admin")
-        bonus = CardType.objects.create(name="Bonus card", kind="bonus", symbology="ean13", prefix="2990")
-        batch = card_batch_generate(card_type=bonus, quantity=5, acting_user=admin)
-        stock = list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True))
-        kati = Customer.objects.create(
-            first_name="Kati", last_name="Saar", email="kati@loyalty.example", status="introduced"
+        ProgrammeFactory(welcome_bonus=50, expiry_months=24)
+        batch = card_batch_generate(
+            card_type=CardTypeFactory(name="Bonus card", prefix="2990"), quantity=5, author=shop.admin
         )
-        yield {"admin": admin, "bonus": bonus, "stock": stock, "kati": kati}
+        return ImportShop(
+            stock=list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True)),
+            kati=CustomerFactory(first_name="Kati", last_name="Saar", email="kati@loyalty.example"),
+        )
 
 
 def run_check(alpha, rows: list[list], *, user, mode: str = "update", mapping=None) -> ImportBatch:
@@ -110,8 +117,8 @@ def ledger() -> dict:
 
 
 @pytest.mark.django_db
-def test_a_file_with_balances_and_cards_imports_them_and_importing_it_again_adds_nothing(alpha, shop):
-    stock, admin = shop["stock"], shop["admin"]
+def test_a_file_with_balances_and_cards_imports_them_and_importing_it_again_adds_nothing(alpha, shop, import_shop):
+    stock, admin = import_shop.stock, shop.admin
     new_number = ean13("299000000900")  # in the bonus type's range, not in stock yet
     rows = [
         HEADER,
@@ -170,11 +177,14 @@ def test_a_file_with_balances_and_cards_imports_them_and_importing_it_again_adds
 
 
 @pytest.mark.django_db
-def test_bad_card_numbers_and_balances_are_refused_in_the_dry_run_and_nothing_of_them_is_written(alpha, shop):
-    stock, admin, kati = shop["stock"], shop["admin"], shop["kati"]
-    card_assign(customer=kati, number=stock[2], acting_user=admin)
-    blocked = card_assign(customer=kati, number=stock[3], acting_user=admin)
-    card_block(card=blocked, acting_user=admin)
+def test_bad_card_numbers_and_balances_are_refused_in_the_dry_run_and_nothing_of_them_is_written(
+    alpha, shop, import_shop
+):
+    stock, admin, kati = import_shop.stock, shop.admin, import_shop.kati
+    with tenant_context(alpha.tenant):
+        card_assign(customer=kati, number=stock[2], acting_user=admin)
+        blocked = card_assign(customer=kati, number=stock[3], acting_user=admin)
+        card_block(card=blocked, acting_user=admin)
     wrong_digit = stock[4][:-1] + str((int(stock[4][-1]) + 1) % 10)
     rows = [
         HEADER,
@@ -230,14 +240,14 @@ def test_bad_card_numbers_and_balances_are_refused_in_the_dry_run_and_nothing_of
 
 
 @pytest.mark.django_db
-def test_an_error_while_writing_loyalty_fails_the_whole_import_and_nothing_stays(alpha, shop, monkeypatch):
+def test_an_error_while_writing_loyalty_fails_the_whole_import_and_nothing_stays(alpha, shop, import_shop, monkeypatch):
     rows = [
         HEADER,
         ["Mari", "Tamm", "mari@loyalty.example", "1200", ""],
-        ["Jaan", "Kask", "jaan@loyalty.example", "", shop["stock"][0]],
+        ["Jaan", "Kask", "jaan@loyalty.example", "", import_shop.stock[0]],
     ]
     with tenant_context(alpha.tenant):
-        batch = run_check(alpha, rows, user=shop["admin"])
+        batch = run_check(alpha, rows, user=shop.admin)
         assert batch.created_count == 2
         before = ledger()
 
@@ -253,20 +263,22 @@ def test_an_error_while_writing_loyalty_fails_the_whole_import_and_nothing_stays
 
 
 @pytest.mark.django_db
-def test_existing_customers_skipped_by_the_batch_get_no_balance_or_card(alpha, shop):
+def test_existing_customers_skipped_by_the_batch_get_no_balance_or_card(alpha, shop, import_shop):
     rows = [HEADER, ["Kati", "Saar", "kati@loyalty.example", "ten", "not a card"]]
     with tenant_context(alpha.tenant):
         before = ledger()
-        batch = run_check(alpha, rows, user=shop["admin"], mode="skip")
+        batch = run_check(alpha, rows, user=shop.admin, mode="skip")
         assert outcomes(batch) == {2: ("skip", "Kati Saar (same e-mail) exists already.")}
         run_import(alpha, batch)
         assert ledger() == before
 
 
 @pytest.mark.django_db
-def test_the_mapping_page_offers_the_loyalty_columns_and_proposes_them_by_name(alpha, shop):
-    client = client_for(alpha, alpha.admin)
-    content = csv_bytes([["E-mail", "Bonus points", "Card no", "Points"], ["m@x.ee", "10", stock_number(shop), "5"]])
+def test_the_mapping_page_offers_the_loyalty_columns_and_proposes_them_by_name(alpha, import_shop, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
+    content = csv_bytes(
+        [["E-mail", "Bonus points", "Card no", "Points"], ["m@x.ee", "10", stock_number(import_shop), "5"]]
+    )
     response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("cards.csv", content)})
     assert response.status_code == 302
     with tenant_context(alpha.tenant):
@@ -282,8 +294,8 @@ def test_the_mapping_page_offers_the_loyalty_columns_and_proposes_them_by_name(a
     assert "Opening points balance" in page and "importing again adds nothing" in page
 
 
-def stock_number(shop) -> str:
-    return shop["stock"][0]
+def stock_number(import_shop) -> str:
+    return import_shop.stock[0]
 
 
 def test_a_column_is_registered_once_and_never_over_a_customer_field():

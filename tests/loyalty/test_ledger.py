@@ -21,12 +21,12 @@ def _balance(customer) -> int:
 
 
 @pytest.mark.django_db
-def test_a_sale_earns_and_a_partial_return_takes_back_its_share(alpha, loyalty_shop):
+def test_a_sale_earns_and_a_partial_return_takes_back_its_share(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
-        customer = loyalty_shop["customer"]
+        customer = shop_customer
         sold_at = timezone.now() - datetime.timedelta(days=40)
         sale = sale_register(
-            store=loyalty_shop["store"],
+            store=shop.store,
             customer=customer,
             occurred_at=sold_at,
             lines=[LineInput("CUP-1", Decimal("3")), LineInput("TEA-1", Decimal("2"))],
@@ -56,12 +56,12 @@ def test_a_sale_earns_and_a_partial_return_takes_back_its_share(alpha, loyalty_s
 
 
 @pytest.mark.django_db
-def test_spent_points_stop_at_zero_and_the_shortfall_is_recorded(alpha, loyalty_shop):
+def test_spent_points_stop_at_zero_and_the_shortfall_is_recorded(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
-        customer = loyalty_shop["customer"]
-        sale = sale_register(store=loyalty_shop["store"], customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
+        customer = shop_customer
+        sale = sale_register(store=shop.store, customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
         second = sale_register(
-            store=loyalty_shop["store"],
+            store=shop.store,
             customer=customer,
             lines=[LineInput("CUP-1", Decimal("10"))],
             extensions=[LoyaltyAtSale(points_to_redeem=100)],
@@ -82,13 +82,13 @@ def test_spent_points_stop_at_zero_and_the_shortfall_is_recorded(alpha, loyalty_
 
 
 @pytest.mark.django_db
-def test_a_negative_balance_when_the_programme_allows_it(alpha, loyalty_shop):
+def test_a_negative_balance_when_the_programme_allows_it(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         Programme.objects.filter(pk=1).update(negative_policy=Programme.NegativePolicy.ALLOW)
-        customer = loyalty_shop["customer"]
-        sale = sale_register(store=loyalty_shop["store"], customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
+        customer = shop_customer
+        sale = sale_register(store=shop.store, customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
         sale_register(
-            store=loyalty_shop["store"],
+            store=shop.store,
             customer=customer,
             lines=[LineInput("CUP-1", Decimal("1"), Decimal("2.00"))],
             extensions=[LoyaltyAtSale(points_to_redeem=1)],
@@ -98,17 +98,19 @@ def test_a_negative_balance_when_the_programme_allows_it(alpha, loyalty_shop):
 
 
 @pytest.mark.django_db
-def test_redeeming_more_than_the_balance_or_the_share_is_refused_and_nothing_written(alpha, loyalty_shop):
+def test_redeeming_more_than_the_balance_or_the_share_is_refused_and_nothing_written(
+    alpha, shop, shop_customer, loyalty_programme
+):
     with tenant_context(alpha.tenant):
-        customer = loyalty_shop["customer"]
-        sale_register(store=loyalty_shop["store"], customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
+        customer = shop_customer
+        sale_register(store=shop.store, customer=customer, lines=[LineInput("CUP-1", Decimal("10"))])
         for asked, message in (
             (101, "The customer has 100 points; 101 cannot be redeemed."),
             (60, "At most 50 points may pay this receipt (50 per cent of 1.00); 60 were asked."),
         ):
             with pytest.raises(ValidationError) as refused:
                 sale_register(
-                    store=loyalty_shop["store"],
+                    store=shop.store,
                     customer=customer,
                     lines=[LineInput("CUP-1", Decimal("1"), Decimal("1.00"))],
                     extensions=[LoyaltyAtSale(points_to_redeem=asked)],
@@ -119,9 +121,9 @@ def test_redeeming_more_than_the_balance_or_the_share_is_refused_and_nothing_wri
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_changing_deleting_and_unbalanced_entries(alpha, loyalty_shop):
+def test_the_database_refuses_changing_deleting_and_unbalanced_entries(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
-        customer = loyalty_shop["customer"]
+        customer = shop_customer
         with transaction.atomic():
             account = account_lock(customer.pk)
             entry = entry_write(account=account, kind="bonus", points=50, source="back_office", reason="x")

@@ -42,7 +42,7 @@ def credit(customer, points: int, *, expires_on: datetime.date) -> None:
 
 
 @pytest.fixture
-def merge_shop(alpha, loyalty_shop):
+def merge_shop(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         Programme.objects.filter(pk=1).update(welcome_bonus=50)
         admin = User.objects.get(username="admin")
@@ -50,9 +50,9 @@ def merge_shop(alpha, loyalty_shop):
         batch = card_batch_generate(card_type=bonus, quantity=4, acting_user=admin)
         numbers = list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True))
         # Same person twice: the record to keep and a duplicate made at another till.
-        keep = loyalty_shop["customer"]
+        keep = shop_customer
         remove = Customer.objects.create(first_name="Mari", last_name="Tamm", phone="+37255512345", status="control")
-        yield {**loyalty_shop, "admin": admin, "numbers": numbers, "keep": keep, "remove": remove}
+        yield {"store": shop.store, "admin": admin, "numbers": numbers, "keep": keep, "remove": remove}
 
 
 def merge(alpha, shop) -> Customer:

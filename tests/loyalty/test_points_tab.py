@@ -15,7 +15,6 @@ from loyalty.services.ledger import account_lock, entry_write, points_adjust
 from loyalty.views.points import points_tab_context
 from sales.models import Terminal
 from sales.services.sales import LineInput, sale_register
-from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,10 @@ def _entries(alpha, customer) -> list:
         return list(PointsEntry.objects.filter(customer=customer).order_by("pk").values_list("kind", "points"))
 
 
-def test_the_tab_shows_the_balance_what_expires_and_the_ledger(alpha, loyalty_shop):
-    customer, store = loyalty_shop["customer"], loyalty_shop["store"]
+def test_the_tab_shows_the_balance_what_expires_and_the_ledger(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    customer, store = shop_customer, shop.store
     today = timezone.localdate()
     with tenant_context(alpha.tenant):
         terminal = Terminal.objects.create(store=store, name="Till 7", token_hash="x" * 64, token_prefix="x")
@@ -50,7 +51,7 @@ def test_the_tab_shows_the_balance_what_expires_and_the_ledger(alpha, loyalty_sh
             reason="Birthday bonus",
             expires_on=today + datetime.timedelta(days=10),
         )
-    admin = client_for(alpha, alpha.admin)
+    admin = tenant_client(alpha, alpha.admin)
     response = admin.get(f"/customers/{customer.pk}/points/")
     assert response.status_code == 200
     assert (response.context["points_balance"], response.context["points_expiring"]) == (70, 40)
@@ -70,16 +71,18 @@ def test_the_tab_shows_the_balance_what_expires_and_the_ledger(alpha, loyalty_sh
     assert 'data-testid="points-adjust-form"' in page
 
 
-def test_an_empty_ledger_says_what_will_appear(alpha, loyalty_shop):
-    page = client_for(alpha, alpha.cashier).get(f"/customers/{loyalty_shop['customer'].pk}/points/")
+def test_an_empty_ledger_says_what_will_appear(alpha, shop, shop_customer, loyalty_programme, tenant_client):
+    page = tenant_client(alpha, alpha.cashier).get(f"/customers/{shop_customer.pk}/points/")
     assert "No loyalty points." in page.content.decode()
     assert page.context["points_balance"] == 0
 
 
 @pytest.mark.parametrize("user", ["admin", "marketer"])
-def test_the_tab_costs_the_same_queries_however_many_entries(alpha, loyalty_shop, user, django_assert_max_num_queries):
-    customer = loyalty_shop["customer"]
-    client = client_for(alpha, getattr(alpha, user))
+def test_the_tab_costs_the_same_queries_however_many_entries(
+    alpha, shop, shop_customer, loyalty_programme, user, django_assert_max_num_queries, tenant_client
+):
+    customer = shop_customer
+    client = tenant_client(alpha, getattr(alpha, user))
     counts = []
     for added, shown in ((2, 2), (30, 20)):
         _adjustments(alpha, customer, added, start=len(counts) * 100)
@@ -109,14 +112,16 @@ def test_the_tab_costs_the_same_queries_however_many_entries(alpha, loyalty_shop
     assert ledger_counts[0] == ledger_counts[1]
 
 
-def test_the_ledger_filters_by_kind_source_and_period_and_pages_keep_the_filters(alpha, loyalty_shop):
-    customer = loyalty_shop["customer"]
+def test_the_ledger_filters_by_kind_source_and_period_and_pages_keep_the_filters(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    customer = shop_customer
     _adjustments(alpha, customer, 23)
     with tenant_context(alpha.tenant):
-        sale_register(store=loyalty_shop["store"], customer=customer, lines=[LineInput("TEA-1", Decimal("1"))])
+        sale_register(store=shop.store, customer=customer, lines=[LineInput("TEA-1", Decimal("1"))])
         account = account_lock(customer.pk)
         entry_write(account=account, kind="bonus", points=5, source="scheduled", reason="Birthday")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     url = f"/customers/{customer.pk}/points/ledger/"
 
     earned = client.get(url, {"kind": "earn"}, **HTMX)
@@ -144,9 +149,11 @@ def test_the_ledger_filters_by_kind_source_and_period_and_pages_keep_the_filters
     assert "<html" in full.content.decode() and "Points of Mari Tamm" in full.content.decode()
 
 
-def test_an_admin_adjusts_with_a_reason_and_refusals_show_beside_the_fields(alpha, loyalty_shop):
-    customer = loyalty_shop["customer"]
-    admin = client_for(alpha, alpha.admin)
+def test_an_admin_adjusts_with_a_reason_and_refusals_show_beside_the_fields(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    customer = shop_customer
+    admin = tenant_client(alpha, alpha.admin)
     url = f"/customers/{customer.pk}/points/adjust/"
 
     added = admin.post(url, {"kind": "adjust", "points": "120", "reason": "Compensation for a late order"}, **HTMX)
@@ -209,9 +216,11 @@ def test_an_admin_adjusts_with_a_reason_and_refusals_show_beside_the_fields(alph
 
 
 @pytest.mark.parametrize("user", ["marketer", "cashier"])
-def test_without_the_right_there_is_no_form_and_a_forged_post_is_refused(alpha, loyalty_shop, user):
-    customer = loyalty_shop["customer"]
-    client = client_for(alpha, getattr(alpha, user))
+def test_without_the_right_there_is_no_form_and_a_forged_post_is_refused(
+    alpha, shop, shop_customer, loyalty_programme, user, tenant_client
+):
+    customer = shop_customer
+    client = tenant_client(alpha, getattr(alpha, user))
     page = client.get(f"/customers/{customer.pk}/points/").content.decode()
     assert 'data-testid="points-adjust-form"' not in page
     assert "You may not adjust points." in page
@@ -229,15 +238,19 @@ def test_without_the_right_there_is_no_form_and_a_forged_post_is_refused(alpha, 
         assert not PointsAccount.objects.filter(pk=customer.pk).exists()
 
 
-def test_the_adjustment_url_takes_only_posts_and_a_known_customer(alpha, loyalty_shop):
-    admin = client_for(alpha, alpha.admin)
-    assert admin.get(f"/customers/{loyalty_shop['customer'].pk}/points/adjust/").status_code == 405
+def test_the_adjustment_url_takes_only_posts_and_a_known_customer(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    admin = tenant_client(alpha, alpha.admin)
+    assert admin.get(f"/customers/{shop_customer.pk}/points/adjust/").status_code == 405
     assert admin.post("/customers/999999/points/adjust/", {"points": "1", "reason": "x"}).status_code == 404
     assert admin.get("/customers/999999/points/ledger/").status_code == 404
 
 
-def test_the_ledger_is_in_date_order_whatever_order_the_entries_were_written(alpha, loyalty_shop):
-    customer = loyalty_shop["customer"]
+def test_the_ledger_is_in_date_order_whatever_order_the_entries_were_written(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    customer = shop_customer
     now = timezone.now()
     with tenant_context(alpha.tenant):
         account = account_lock(customer.pk)
@@ -256,7 +269,7 @@ def test_the_ledger_is_in_date_order_whatever_order_the_entries_were_written(alp
         entry_write(
             account=account, kind="adjust", points=-5, source="back_office", reason="Same moment", occurred_at=now
         )
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     for url in (f"/customers/{customer.pk}/points/", f"/customers/{customer.pk}/points/ledger/"):
         rows = client.get(url).context["points_page"].object_list
         # Newest first by date; two of one moment in the order they were written, the later first.

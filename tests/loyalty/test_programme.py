@@ -22,7 +22,6 @@ from loyalty.services.programme import (
 )
 from sales.models import GroupPriceList, PriceList, PriceListItem, SalesDocument, Store
 from sales.services.sales import LineInput, sale_register
-from tests.conftest import client_for
 
 SETTINGS = {
     "is_enabled": True,
@@ -63,7 +62,7 @@ def _error_messages(error: ValidationError) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
-def test_programme_update_saves_every_setting(alpha, loyalty_shop):
+def test_programme_update_saves_every_setting(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         staff = CustomerGroup.objects.create(name="Staff")
         programme = programme_update(**SETTINGS, no_earning_group_ids=[str(staff.pk)], acting_user=None)
@@ -125,7 +124,9 @@ def test_programme_update_saves_every_setting(alpha, loyalty_shop):
         ),
     ],
 )
-def test_programme_update_refuses_and_writes_nothing(alpha, loyalty_shop, changes, field, message):
+def test_programme_update_refuses_and_writes_nothing(
+    alpha, shop, shop_customer, loyalty_programme, changes, field, message
+):
     with tenant_context(alpha.tenant):
         before = _programme_state()
         with pytest.raises(ValidationError) as refused:
@@ -135,7 +136,9 @@ def test_programme_update_refuses_and_writes_nothing(alpha, loyalty_shop, change
 
 
 @pytest.mark.django_db
-def test_programme_update_names_every_problem_at_once_and_refuses_an_unknown_group(alpha, loyalty_shop):
+def test_programme_update_names_every_problem_at_once_and_refuses_an_unknown_group(
+    alpha, shop, shop_customer, loyalty_programme
+):
     with tenant_context(alpha.tenant):
         before = _programme_state()
         missing = (CustomerGroup.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
@@ -154,8 +157,8 @@ def test_programme_update_names_every_problem_at_once_and_refuses_an_unknown_gro
 
 
 @pytest.mark.django_db
-def test_the_programme_page_saves_and_shows_refusals(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_programme_page_saves_and_shows_refusals(alpha, shop, shop_customer, loyalty_programme, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     page = client.get("/settings/loyalty/")
     assert page.status_code == 200
     content = page.content.decode()
@@ -192,11 +195,11 @@ def test_the_programme_page_saves_and_shows_refusals(alpha, loyalty_shop):
         "/settings/loyalty/history/",
     ],
 )
-def test_the_pages_need_the_settings_right(alpha, address):
-    assert client_for(alpha, alpha.marketer).get(address).status_code == 403
-    assert client_for(alpha, alpha.cashier).get(address, HTTP_HX_REQUEST="true").status_code == 403
-    assert client_for(alpha).get(address).status_code == 302
-    assert client_for(alpha, alpha.admin).get(address).status_code == 200
+def test_the_pages_need_the_settings_right(alpha, address, tenant_client):
+    assert tenant_client(alpha, alpha.marketer).get(address).status_code == 403
+    assert tenant_client(alpha, alpha.cashier).get(address, HTTP_HX_REQUEST="true").status_code == 403
+    assert tenant_client(alpha).get(address).status_code == 302
+    assert tenant_client(alpha, alpha.admin).get(address).status_code == 200
 
 
 # --- earning rules ------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def _missing_pk(model) -> int:
 
 
 @pytest.mark.django_db
-def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
+def test_an_earning_rule_with_every_condition(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         friends = CustomerGroup.objects.create(name="Friends")
         rule = earning_rule_create(
@@ -215,9 +218,9 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
             kind="multiplier",
             multiplier="2,5",
             fixed_points="9",  # ignored: not a fixed rule
-            product_group_id=str(loyalty_shop["tea"].pk),
+            product_group_id=str(shop.tea_group.pk),
             min_receipt_amount="15",
-            store_ids=[str(loyalty_shop["store"].pk)],
+            store_ids=[str(shop.store.pk)],
             customer_group_ids=[friends.pk],
             valid_from=datetime.date(2025, 1, 1),
             valid_until=datetime.date(2025, 12, 31),
@@ -231,8 +234,8 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
             Decimal("2.5"),
             None,
         )
-        assert (rule.product, rule.product_group, rule.min_receipt_amount) == (None, loyalty_shop["tea"], Decimal("15"))
-        assert list(rule.stores.all()) == [loyalty_shop["store"]]
+        assert (rule.product, rule.product_group, rule.min_receipt_amount) == (None, shop.tea_group, Decimal("15"))
+        assert list(rule.stores.all()) == [shop.store]
         assert list(rule.customer_groups.all()) == [friends]
         assert rule.weekdays == [6, 7]
 
@@ -241,7 +244,7 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
         )
         updated.refresh_from_db()
         assert (updated.kind, updated.fixed_points, updated.multiplier) == ("fixed", 3, None)
-        assert (updated.product, updated.product_group) == (loyalty_shop["tea_product"], None)
+        assert (updated.product, updated.product_group) == (shop.tea, None)
         assert not updated.stores.exists() and not updated.customer_groups.exists()
         assert (updated.valid_from, updated.weekdays) == (None, [])
 
@@ -274,13 +277,15 @@ def test_an_earning_rule_with_every_condition(alpha, loyalty_shop):
         ({"customer_group_ids": "missing"}, "customer_groups", "No customer group has the id {missing} here."),
     ],
 )
-def test_earning_rule_create_refuses_and_writes_nothing(alpha, loyalty_shop, changes, field, message):
+def test_earning_rule_create_refuses_and_writes_nothing(
+    alpha, shop, shop_customer, loyalty_programme, changes, field, message
+):
     with tenant_context(alpha.tenant):
         arguments = {"name": "Double", "kind": "multiplier", "multiplier": "2", **changes}
         if arguments.get("product_group_id") == "tea":
-            arguments["product_group_id"] = loyalty_shop["tea"].pk
+            arguments["product_group_id"] = shop.tea_group.pk
         if arguments.get("store_ids") == "missing":
-            arguments["store_ids"] = [loyalty_shop["store"].pk, _missing_pk(Store)]
+            arguments["store_ids"] = [shop.store.pk, _missing_pk(Store)]
             message = message.format(missing=arguments["store_ids"][1])
         if arguments.get("customer_group_ids") == "missing":
             arguments["customer_group_ids"] = [_missing_pk(CustomerGroup)]
@@ -296,11 +301,11 @@ def test_earning_rule_create_refuses_and_writes_nothing(alpha, loyalty_shop, cha
 
 
 @pytest.mark.django_db
-def test_earning_rule_update_refuses_a_taken_name_and_changes_nothing(alpha, loyalty_shop):
+def test_earning_rule_update_refuses_a_taken_name_and_changes_nothing(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         earning_rule_create(name="Double", kind="multiplier", multiplier="2", acting_user=None)
         other = earning_rule_create(
-            name="Triple", kind="multiplier", multiplier="3", store_ids=[loyalty_shop["store"].pk], acting_user=None
+            name="Triple", kind="multiplier", multiplier="3", store_ids=[shop.store.pk], acting_user=None
         )
         before = _rule_state()
         with pytest.raises(ValidationError) as refused:
@@ -313,13 +318,13 @@ def test_earning_rule_update_refuses_a_taken_name_and_changes_nothing(alpha, loy
 
 
 @pytest.mark.django_db
-def test_deleting_a_rule_that_gave_points_only_switches_it_off(alpha, loyalty_shop):
+def test_deleting_a_rule_that_gave_points_only_switches_it_off(alpha, shop, shop_customer, loyalty_programme):
     with tenant_context(alpha.tenant):
         used = earning_rule_create(
-            name="Tea ×2", kind="multiplier", multiplier="2", product_group_id=loyalty_shop["tea"].pk, acting_user=None
+            name="Tea ×2", kind="multiplier", multiplier="2", product_group_id=shop.tea_group.pk, acting_user=None
         )
         unused = earning_rule_create(name="No cups", kind="excluded", product_code="CUP-1", acting_user=None)
-        sale_register(store=loyalty_shop["store"], customer=loyalty_shop["customer"], lines=[LineInput("TEA-1", 1)])
+        sale_register(store=shop.store, customer=shop_customer, lines=[LineInput("TEA-1", 1)])
         assert earning_rule_delete(rule=unused, acting_user=None) is True
         assert not EarningRule.objects.filter(pk=unused.pk).exists()
         assert earning_rule_delete(rule=used, acting_user=None) is False
@@ -329,8 +334,8 @@ def test_deleting_a_rule_that_gave_points_only_switches_it_off(alpha, loyalty_sh
 
 
 @pytest.mark.django_db
-def test_the_rule_pages_create_edit_and_delete(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_rule_pages_create_edit_and_delete(alpha, shop, shop_customer, loyalty_programme, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         friends = CustomerGroup.objects.create(name="Friends")
     form = {
@@ -338,8 +343,8 @@ def test_the_rule_pages_create_edit_and_delete(alpha, loyalty_shop):
         "kind": "multiplier",
         "multiplier": "2",
         "product_code": "",
-        "product_group": str(loyalty_shop["tea"].pk),
-        "stores": [str(loyalty_shop["store"].pk)],
+        "product_group": str(shop.tea_group.pk),
+        "stores": [str(shop.store.pk)],
         "customer_groups": [str(friends.pk)],
         "weekdays": ["1", "3"],
         "valid_from": "2025-01-01",
@@ -358,7 +363,7 @@ def test_the_rule_pages_create_edit_and_delete(alpha, loyalty_shop):
     with tenant_context(alpha.tenant):
         rule = EarningRule.objects.get()
         assert (rule.product_group, rule.weekdays, rule.valid_from) == (
-            loyalty_shop["tea"],
+            shop.tea_group,
             [1, 3],
             datetime.date(2025, 1, 1),
         )
@@ -372,7 +377,7 @@ def test_the_rule_pages_create_edit_and_delete(alpha, loyalty_shop):
     assert edited.status_code == 302
     with tenant_context(alpha.tenant):
         rule.refresh_from_db()
-        assert (rule.product, rule.product_group) == (loyalty_shop["tea_product"], None)
+        assert (rule.product, rule.product_group) == (shop.tea, None)
 
     assert client.get(f"/settings/loyalty/rules/{rule.pk}/delete/").status_code == 405
     deleted = client.post(f"/settings/loyalty/rules/{rule.pk}/delete/", follow=True)
@@ -383,9 +388,9 @@ def test_the_rule_pages_create_edit_and_delete(alpha, loyalty_shop):
 
 @pytest.mark.django_db
 def test_the_rule_list_costs_the_same_few_queries_whatever_the_number_of_rules(
-    alpha, loyalty_shop, django_assert_max_num_queries
+    alpha, shop, shop_customer, loyalty_programme, django_assert_max_num_queries, tenant_client
 ):
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         group = CustomerGroup.objects.create(name="Friends")
         for number in range(15):
@@ -394,8 +399,8 @@ def test_the_rule_list_costs_the_same_few_queries_whatever_the_number_of_rules(
                 kind="multiplier",
                 multiplier="2",
                 product_code="TEA-1" if number % 2 else "",
-                product_group_id=None if number % 2 else loyalty_shop["tea"].pk,
-                store_ids=[loyalty_shop["store"].pk],
+                product_group_id=None if number % 2 else shop.tea_group.pk,
+                store_ids=[shop.store.pk],
                 customer_group_ids=[group.pk],
                 acting_user=None,
             )
@@ -408,7 +413,9 @@ def test_the_rule_list_costs_the_same_few_queries_whatever_the_number_of_rules(
 
 
 @pytest.mark.django_db
-def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_shop):
+def test_one_retailers_rules_and_stores_are_not_anothers(
+    alpha, beta, shop, shop_customer, loyalty_programme, tenant_client
+):
     with tenant_context(alpha.tenant):
         earning_rule_create(
             name="Alpha tea ×2", kind="multiplier", multiplier="2", product_code="TEA-1", acting_user=None
@@ -419,7 +426,7 @@ def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_sh
         beta_store = Store.objects.create(pk=free_store_pk, name="Beta store", code="BETA")
         beta_group = CustomerGroup.objects.create(pk=free_group_pk, name="Beta group")
         assert not EarningRule.objects.exists()
-    listing = client_for(beta, beta.admin).get("/settings/loyalty/rules/").content.decode()
+    listing = tenant_client(beta, beta.admin).get("/settings/loyalty/rules/").content.decode()
     assert "Alpha tea" not in listing
     assert "No rules yet" in listing
 
@@ -441,7 +448,7 @@ def test_one_retailers_rules_and_stores_are_not_anothers(alpha, beta, loyalty_sh
         }
         assert _rule_state() == before
 
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     response = client.post(
         "/settings/loyalty/rules/new/",
         {"name": "Beta's store", "kind": "multiplier", "multiplier": "2", "stores": [str(beta_store.pk)]},
@@ -504,8 +511,8 @@ def test_tiers_need_their_own_threshold_and_a_multiplier_not_below_zero(alpha):
 
 
 @pytest.mark.django_db
-def test_the_tier_pages(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_the_tier_pages(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     assert "Tiers are switched off" in client.get("/settings/loyalty/tiers/").content.decode()
     refused = client.post("/settings/loyalty/tiers/new/", {"name": "Gold", "min_spend": "300", "multiplier": "-2"})
     assert "The multiplier cannot be negative." in refused.content.decode()
@@ -537,27 +544,29 @@ def _write_counts() -> dict:
 
 
 @pytest.mark.django_db
-def test_the_try_panel_shows_each_lines_points_and_why_and_writes_nothing(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_try_panel_shows_each_lines_points_and_why_and_writes_nothing(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         wholesale = CustomerGroup.objects.create(name="Wholesale")
-        customer = loyalty_shop["customer"]
+        customer = shop_customer
         Customer.objects.filter(pk=customer.pk).update(group=wholesale)
         price_list = PriceList.objects.create(name="Wholesale prices")
         GroupPriceList.objects.create(customer_group=wholesale, price_list=price_list)
-        PriceListItem.objects.create(price_list=price_list, product=loyalty_shop["cup"], fixed_price=Decimal("8.00"))
+        PriceListItem.objects.create(price_list=price_list, product=shop.cup, fixed_price=Decimal("8.00"))
         earning_rule_create(
             name="Tea ×2",
             kind="multiplier",
             multiplier="2",
-            product_group_id=loyalty_shop["drinks"].pk,
+            product_group_id=shop.drinks.pk,
             acting_user=None,
         )
         Programme.objects.filter(pk=1).update(points_per_unit=Decimal("1.5"))
         before = _write_counts()
     query = {
         "customer": str(customer.pk),
-        "store": str(loyalty_shop["store"].pk),
+        "store": str(shop.store.pk),
         "when": "2025-06-02T12:00",
         "code": ["TEA-1", "CUP-1", ""],
         "quantity": ["2", "3", "1"],
@@ -584,13 +593,15 @@ def test_the_try_panel_shows_each_lines_points_and_why_and_writes_nothing(alpha,
 
 
 @pytest.mark.django_db
-def test_the_try_panel_without_a_programme_row_creates_none(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_try_panel_without_a_programme_row_creates_none(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         Programme.objects.all().delete()
     response = client.get(
         "/settings/loyalty/try/",
-        {"customer": loyalty_shop["customer"].pk, "store": loyalty_shop["store"].pk, "code": "CUP-1", "quantity": "2"},
+        {"customer": shop_customer.pk, "store": shop.store.pk, "code": "CUP-1", "quantity": "2"},
     )
     assert 'data-testid="try-total">20<' in response.content.decode()
     with tenant_context(alpha.tenant):
@@ -598,36 +609,36 @@ def test_the_try_panel_without_a_programme_row_creates_none(alpha, loyalty_shop)
 
 
 @pytest.mark.django_db
-def test_the_try_panel_says_why_nothing_is_earned(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_try_panel_says_why_nothing_is_earned(alpha, shop, shop_customer, loyalty_programme, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         staff = CustomerGroup.objects.create(name="Staff")
         Programme.objects.get(pk=1).no_earning_groups.set([staff])
-        Customer.objects.filter(pk=loyalty_shop["customer"].pk).update(group=staff)
+        Customer.objects.filter(pk=shop_customer.pk).update(group=staff)
         earning_rule_create(name="No tea", kind="excluded", product_code="TEA-1", acting_user=None)
-    base = {"store": loyalty_shop["store"].pk, "code": "TEA-1", "quantity": "1"}
-    staff_page = client.get(
-        "/settings/loyalty/try/", {**base, "customer": loyalty_shop["customer"].pk}
-    ).content.decode()
+    base = {"store": shop.store.pk, "code": "TEA-1", "quantity": "1"}
+    staff_page = client.get("/settings/loyalty/try/", {**base, "customer": shop_customer.pk}).content.decode()
     assert "The customer&#x27;s group earns no points." in staff_page
     assert "Green tea" in staff_page  # the line is still shown, with its amount
     anonymous = client.get("/settings/loyalty/try/", base).content.decode()
     assert "No customer: a sale earns points only for a known customer." in anonymous
     with tenant_context(alpha.tenant):
-        Customer.objects.filter(pk=loyalty_shop["customer"].pk).update(group=None)
-    excluded = client.get("/settings/loyalty/try/", {**base, "customer": loyalty_shop["customer"].pk}).content.decode()
+        Customer.objects.filter(pk=shop_customer.pk).update(group=None)
+    excluded = client.get("/settings/loyalty/try/", {**base, "customer": shop_customer.pk}).content.decode()
     assert "No tea: earns nothing" in excluded
     assert "No line earns points: see why on each line." in excluded
 
 
 @pytest.mark.django_db
-def test_the_try_panel_refuses_unknown_codes_customers_and_quantities(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
+def test_the_try_panel_refuses_unknown_codes_customers_and_quantities(
+    alpha, shop, shop_customer, loyalty_programme, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
     response = client.get(
         "/settings/loyalty/try/",
         {
             "customer": "999999",
-            "store": loyalty_shop["store"].pk,
+            "store": shop.store.pk,
             "code": ["NOPE", "CUP-1"],
             "quantity": ["1", "-2"],
             "price": ["", "1.234"],
@@ -644,12 +655,12 @@ def test_the_try_panel_refuses_unknown_codes_customers_and_quantities(alpha, loy
 
 
 @pytest.mark.django_db
-def test_the_try_panel_finds_a_customer_and_adds_lines(alpha, loyalty_shop):
-    client = client_for(alpha, alpha.admin)
-    customer = loyalty_shop["customer"]
+def test_the_try_panel_finds_a_customer_and_adds_lines(alpha, shop, shop_customer, loyalty_programme, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
+    customer = shop_customer
     found = client.get(
         "/settings/loyalty/try/",
-        {"action": "find", "q": "tamm", "store": loyalty_shop["store"].pk, "code": "TEA-1", "quantity": "2"},
+        {"action": "find", "q": "tamm", "store": shop.store.pk, "code": "TEA-1", "quantity": "2"},
     ).content.decode()
     assert "Mari Tamm" in found
     assert f"customer={customer.pk}" in found and "action=pick" in found
@@ -676,7 +687,7 @@ def test_the_try_panel_finds_a_customer_and_adds_lines(alpha, loyalty_shop):
     assert "<html" not in line
     panel = client.get(
         "/settings/loyalty/try/",
-        {"customer": customer.pk, "store": loyalty_shop["store"].pk, "code": "TEA-1", "quantity": "2"},
+        {"customer": customer.pk, "store": shop.store.pk, "code": "TEA-1", "quantity": "2"},
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "<html" not in panel and 'data-testid="try-total">8<' in panel

@@ -395,9 +395,9 @@ def _run(alpha, shop, *, policy: str) -> None:
             Product.objects.create(sku=sku, name=f"Product {sku}", list_price="25.00")
         world = World(
             policy=policy,
-            store=shop["store"],
+            store=shop.store,
             terminal=Terminal.objects.create(
-                store=shop["store"], name="Till 1", token_hash=Terminal.hash_token("state"), token_prefix="state"
+                store=shop.store, name="Till 1", token_hash=Terminal.hash_token("state"), token_prefix="state"
             ),
             admin=User.objects.get(username="admin"),
             today=timezone.localdate(),
@@ -411,10 +411,14 @@ def _run(alpha, shop, *, policy: str) -> None:
 
 
 @pytest.mark.django_db
-def test_the_ledger_stays_consistent_and_never_below_zero_when_the_programme_stops_at_zero(alpha, loyalty_shop):
-    _run(alpha, loyalty_shop, policy=Programme.NegativePolicy.CAP)
+def test_the_ledger_stays_consistent_and_never_below_zero_when_the_programme_stops_at_zero(
+    alpha, shop, shop_customer, loyalty_programme
+):
+    _run(alpha, shop, policy=Programme.NegativePolicy.CAP)
 
 
 @pytest.mark.django_db
-def test_only_returns_take_the_ledger_below_zero_when_the_programme_allows_it(alpha, loyalty_shop):
-    _run(alpha, loyalty_shop, policy=Programme.NegativePolicy.ALLOW)
+def test_only_returns_take_the_ledger_below_zero_when_the_programme_allows_it(
+    alpha, shop, shop_customer, loyalty_programme
+):
+    _run(alpha, shop, policy=Programme.NegativePolicy.ALLOW)

@@ -28,8 +28,8 @@ from sales.models import (
 )
 from sales.services.sales import LineInput, sale_register
 from tariffs.models import TariffPlan
-from tests.conftest import client_for
-from tests.pos.conftest import Api, terminal_make
+from tests.factories import TerminalFactory
+from tests.factories.shops import TillApi
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def written(tenant) -> dict:
 # --- the scripted till ---------------------------------------------------------------------------
 
 
-def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_back(alpha, shop):
+def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_back(alpha, shop, tenant_client):
     api = shop.api
 
     # Nobody with this phone yet.
@@ -105,7 +105,7 @@ def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_ba
         "number": "R-0001",
         "lines": [
             {"product": "TEA-1", "quantity": "2"},
-            {"product": "4740000000011", "quantity": "1", "unit_price": "3.50"},
+            {"product": "4740000000018", "quantity": "1", "unit_price": "3.50"},
         ],
     }
     first = api.post("sales/", sale_body)
@@ -212,7 +212,7 @@ def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_ba
         ]
 
     # The marketer sees exactly that on the customer's card.
-    marketer = client_for(alpha, alpha.marketer)
+    marketer = tenant_client(alpha, alpha.marketer)
     card_page = marketer.get(f"/customers/{mari['id']}/").content.decode()
     assert "11.50 EUR" not in card_page and "7.50 EUR" in card_page
     sales_tab = marketer.get(f"/customers/{mari['id']}/sales/")
@@ -388,7 +388,7 @@ def test_a_body_that_is_not_json_is_refused(shop):
     assert response.json()["code"] == "unsupported_media_type"
 
 
-def _sold(api: Api, client_id: str, quantity: str = "2") -> dict:
+def _sold(api: TillApi, client_id: str, quantity: str = "2") -> dict:
     response = api.post("sales/", {"client_id": client_id, "lines": [{"product": "TEA-1", "quantity": quantity}]})
     assert response.status_code == 201, response.content
     return response.json()
@@ -462,8 +462,8 @@ def test_a_return_of_a_sale_of_another_retailer_is_not_found(alpha, beta, shop):
 # --- authentication ----------------------------------------------------------------------------
 
 
-def test_without_a_token_or_with_a_wrong_one_the_answer_is_401(alpha, shop):
-    response = Api(alpha.host, None).post("sales/", {"client_id": "a-1", "lines": []})
+def test_without_a_token_or_with_a_wrong_one_the_answer_is_401(alpha, shop, till_api):
+    response = till_api(alpha.host, None).post("sales/", {"client_id": "a-1", "lines": []})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json() == {
@@ -471,7 +471,7 @@ def test_without_a_token_or_with_a_wrong_one_the_answer_is_401(alpha, shop):
         "message": "Authentication credentials were not provided.",
         "fields": {},
     }
-    response = Api(alpha.host, "not-a-token").get("customers/", {"code": "1"})
+    response = till_api(alpha.host, "not-a-token").get("customers/", {"code": "1"})
     assert response.status_code == 401
     assert response.json() == {"code": "invalid_token", "message": "The token is not valid.", "fields": {}}
 
@@ -492,10 +492,10 @@ def test_a_revoked_token_is_refused_and_nothing_is_written(alpha, shop):
     assert written(alpha.tenant) == before
 
 
-def test_a_token_of_alpha_is_unknown_at_beta(alpha, beta, shop):
+def test_a_token_of_alpha_is_unknown_at_beta(alpha, beta, shop, till_api):
     assert shop.api.get("customers/", {"code": "1"}).status_code == 404  # valid at alpha
     before = written(beta.tenant)
-    at_beta = Api(beta.host, shop.api.token)
+    at_beta = till_api(beta.host, shop.api.token)
     response = at_beta.post("sales/", {"client_id": "x-1", "lines": [{"product": "CUP-1", "quantity": "1"}]})
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"
@@ -571,7 +571,7 @@ def test_prices_are_what_the_customer_pays_today(alpha, shop):
         PriceListItem.objects.create(price_list=price_list, product_group=shop.tea_group, percent_off=Decimal("25"))
         GroupPriceList.objects.create(customer_group=wholesale, price_list=price_list)
         customer = Customer.objects.create(first_name="Big", last_name="Buyer", group=wholesale)
-    response = shop.api.post("prices/", {"customer_id": customer.pk, "products": ["4740000000011", "CUP-1"]})
+    response = shop.api.post("prices/", {"customer_id": customer.pk, "products": ["4740000000018", "CUP-1"]})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["customer_id"] == customer.pk
@@ -586,7 +586,7 @@ def test_prices_are_what_the_customer_pays_today(alpha, shop):
         )
         for price in body["prices"]
     ] == [
-        ("4740000000011", "TEA-1", "4.00", "3.00", "price_list", "Wholesale prices"),
+        ("4740000000018", "TEA-1", "4.00", "3.00", "price_list", "Wholesale prices"),
         ("CUP-1", "CUP-1", "10.00", "10.00", "", ""),
     ]
     anonymous = shop.api.post("prices/", {"products": ["TEA-1"]}).json()
@@ -644,7 +644,7 @@ def test_a_sale_of_five_lines_to_a_customer_with_a_price_list_costs_a_handful_of
     body = {
         "client_id": "q-1",
         "customer_id": customer.pk,
-        "lines": [{"product": code, "quantity": "1"} for code in ("TEA-1", "CUP-1", "4740000000011", "CUP-1", "TEA-1")],
+        "lines": [{"product": code, "quantity": "1"} for code in ("TEA-1", "CUP-1", "4740000000018", "CUP-1", "TEA-1")],
     }
     shop.api.get("customers/", {"code": "1"})  # last_used_at is fresh: no write of it below
     with CaptureQueriesContext(connection) as queries:
@@ -668,11 +668,11 @@ def test_a_sale_of_five_lines_to_a_customer_with_a_price_list_costs_a_handful_of
 # --- rate limit, schema, docs ---------------------------------------------------------------------
 
 
-def test_more_requests_than_the_rate_are_refused_with_429(alpha, shop, monkeypatch):
+def test_more_requests_than_the_rate_are_refused_with_429(alpha, shop, monkeypatch, till_api):
     monkeypatch.setattr(TerminalRateThrottle, "rate", "3/day")
     with tenant_context(alpha.tenant):
-        terminal_make(shop.store, "Till 2", "alpha-till-token-0002")
-    api = Api(alpha.host, "alpha-till-token-0002")
+        TerminalFactory(store=shop.store, name="Till 2", token="alpha-till-token-0002")
+    api = till_api(alpha.host, "alpha-till-token-0002")
     assert [api.get("customers/", {"code": "1"}).status_code for _ in range(3)] == [404, 404, 404]
     response = api.post("sales/", {"client_id": "z-1", "lines": [{"product": "CUP-1", "quantity": "1"}]})
     assert response.status_code == 429
@@ -685,8 +685,8 @@ def test_more_requests_than_the_rate_are_refused_with_429(alpha, shop, monkeypat
     assert shop.api.get("customers/", {"code": "1"}).status_code == 404
 
 
-def test_the_openapi_schema_lists_the_endpoints(alpha, shop):
-    response = Api(alpha.host, None).client.get("/api/schema/", {"format": "json"})
+def test_the_openapi_schema_lists_the_endpoints(alpha, shop, till_api):
+    response = till_api(alpha.host, None).client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()
     assert schema["info"]["title"] == "Regulars POS API"
@@ -708,11 +708,11 @@ def test_the_openapi_schema_lists_the_endpoints(alpha, shop):
     }
     assert schema["components"]["securitySchemes"]["terminalToken"] == {"type": "http", "scheme": "bearer"}
     assert "client_id" in schema["components"]["schemas"]["SaleInRequest"]["required"]
-    assert Api(alpha.host, None).client.get("/api/schema/").status_code == 200  # YAML
+    assert till_api(alpha.host, None).client.get("/api/schema/").status_code == 200  # YAML
 
 
-def test_the_docs_page_serves_swagger_ui_from_this_site(alpha, shop):
-    client = Api(alpha.host, None).client
+def test_the_docs_page_serves_swagger_ui_from_this_site(alpha, shop, till_api):
+    client = till_api(alpha.host, None).client
     response = client.get("/api/docs/")
     assert response.status_code == 200
     page = response.content.decode()

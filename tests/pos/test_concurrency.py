@@ -30,8 +30,7 @@ from sales import registry
 from sales.models import Product, SalesDocument, SalesLine, Store
 from tariffs.models import TariffPlan
 from tenants.services import tenant_create
-from tests.conftest import ARTIFACTS, ROOT
-from tests.pos.conftest import terminal_make
+from tests.factories import TerminalFactory
 
 HOST = "pos-race.localhost"
 PRODUCTS = ["P-1", "P-2", "P-3", "P-4", "P-5"]
@@ -55,7 +54,7 @@ def race(django_db_setup, django_db_blocker):
             store = Store.objects.create(name="Race store", code="RACE")
             tokens = [f"race-token-{number:02d}" for number in range(18)]
             for number, token in enumerate(tokens):
-                terminal_make(store, f"Till {number}", token)
+                TerminalFactory(store=store, name=f"Till {number}", token=token)
             for number, sku in enumerate(PRODUCTS, start=1):
                 Product.objects.create(sku=sku, name=f"Product {number}", list_price=Decimal(number))
             customers = [
@@ -218,7 +217,7 @@ def test_a_replay_racing_the_first_request_waits_for_it_and_gets_its_answer(comm
 
 
 @contextlib.contextmanager
-def gunicorn_port(workers: int):
+def gunicorn_port(workers: int, *, project_root):
     """gunicorn with `workers` processes on the test database and Redis, with the deployment's
     settings (persistent database connections), on a free port of the loopback."""
     settings_dict = connection.settings_dict
@@ -235,7 +234,7 @@ def gunicorn_port(workers: int):
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "crm.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync"],
-        cwd=ROOT,
+        cwd=project_root,
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
@@ -255,7 +254,9 @@ def gunicorn_port(workers: int):
         server.wait(timeout=30)
 
 
-def test_a_rough_rate_of_sales_with_16_tills_on_loopback(committed_db, live_server_port, race, monkeypatch):
+def test_a_rough_rate_of_sales_with_16_tills_on_loopback(
+    committed_db, live_server_port, race, monkeypatch, artifacts_dir, project_root
+):
     """Not a benchmark (the server shares this process's interpreter lock with the clients): a
     rough figure, written to test-artifacts/pos-sale-rate.txt. Nothing about speed is asserted."""
     monkeypatch.setattr(TerminalRateThrottle, "rate", "1000000/min")
@@ -263,12 +264,16 @@ def test_a_rough_rate_of_sales_with_16_tills_on_loopback(committed_db, live_serv
     # REGULARS_POS_RATE_WORKERS=N measures gunicorn with N processes instead (16 tills at 600
     # requests a minute each stay under their limit for a run of ten seconds below 960 sales/s).
     workers = int(os.environ.get("REGULARS_POS_RATE_WORKERS", "0"))
-    with gunicorn_port(workers) if workers else contextlib.nullcontext(live_server_port) as port:
+    with (
+        gunicorn_port(workers, project_root=project_root)
+        if workers
+        else contextlib.nullcontext(live_server_port) as port
+    ):
         server = f"gunicorn, {workers} sync workers" if workers else "Django's threaded test server in this process"
-        _rate_measure(race, port, seconds, server)
+        _rate_measure(race, port, seconds, server, artifacts_dir=artifacts_dir)
 
 
-def _rate_measure(race, port: int, seconds: float, server: str) -> None:
+def _rate_measure(race, port: int, seconds: float, server: str, *, artifacts_dir) -> None:
     tokens = race["tokens"][2:18]
     latencies: list[float] = []
     statuses: Counter = Counter()
@@ -327,5 +332,5 @@ def _rate_measure(race, port: int, seconds: float, server: str) -> None:
         f"({server}; http.client on loopback)"
     )
     print(report)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "pos-sale-rate.txt").write_text(report + "\n")
+    artifacts_dir.mkdir(exist_ok=True)
+    (artifacts_dir / "pos-sale-rate.txt").write_text(report + "\n")

@@ -1,21 +1,21 @@
 """Report 1: buyers of a product, read back from the workbook, with two tenants present."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer
+from customers.models import Customer, CustomerGroup
 from customers.services import group_create
 from reports.definitions.buyers import BuyersForm
 from reports.models import ReportRun
-from sales.models import SalesDocument, Store
+from sales.models import ProductGroup, SalesDocument, Store
 from sales.services.products import product_create, product_group_create
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
-from tests.conftest import client_for
 
 HEADER = [
     "Customer code",
@@ -53,8 +53,19 @@ def _return_all(sale: SalesDocument, quantity: str, day: datetime.date) -> None:
     )
 
 
+@dataclass(frozen=True)
+class BuyersSales:
+    kitchen: ProductGroup
+    main: Store
+    loyal: CustomerGroup
+    mari: Customer
+    jaan: Customer
+    formula: Customer
+    company: Customer
+
+
 @pytest.fixture
-def shop(alpha, beta):
+def buyers_sales(alpha, beta):
     """alpha: cups in the sub-group Cups of Kitchen, plates in Kitchen, spades in Garden; two
     stores; buyers with and without consent. beta: the same codes and names, other sales."""
     with tenant_context(beta.tenant):
@@ -165,15 +176,7 @@ def shop(alpha, beta):
             store=main, customer=gardener, lines=[LineInput("SPADE-1", Decimal("1"))], occurred_at=_moment(_day(30))
         )
         sale_register(store=main, lines=[LineInput("CUP-1", Decimal("6"))], occurred_at=_moment(_day(30)))
-    return {
-        "kitchen": kitchen,
-        "main": main,
-        "loyal": loyal,
-        "mari": mari,
-        "jaan": jaan,
-        "formula": formula,
-        "company": company,
-    }
+    return BuyersSales(kitchen=kitchen, main=main, loyal=loyal, mari=mari, jaan=jaan, formula=formula, company=company)
 
 
 def _period() -> dict:
@@ -181,11 +184,11 @@ def _period() -> dict:
 
 
 @pytest.mark.django_db
-def test_the_buyers_of_a_product_group_at_one_store(alpha, shop, build_report):
+def test_the_buyers_of_a_product_group_at_one_store(alpha, buyers_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="buyers",
-            data={**_period(), "product_groups": [shop["kitchen"].pk], "stores": [shop["main"].pk]},
+            data={**_period(), "product_groups": [buyers_sales.kitchen.pk], "stores": [buyers_sales.main.pk]},
             tenant=alpha.tenant,
             user=User.objects.get(username="admin"),
         )
@@ -194,9 +197,9 @@ def test_the_buyers_of_a_product_group_at_one_store(alpha, shop, build_report):
     # Largest amount first; cups of the sub-group count; returns come off; the e-mail only with
     # e-mail consent, the phone only with SMS consent.
     assert built.rows == [
-        [shop["formula"].pk, "=1+1", None, 2, 40, 1, _noon(_day(30)), _noon(_day(30)), None, None, "None"],
+        [buyers_sales.formula.pk, "=1+1", None, 2, 40, 1, _noon(_day(30)), _noon(_day(30)), None, None, "None"],
         [
-            shop["mari"].pk,
+            buyers_sales.mari.pk,
             "Mari Tamm",
             "Regulars",
             3,
@@ -208,9 +211,21 @@ def test_the_buyers_of_a_product_group_at_one_store(alpha, shop, build_report):
             None,
             "E-mail",
         ],
-        [shop["jaan"].pk, "Jaan Kask", None, 1, 10, 1, _noon(_day(20)), _noon(_day(20)), None, "+372 5222 2222", "SMS"],
         [
-            shop["company"].pk,
+            buyers_sales.jaan.pk,
+            "Jaan Kask",
+            None,
+            1,
+            10,
+            1,
+            _noon(_day(20)),
+            _noon(_day(20)),
+            None,
+            "+372 5222 2222",
+            "SMS",
+        ],
+        [
+            buyers_sales.company.pk,
             "Garden Ltd",
             None,
             1,
@@ -231,17 +246,17 @@ def test_the_buyers_of_a_product_group_at_one_store(alpha, shop, build_report):
 
 
 @pytest.mark.django_db
-def test_the_buyers_in_a_customer_group_with_its_sub_groups(alpha, shop, build_report):
+def test_the_buyers_in_a_customer_group_with_its_sub_groups(alpha, buyers_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="buyers",
-            data={**_period(), "products": "CUP-1, PLATE-1", "customer_groups": [shop["loyal"].pk]},
+            data={**_period(), "products": "CUP-1, PLATE-1", "customer_groups": [buyers_sales.loyal.pk]},
             tenant=alpha.tenant,
             user=User.objects.get(username="admin"),
         )
     assert built.rows == [
         [
-            shop["mari"].pk,
+            buyers_sales.mari.pk,
             "Mari Tamm",
             "Regulars",
             3,
@@ -257,7 +272,7 @@ def test_the_buyers_in_a_customer_group_with_its_sub_groups(alpha, shop, build_r
 
 
 @pytest.mark.django_db
-def test_no_purchase_in_the_period_builds_a_file_with_only_the_header(alpha, shop, build_report):
+def test_no_purchase_in_the_period_builds_a_file_with_only_the_header(alpha, buyers_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="buyers",
@@ -271,13 +286,13 @@ def test_no_purchase_in_the_period_builds_a_file_with_only_the_header(alpha, sho
 
 
 @pytest.mark.django_db
-def test_a_product_code_of_another_retailer_is_refused(alpha, shop):
+def test_a_product_code_of_another_retailer_is_refused(alpha, buyers_sales, tenant_client):
     with tenant_context(alpha.tenant):
         runs_before = ReportRun.objects.count()
         form = BuyersForm({**_period(), "products": "CUP-1 BETA-1"}, tenant=alpha.tenant)
         assert not form.is_valid()
         assert form.errors["products"] == ["No product with the code “BETA-1”."]
-    response = client_for(alpha, alpha.marketer).post("/reports/buyers/", {**_period(), "products": "BETA-1"})
+    response = tenant_client(alpha, alpha.marketer).post("/reports/buyers/", {**_period(), "products": "BETA-1"})
     assert response.status_code == 200
     assert "No product with the code “BETA-1”." in response.content.decode()
     with tenant_context(alpha.tenant):

@@ -11,7 +11,6 @@ from customers.models import Customer, CustomProperty
 from customers.services import group_create, property_create
 from reports.definitions.customer_base import CustomerBaseForm
 from staff.models import User
-from tests.conftest import client_for
 
 
 def _moment(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime.datetime:
@@ -242,8 +241,8 @@ def test_the_period_is_required_for_the_monthly_view_only(alpha):
 
 
 @pytest.mark.django_db
-def test_the_form_page_offers_the_three_views(alpha):
-    response = client_for(alpha, alpha.marketer).get("/reports/customer-base/")
+def test_the_form_page_offers_the_three_views(alpha, tenant_client):
+    response = tenant_client(alpha, alpha.marketer).get("/reports/customer-base/")
     assert response.status_code == 200
     page = response.content.decode()
     for label in ("Customers by status and group", "New customers per month", "Completeness of the records"):

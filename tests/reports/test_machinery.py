@@ -47,7 +47,6 @@ from reports.services import _claim as report_claim_private
 from sales.models import Product, Store
 from staff.models import User
 from tariffs.models import TariffPlan
-from tests.conftest import client_for
 
 LOYALTY_COLUMNS = [
     "Month",
@@ -283,8 +282,10 @@ def _build_here(client, code: str, data: dict, tenant) -> ReportRun:
 # --- from the form to the file, with the real worker -------------------------------------------
 
 
-def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_again(alpha, runs_removed, celery_worker):
-    client = client_for(alpha, alpha.marketer)
+def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_again(
+    alpha, runs_removed, celery_worker, tenant_client
+):
+    client = tenant_client(alpha, alpha.marketer)
 
     run_id = _run_id(client.post("/reports/loyalty-points/", {"date_from": "2024-01-01", "date_to": "2024-03-31"}))
     with tenant_context(alpha.tenant):
@@ -345,9 +346,9 @@ def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_aga
 # --- failures, retries, stale runs, reaping and purging ----------------------------------------
 
 
-def test_a_failing_build_shows_its_error_and_offers_to_try_again(alpha, registered, files_removed):
+def test_a_failing_build_shows_its_error_and_offers_to_try_again(alpha, registered, files_removed, tenant_client):
     registered(BrokenReport)
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     temporary_files = list(ALL_TEMP_FILES)
 
     run = _build_here(client, "test-broken", {}, alpha.tenant)
@@ -506,7 +507,9 @@ def test_runs_and_their_files_older_than_the_retention_are_purged(alpha, setting
 # --- rights and tenants ------------------------------------------------------------------------
 
 
-def test_a_cashier_may_not_use_reports_and_another_retailer_sees_none_of_them(alpha, beta, files_removed):
+def test_a_cashier_may_not_use_reports_and_another_retailer_sees_none_of_them(
+    alpha, beta, files_removed, tenant_client
+):
     with tenant_context(alpha.tenant):
         run = report_run_build(
             run_id=report_run_create(
@@ -514,10 +517,10 @@ def test_a_cashier_may_not_use_reports_and_another_retailer_sees_none_of_them(al
             ).pk
         )
         assert run.status == "done"
-    marketer = client_for(alpha, alpha.marketer)
+    marketer = tenant_client(alpha, alpha.marketer)
     assert _workbook(marketer.get(f"/reports/runs/{run.pk}/download/"))["A1"].value == "Customer base"
 
-    cashier = client_for(alpha, alpha.cashier)
+    cashier = tenant_client(alpha, alpha.cashier)
     for path in (
         "/reports/",
         "/reports/customer-base/",
@@ -533,7 +536,7 @@ def test_a_cashier_may_not_use_reports_and_another_retailer_sees_none_of_them(al
     with tenant_context(beta.tenant):
         assert not ReportRun.objects.filter(pk=run.pk).exists()
     for login in (beta.marketer, beta.admin):
-        client = client_for(beta, login)
+        client = tenant_client(beta, login)
         assert client.get(f"/reports/runs/{run.pk}/").status_code == 404
         assert client.get(f"/reports/runs/{run.pk}/download/").status_code == 404
         assert client.post(f"/reports/runs/{run.pk}/again/").status_code == 404
@@ -550,8 +553,8 @@ def test_a_cashier_may_not_use_reports_and_another_retailer_sees_none_of_them(al
 
 
 @pytest.mark.django_db
-def test_the_form_proposes_the_last_twelve_months_in_the_browsers_date_inputs(alpha):
-    page = _page(client_for(alpha, alpha.marketer).get("/reports/loyalty-points/"))
+def test_the_form_proposes_the_last_twelve_months_in_the_browsers_date_inputs(alpha, tenant_client):
+    page = _page(tenant_client(alpha, alpha.marketer).get("/reports/loyalty-points/"))
     today = datetime.date.today()
     first = today - relativedelta(months=12) + datetime.timedelta(days=1)
     # A date input shows only an ISO value; a localized one would leave the period empty.
@@ -569,8 +572,8 @@ def _refused(client, tenant, code: str, data: dict, message: str) -> None:
 
 
 @pytest.mark.django_db
-def test_an_empty_or_inverted_period_is_refused_and_no_run_is_made(alpha):
-    client = client_for(alpha, alpha.marketer)
+def test_an_empty_or_inverted_period_is_refused_and_no_run_is_made(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     _refused(
         client,
         alpha.tenant,
@@ -588,7 +591,7 @@ def test_an_empty_or_inverted_period_is_refused_and_no_run_is_made(alpha):
 
 
 @pytest.mark.django_db
-def test_another_retailers_store_or_product_is_refused_naming_it(alpha, beta, registered):
+def test_another_retailers_store_or_product_is_refused_naming_it(alpha, beta, registered, tenant_client):
     registered(EmptyReport)
     with tenant_context(beta.tenant):
         beta_store = Store.objects.create(name="Beta only", code="B1")
@@ -596,7 +599,7 @@ def test_another_retailers_store_or_product_is_refused_naming_it(alpha, beta, re
     with tenant_context(alpha.tenant):
         assert not Store.objects.filter(pk=beta_store.pk).exists()
     period = {"date_from": "2024-01-01", "date_to": "2024-03-31"}
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     _refused(
         client,
         alpha.tenant,
@@ -610,10 +613,10 @@ def test_another_retailers_store_or_product_is_refused_naming_it(alpha, beta, re
 
 
 @pytest.mark.django_db
-def test_a_period_longer_than_the_plan_allows_is_refused_naming_the_plan(alpha):
+def test_a_period_longer_than_the_plan_allows_is_refused_naming_the_plan(alpha, tenant_client):
     # Alpha on the Start plan for this test's transaction only.
     get_tenant_model().objects.filter(pk=alpha.tenant.pk).update(plan=TariffPlan.objects.get(name="Start"))
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     _refused(
         client,
         alpha.tenant,
@@ -625,9 +628,9 @@ def test_a_period_longer_than_the_plan_allows_is_refused_naming_the_plan(alpha):
     _run_id(client.post("/reports/loyalty-points/", {"date_from": "2022-01-01", "date_to": "2023-12-31"}))
 
 
-def test_a_report_with_no_rows_has_a_header_only_file_and_says_so(alpha, registered, files_removed):
+def test_a_report_with_no_rows_has_a_header_only_file_and_says_so(alpha, registered, files_removed, tenant_client):
     registered(EmptyReport)
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
 
     run = _build_here(client, "test-empty", {"date_from": "2024-01-01", "date_to": "2024-01-31"}, alpha.tenant)
 
@@ -649,13 +652,13 @@ def test_a_report_with_no_rows_has_a_header_only_file_and_says_so(alpha, registe
 # --- text stays text ---------------------------------------------------------------------------
 
 
-def test_names_that_look_like_formulas_stay_text(alpha, registered, files_removed):
+def test_names_that_look_like_formulas_stay_text(alpha, registered, files_removed, tenant_client):
     registered(NamesReport)
     with tenant_context(alpha.tenant):
         Customer.objects.create(first_name="=1+1", last_name="@SUM(A1)")
         Customer.objects.create(first_name="+372 5123", last_name="-2")
         Customer.objects.create(first_name='=HYPERLINK("http://example.com","x")', last_name="Tamm")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
 
     run = _build_here(client, "test-names", {}, alpha.tenant)
 
@@ -732,7 +735,7 @@ def test_a_chart_of_counts_has_whole_numbers_on_its_axis_and_long_labels_cut_sho
 
 
 @pytest.mark.django_db
-def test_build_again_checks_the_parameters_again(alpha):
+def test_build_again_checks_the_parameters_again(alpha, tenant_client):
     """A run of five years built on Business cannot be built again once the plan is Start."""
     with tenant_context(alpha.tenant):
         user = _user()
@@ -751,7 +754,7 @@ def test_build_again_checks_the_parameters_again(alpha):
     alpha.tenant.plan = TariffPlan.objects.get(name="Start")
     alpha.tenant.save(update_fields=["plan"])
     try:
-        response = client_for(alpha, alpha.admin).post(f"/reports/runs/{run.pk}/again/")
+        response = tenant_client(alpha, alpha.admin).post(f"/reports/runs/{run.pk}/again/")
     finally:
         # The session's tenant object outlives this test's transaction.
         alpha.tenant.plan = business

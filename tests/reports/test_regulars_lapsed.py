@@ -16,7 +16,6 @@ from reports.registry import report_get
 from sales.models import Product, Store
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
-from tests.conftest import client_for
 
 TOP_HEADER = [
     "Rank",
@@ -246,13 +245,13 @@ def test_customers_to_win_back(alpha, figures, build_report):
         ({"list": "everyone"}, {"list": ["Select a valid choice. everyone is not one of the available choices."]}),
     ],
 )
-def test_bad_input_is_refused_with_a_message_and_builds_nothing(alpha, data, errors):
+def test_bad_input_is_refused_with_a_message_and_builds_nothing(alpha, data, errors, tenant_client):
     with tenant_context(alpha.tenant):
         form = report_get("regulars-lapsed").form_class(data, tenant=alpha.tenant)
         assert not form.is_valid()
         assert form.errors == errors
         runs = ReportRun.objects.count()
-    response = client_for(alpha, alpha.marketer).post("/reports/regulars-lapsed/", data)
+    response = tenant_client(alpha, alpha.marketer).post("/reports/regulars-lapsed/", data)
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
     for messages in errors.values():

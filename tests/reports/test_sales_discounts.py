@@ -2,22 +2,22 @@
 tenants present."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from customers.models import Customer
+from customers.models import Customer, CustomerGroup
 from customers.services import group_create
 from reports.definitions.sales_discounts import SalesDiscountsForm
 from reports.models import ReportRun
-from sales.models import SalesDocument, SalesLine, Store
+from sales.models import ProductGroup, SalesDocument, SalesLine, Store
 from sales.services.price_lists import price_list_create, price_list_item_add
 from sales.services.products import product_create, product_group_create
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from staff.models import User
-from tests.conftest import client_for
 
 HEADER = [
     "Product code",
@@ -50,8 +50,16 @@ def _return(sale: SalesDocument, sku: str, quantity: str, days_ago: int) -> None
     )
 
 
+@dataclass(frozen=True)
+class DiscountSales:
+    kitchen: ProductGroup
+    main: Store
+    harbour: Store
+    wholesale: CustomerGroup
+
+
 @pytest.fixture
-def shop(alpha, beta):
+def discount_sales(alpha, beta):
     """alpha: cups (list 10.00) in the sub-group Cups of Kitchen, plates named "=1+1" (20.00) in
     Kitchen, spades in Garden; three stores; a wholesale price list of 25 % off the kitchen for
     the sub-group Big buyers of Wholesale. beta: the same codes, other sales."""
@@ -140,7 +148,7 @@ def shop(alpha, beta):
             lines=[LineInput("CUP-1", Decimal("1"), Decimal("2.00"))],
             occurred_at=_moment(50),
         )
-    return {"kitchen": kitchen, "main": main, "harbour": harbour, "wholesale": wholesale}
+    return DiscountSales(kitchen=kitchen, main=main, harbour=harbour, wholesale=wholesale)
 
 
 def _period() -> dict:
@@ -148,14 +156,14 @@ def _period() -> dict:
 
 
 @pytest.mark.django_db
-def test_sales_and_discounts_per_product_and_store(alpha, shop, build_report):
+def test_sales_and_discounts_per_product_and_store(alpha, discount_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="sales-discounts",
             data={
                 **_period(),
-                "product_groups": [shop["kitchen"].pk],
-                "stores": [shop["main"].pk, shop["harbour"].pk],
+                "product_groups": [discount_sales.kitchen.pk],
+                "stores": [discount_sales.main.pk, discount_sales.harbour.pk],
             },
             tenant=alpha.tenant,
             user=User.objects.get(username="admin"),
@@ -187,11 +195,11 @@ def test_sales_and_discounts_per_product_and_store(alpha, shop, build_report):
 
 
 @pytest.mark.django_db
-def test_a_customer_group_counts_the_sales_of_its_sub_groups_only(alpha, shop, build_report):
+def test_a_customer_group_counts_the_sales_of_its_sub_groups_only(alpha, discount_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="sales-discounts",
-            data={**_period(), "products": "CUP-1", "customer_groups": [shop["wholesale"].pk]},
+            data={**_period(), "products": "CUP-1", "customer_groups": [discount_sales.wholesale.pk]},
             tenant=alpha.tenant,
             user=User.objects.get(username="admin"),
         )
@@ -199,7 +207,7 @@ def test_a_customer_group_counts_the_sales_of_its_sub_groups_only(alpha, shop, b
 
 
 @pytest.mark.django_db
-def test_no_sale_in_the_period_builds_a_file_with_only_the_header(alpha, shop, build_report):
+def test_no_sale_in_the_period_builds_a_file_with_only_the_header(alpha, discount_sales, build_report):
     with tenant_context(alpha.tenant):
         built = build_report(
             code="sales-discounts",
@@ -213,13 +221,15 @@ def test_no_sale_in_the_period_builds_a_file_with_only_the_header(alpha, shop, b
 
 
 @pytest.mark.django_db
-def test_a_product_code_of_another_retailer_is_refused(alpha, shop):
+def test_a_product_code_of_another_retailer_is_refused(alpha, discount_sales, tenant_client):
     with tenant_context(alpha.tenant):
         runs_before = ReportRun.objects.count()
         form = SalesDiscountsForm({**_period(), "products": "BETA-1"}, tenant=alpha.tenant)
         assert not form.is_valid()
         assert form.errors["products"] == ["No product with the code “BETA-1”."]
-    response = client_for(alpha, alpha.marketer).post("/reports/sales-discounts/", {**_period(), "products": "BETA-1"})
+    response = tenant_client(alpha, alpha.marketer).post(
+        "/reports/sales-discounts/", {**_period(), "products": "BETA-1"}
+    )
     assert response.status_code == 200
     assert "No product with the code “BETA-1”." in response.content.decode()
     with tenant_context(alpha.tenant):

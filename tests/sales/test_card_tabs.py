@@ -5,6 +5,7 @@ tests read the provider's context through the card's URL and render the sales te
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -14,35 +15,33 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
-from customers.services import group_create
+from sales.models import Store
 from sales.selectors.documents import returns_tab_context, sales_tab_context
-from sales.services.price_lists import price_list_create, price_list_item_add
-from sales.services.products import product_create
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
-from sales.services.stores import store_create
-from tests.conftest import client_for
+from tests.factories import CustomerFactory, CustomerGroupFactory, PriceListFactory, PriceListItemFactory, StoreFactory
 
 NOW = timezone.now()
 
 
+@dataclass(frozen=True)
+class TabsShop:
+    tartu: Store  # a second store, Tartu (TRT)
+    customer: Customer  # Mari Tamm of the group VIP, 14 days to pay
+
+
 @pytest.fixture
-def shop(alpha):
+def tabs_shop(alpha, shop) -> TabsShop:
+    """Beside the shop: the store Tartu, and Mari of the group VIP whose price list "VIP prices"
+    takes 25 % off TEA-1."""
     with tenant_context(alpha.tenant):
-        vip = group_create(name="VIP")
-        price_list = price_list_create(name="VIP prices", customer_groups=[vip])
-        tea = product_create(sku="TEA-1", name="Sencha", list_price="4.00")
-        mug = product_create(sku="CUP-1", name="Mug", list_price="10.00")
-        price_list_item_add(price_list=price_list, product=tea, percent_off="25")
-        customer = Customer.objects.create(
-            first_name="Mari", last_name="Tamm", status="introduced", group=vip, payment_terms_days=14
+        vip = CustomerGroupFactory(name="VIP")
+        PriceListItemFactory(
+            price_list=PriceListFactory(name="VIP prices", customer_groups=[vip]), product=shop.tea, percent_off="25"
         )
-        return {
-            "tallinn": store_create(tenant=alpha.tenant, name="Tallinn", code="TLN"),
-            "tartu": store_create(tenant=alpha.tenant, name="Tartu", code="TRT"),
-            "tea": tea,
-            "mug": mug,
-            "customer": customer,
-        }
+        return TabsShop(
+            tartu=StoreFactory(name="Tartu", code="TRT"),
+            customer=CustomerFactory(first_name="Mari", last_name="Tamm", group=vip, payment_terms_days=14),
+        )
 
 
 def tab_context(response) -> dict:
@@ -56,18 +55,18 @@ def render_tab(alpha, template: str, context: dict) -> str:
 
 
 @pytest.mark.django_db
-def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, shop):
+def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, shop, tabs_shop, tenant_client):
     with tenant_context(alpha.tenant):
         receipt = sale_register(
-            store=shop["tallinn"],
-            customer=shop["customer"],
+            store=shop.store,
+            customer=tabs_shop.customer,
             number="R-1",
             occurred_at=NOW - datetime.timedelta(days=40),
             lines=[LineInput("TEA-1", Decimal("2")), LineInput("CUP-1", Decimal("1"), Decimal("8.00"))],
         )
         invoice = sale_register(
-            store=shop["tartu"],
-            customer=shop["customer"],
+            store=tabs_shop.tartu,
+            customer=tabs_shop.customer,
             kind="invoice",
             number="INV-7",
             occurred_at=NOW - datetime.timedelta(days=30),
@@ -75,8 +74,8 @@ def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, sho
             paid_amount=Decimal("5.00"),
             lines=[LineInput("CUP-1", Decimal("3"))],
         )
-        return_register(sale=receipt, lines=[ReturnLineInput(receipt.lines.get(product=shop["tea"]).pk, Decimal("1"))])
-    response = client_for(alpha, alpha.marketer).get(f"/customers/{shop['customer'].pk}/sales/")
+        return_register(sale=receipt, lines=[ReturnLineInput(receipt.lines.get(product=shop.tea).pk, Decimal("1"))])
+    response = tenant_client(alpha, alpha.marketer).get(f"/customers/{tabs_shop.customer.pk}/sales/")
     assert response.status_code == 200
     page = response.context["sales_page"]
     assert [
@@ -100,7 +99,7 @@ def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, sho
         for line in page.object_list[1].lines.all()
     ] == [
         (
-            "Sencha",
+            "Green tea",
             Decimal("2.000"),
             Decimal("4.00"),
             Decimal("3.00"),
@@ -110,7 +109,7 @@ def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, sho
             Decimal("1.000"),
         ),
         (
-            "Mug",
+            "Cup",
             Decimal("1.000"),
             Decimal("10.00"),
             Decimal("8.00"),
@@ -128,25 +127,25 @@ def test_the_sales_tab_shows_each_document_with_its_lines_and_payment(alpha, sho
     assert html.count('data-testid="sale-line"') == 3
     for text in ("INV-7", "Invoice", "Tartu", "30.00 EUR", "Partly paid", "overdue", "paid 5.00 EUR", "R-1", "Receipt"):
         assert text in html, text
-    for text in ("14.00 EUR", "4.00 EUR", "3.00 EUR", "Price list", "Manual", "6.00 EUR", "Sencha", "Mug"):
+    for text in ("14.00 EUR", "4.00 EUR", "3.00 EUR", "Price list", "Manual", "6.00 EUR", "Green tea", "Cup"):
         assert text in html, text
     assert "No sales yet." not in html
 
 
 @pytest.mark.django_db
-def test_a_paid_invoice_or_one_not_yet_due_is_not_overdue(alpha, shop):
+def test_a_paid_invoice_or_one_not_yet_due_is_not_overdue(alpha, shop, tabs_shop):
     with tenant_context(alpha.tenant):
         for number, days, status in (("A", 30, "paid"), ("B", 3, "unpaid")):
             sale_register(
-                store=shop["tallinn"],
-                customer=shop["customer"],
+                store=shop.store,
+                customer=tabs_shop.customer,
                 kind="invoice",
                 number=number,
                 occurred_at=NOW - datetime.timedelta(days=days),
                 payment_status=status,
                 lines=[LineInput("CUP-1", Decimal("1"))],
             )
-        page = sales_tab_context(Customer.objects.get(pk=shop["customer"].pk))["sales_page"]
+        page = sales_tab_context(Customer.objects.get(pk=tabs_shop.customer.pk))["sales_page"]
     assert [(sale.number, sale.payment_status, sale.is_overdue) for sale in page.object_list] == [
         ("B", "unpaid", False),
         ("A", "paid", False),
@@ -154,11 +153,11 @@ def test_a_paid_invoice_or_one_not_yet_due_is_not_overdue(alpha, shop):
 
 
 @pytest.mark.django_db
-def test_the_returns_tab_shows_each_return_with_the_sale_it_reverses(alpha, shop):
+def test_the_returns_tab_shows_each_return_with_the_sale_it_reverses(alpha, shop, tabs_shop, tenant_client):
     with tenant_context(alpha.tenant):
         sale = sale_register(
-            store=shop["tallinn"],
-            customer=shop["customer"],
+            store=shop.store,
+            customer=tabs_shop.customer,
             number="R-9",
             occurred_at=NOW - datetime.timedelta(days=5),
             lines=[LineInput("TEA-1", Decimal("3")), LineInput("CUP-1", Decimal("2"))],
@@ -172,12 +171,12 @@ def test_the_returns_tab_shows_each_return_with_the_sale_it_reverses(alpha, shop
         )
         return_register(
             sale=sale,
-            store=shop["tartu"],
+            store=tabs_shop.tartu,
             lines=[ReturnLineInput(tea_line.pk, Decimal("2")), ReturnLineInput(mug_line.pk, Decimal("1"))],
             reason="Broken",
             occurred_at=NOW - datetime.timedelta(days=2),
         )
-    response = client_for(alpha, alpha.cashier).get(f"/customers/{shop['customer'].pk}/returns/")
+    response = tenant_client(alpha, alpha.cashier).get(f"/customers/{tabs_shop.customer.pk}/returns/")
     page = response.context["returns_page"]
     assert [
         (
@@ -194,9 +193,9 @@ def test_the_returns_tab_shows_each_return_with_the_sale_it_reverses(alpha, shop
             "R-9",
             Decimal("16.00"),
             "Broken",
-            [("Sencha", Decimal("2.000"), Decimal("6.00")), ("Mug", Decimal("1.000"), Decimal("10.00"))],
+            [("Green tea", Decimal("2.000"), Decimal("6.00")), ("Cup", Decimal("1.000"), Decimal("10.00"))],
         ),
-        ("Tallinn", "R-9", Decimal("3.00"), "Wrong flavour", [("Sencha", Decimal("1.000"), Decimal("3.00"))]),
+        ("Tallinn", "R-9", Decimal("3.00"), "Wrong flavour", [("Green tea", Decimal("1.000"), Decimal("3.00"))]),
     ]
     html = render_tab(alpha, "sales/card/_tab_returns.html", tab_context(response))
     assert html in response.content.decode()
@@ -207,24 +206,24 @@ def test_the_returns_tab_shows_each_return_with_the_sale_it_reverses(alpha, shop
 
 
 @pytest.mark.django_db
-def test_empty_tabs_keep_their_empty_state(alpha, shop):
+def test_empty_tabs_keep_their_empty_state(alpha, tabs_shop):
     with tenant_context(alpha.tenant):
-        sales = sales_tab_context(shop["customer"])
-        returns = returns_tab_context(shop["customer"])
-    sales_html = render_tab(alpha, "sales/card/_tab_sales.html", {**sales, "customer": shop["customer"]})
-    returns_html = render_tab(alpha, "sales/card/_tab_returns.html", {**returns, "customer": shop["customer"]})
+        sales = sales_tab_context(tabs_shop.customer)
+        returns = returns_tab_context(tabs_shop.customer)
+    sales_html = render_tab(alpha, "sales/card/_tab_sales.html", {**sales, "customer": tabs_shop.customer})
+    returns_html = render_tab(alpha, "sales/card/_tab_returns.html", {**returns, "customer": tabs_shop.customer})
     assert 'data-testid="empty-sales"' in sales_html
     assert "No sales yet. Purchases registered at the till or imported appear here" in sales_html
     assert 'data-testid="empty-returns"' in returns_html
     assert "No returns. Goods brought back appear here, each with the sale it reverses." in returns_html
 
 
-def _many_sales(alpha, shop, count: int, *, start: int = 0) -> None:
+def _many_sales(alpha, shop, tabs_shop, count: int, *, start: int = 0) -> None:
     with tenant_context(alpha.tenant):
         for number in range(start, start + count):
             sale = sale_register(
-                store=shop["tallinn" if number % 2 else "tartu"],
-                customer=shop["customer"],
+                store=shop.store if number % 2 else tabs_shop.tartu,
+                customer=tabs_shop.customer,
                 number=f"S{number:02}",
                 occurred_at=NOW - datetime.timedelta(hours=100 - number),
                 lines=[LineInput("TEA-1", Decimal("1")), LineInput("CUP-1", Decimal("2"))],
@@ -237,36 +236,38 @@ def _many_sales(alpha, shop, count: int, *, start: int = 0) -> None:
 
 
 @pytest.mark.django_db
-def test_the_tabs_are_paginated_twenty_a_page_newest_first(alpha, shop):
-    _many_sales(alpha, shop, 25)
+def test_the_tabs_are_paginated_twenty_a_page_newest_first(alpha, shop, tabs_shop, tenant_client):
+    _many_sales(alpha, shop, tabs_shop, 25)
     with tenant_context(alpha.tenant):
-        first = sales_tab_context(shop["customer"])["sales_page"]
-        second = sales_tab_context(shop["customer"], page="2")["sales_page"]
-        returns_second = returns_tab_context(shop["customer"], page=2)["returns_page"]
-        beyond = sales_tab_context(shop["customer"], page="99")["sales_page"]
+        first = sales_tab_context(tabs_shop.customer)["sales_page"]
+        second = sales_tab_context(tabs_shop.customer, page="2")["sales_page"]
+        returns_second = returns_tab_context(tabs_shop.customer, page=2)["returns_page"]
+        beyond = sales_tab_context(tabs_shop.customer, page="99")["sales_page"]
     assert [sale.number for sale in first.object_list] == [f"S{n:02}" for n in range(24, 4, -1)]
     assert [sale.number for sale in second.object_list] == ["S04", "S03", "S02", "S01", "S00"]
     assert [item.sale.number for item in returns_second.object_list] == ["S04", "S03", "S02", "S01", "S00"]
     assert beyond.number == 2
-    html = render_tab(alpha, "sales/card/_tab_sales.html", {"sales_page": first, "customer": shop["customer"]})
+    html = render_tab(alpha, "sales/card/_tab_sales.html", {"sales_page": first, "customer": tabs_shop.customer})
     assert "Page 1 of 2" in html
-    assert f'href="/customers/{shop["customer"].pk}/sales/?page=2"' in html
-    client = client_for(alpha, alpha.marketer)
-    assert len(client.get(f"/customers/{shop['customer'].pk}/sales/").context["sales_page"].object_list) == 20
+    assert f'href="/customers/{tabs_shop.customer.pk}/sales/?page=2"' in html
+    client = tenant_client(alpha, alpha.marketer)
+    assert len(client.get(f"/customers/{tabs_shop.customer.pk}/sales/").context["sales_page"].object_list) == 20
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("tab", ["sales", "returns"])
-def test_a_tab_costs_the_same_queries_however_many_rows(alpha, shop, tab, django_assert_max_num_queries):
-    client = client_for(alpha, alpha.marketer)
+def test_a_tab_costs_the_same_queries_however_many_rows(
+    alpha, shop, tabs_shop, tab, django_assert_max_num_queries, tenant_client
+):
+    client = tenant_client(alpha, alpha.marketer)
     row = 'data-testid="sale-row"' if tab == "sales" else 'data-testid="return-row"'
     provider = sales_tab_context if tab == "sales" else returns_tab_context
     counts = []
     for added, shown in ((2, 2), (23, 20)):
-        _many_sales(alpha, shop, added, start=len(counts) * 2)
+        _many_sales(alpha, shop, tabs_shop, added, start=len(counts) * 2)
         connection.set_schema_to_public()
         with django_assert_max_num_queries(14) as captured:
-            response = client.get(f"/customers/{shop['customer'].pk}/{tab}/")
+            response = client.get(f"/customers/{tabs_shop.customer.pk}/{tab}/")
         assert response.status_code == 200
         counts.append(len(captured))
         # Rendering the rows (lines, products, stores, the sale of a return) asks the database nothing more.
@@ -276,17 +277,17 @@ def test_a_tab_costs_the_same_queries_however_many_rows(alpha, shop, tab, django
         with tenant_context(alpha.tenant):
             # Choosing the schema, the count, the page's documents, their lines (with products).
             with django_assert_max_num_queries(4):
-                provider(shop["customer"])
+                provider(tabs_shop.customer)
     assert counts[0] == counts[1]
 
 
 @pytest.mark.django_db
-def test_another_customers_and_another_retailers_sales_stay_out(alpha, beta, shop):
+def test_another_customers_and_another_retailers_sales_stay_out(alpha, beta, shop, tabs_shop, tenant_client):
     with tenant_context(alpha.tenant):
         other = Customer.objects.create(first_name="Jaan", last_name="Saar")
-        sale_register(store=shop["tallinn"], customer=other, lines=[LineInput("CUP-1", Decimal("1"))])
-        sale_register(store=shop["tallinn"], lines=[LineInput("CUP-1", Decimal("1"))])
-        mine = sale_register(store=shop["tallinn"], customer=shop["customer"], lines=[LineInput("CUP-1", Decimal("1"))])
-    page = client_for(alpha, alpha.marketer).get(f"/customers/{shop['customer'].pk}/sales/").context["sales_page"]
+        sale_register(store=shop.store, customer=other, lines=[LineInput("CUP-1", Decimal("1"))])
+        sale_register(store=shop.store, lines=[LineInput("CUP-1", Decimal("1"))])
+        mine = sale_register(store=shop.store, customer=tabs_shop.customer, lines=[LineInput("CUP-1", Decimal("1"))])
+    page = tenant_client(alpha, alpha.marketer).get(f"/customers/{tabs_shop.customer.pk}/sales/").context["sales_page"]
     assert [sale.pk for sale in page.object_list] == [mine.pk]
-    assert client_for(beta, beta.marketer).get(f"/customers/{shop['customer'].pk}/sales/").status_code == 404
+    assert tenant_client(beta, beta.marketer).get(f"/customers/{tabs_shop.customer.pk}/sales/").status_code == 404

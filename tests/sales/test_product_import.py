@@ -4,6 +4,7 @@ the pages, rights and tenancy."""
 import csv
 import io
 import shutil
+from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
@@ -17,7 +18,7 @@ from sales.models import Product, ProductGroup
 from sales.rules import ean_clean, money_clean
 from sales.services.importing import ImportRefused
 from sales.services.product_import import product_import_check, product_import_execute
-from tests.conftest import client_for
+from tests.factories import ProductFactory, ProductGroupFactory
 
 URL = "/settings/sales/import/products/"
 HEADER = ["sku", "ean", "name", "group", "list_price", "vat_rate", "active"]
@@ -59,15 +60,27 @@ def catalogue() -> tuple:
     )
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    drinks: ProductGroup
+    tea: ProductGroup  # Tea, under Drinks
+    green: Product  # TEA-1 "Green tea", GREEN_TEA_EAN, 4.00, VAT 22 %, in Tea
+
+
 @pytest.fixture
-def shop(alpha):
+def product_catalogue(alpha) -> Catalogue:
+    """The one product the imports meet (the tests compare every product of the tenant, so this
+    is not the shop, whose other products would be in every comparison)."""
     with tenant_context(alpha.tenant):
-        drinks = ProductGroup.objects.create(name="Drinks")
-        tea = ProductGroup.objects.create(name="Tea", parent=drinks)
-        green = Product.objects.create(
-            sku="TEA-1", ean=GREEN_TEA_EAN, name="Green tea", group=tea, list_price="4.00", vat_rate="22"
+        drinks = ProductGroupFactory(name="Drinks")
+        tea = ProductGroupFactory(name="Tea", parent=drinks)
+        return Catalogue(
+            drinks=drinks,
+            tea=tea,
+            green=ProductFactory(
+                sku="TEA-1", ean=GREEN_TEA_EAN, name="Green tea", group=tea, list_price="4.00", vat_rate="22"
+            ),
         )
-        yield {"drinks": drinks, "tea": tea, "green": green}
 
 
 @pytest.fixture
@@ -116,7 +129,7 @@ def test_money_clean_reads_prices(raw, expected):
 
 
 @pytest.mark.django_db
-def test_the_dry_run_says_what_happens_to_every_row_and_writes_nothing(alpha, shop):
+def test_the_dry_run_says_what_happens_to_every_row_and_writes_nothing(alpha, product_catalogue):
     rows = [
         HEADER,
         ["NEW-1", "4006381333931", "Black tea", "Drinks / tea", "3.50", "22", "yes"],
@@ -174,7 +187,7 @@ def test_the_dry_run_says_what_happens_to_every_row_and_writes_nothing(alpha, sh
 
 
 @pytest.mark.django_db
-def test_a_file_with_a_refused_row_is_not_imported_at_all(alpha, shop):
+def test_a_file_with_a_refused_row_is_not_imported_at_all(alpha, product_catalogue):
     rows = [
         HEADER,
         ["NEW-1", "", "Black tea", "Herbs", "3.50", "", ""],
@@ -226,7 +239,7 @@ def test_a_file_with_a_refused_row_is_not_imported_at_all(alpha, shop):
         ),
     ],
 )
-def test_files_that_cannot_be_imported_are_refused_with_the_reason(alpha, shop, name, content, message):
+def test_files_that_cannot_be_imported_are_refused_with_the_reason(alpha, product_catalogue, name, content, message):
     with tenant_context(alpha.tenant):
         before = catalogue()
         with pytest.raises(ValidationError) as refused:
@@ -241,7 +254,7 @@ def test_files_that_cannot_be_imported_are_refused_with_the_reason(alpha, shop, 
 
 
 @pytest.mark.django_db
-def test_the_import_writes_every_row_and_the_missing_groups(alpha, shop):
+def test_the_import_writes_every_row_and_the_missing_groups(alpha, product_catalogue):
     rows = [
         ["Name", "SKU", "List price", "EAN", "Group", "VAT rate", "Active", "Supplier"],
         ["Black tea", "NEW-1", "3.50", "4006381333931", "Drinks / tea", "22", "yes", "Tea Ltd"],
@@ -263,9 +276,9 @@ def test_the_import_writes_every_row_and_the_missing_groups(alpha, shop):
         cups = ProductGroup.objects.get(name="Cups", parent=kitchen)
         saucers = ProductGroup.objects.get(name="Saucers", parent=cups)
         assert products == {
-            "NEW-1": ("4006381333931", "Black tea", shop["tea"].pk, Decimal("3.50"), Decimal("22.00")),
+            "NEW-1": ("4006381333931", "Black tea", product_catalogue.tea.pk, Decimal("3.50"), Decimal("22.00")),
             # Empty cells leave the stored EAN, group and VAT rate as they are.
-            "TEA-1": (GREEN_TEA_EAN, "Green tea, loose", shop["tea"].pk, Decimal("4.20"), Decimal("22.00")),
+            "TEA-1": (GREEN_TEA_EAN, "Green tea, loose", product_catalogue.tea.pk, Decimal("4.20"), Decimal("22.00")),
             "NEW-2": ("96385074", "Cup", cups.pk, Decimal("4.50"), Decimal("24.00")),
             "NEW-3": (None, "Saucer", saucers.pk, Decimal("2.00"), Decimal("22.00")),
         }
@@ -300,8 +313,8 @@ def token_of(response) -> str:
 
 
 @pytest.mark.django_db
-def test_upload_check_and_import_through_the_pages(alpha, shop, uploads_cleaned):
-    client = client_for(alpha, alpha.admin)
+def test_upload_check_and_import_through_the_pages(alpha, product_catalogue, uploads_cleaned, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     assert client.get(URL).status_code == 200
     token = token_of(upload(client, csv_bytes([HEADER, ["NEW-1", "", "Black tea", "Herbs / Black", "3.50", "", ""]])))
     page = client.get(f"{URL}{token}/")
@@ -323,8 +336,10 @@ def test_upload_check_and_import_through_the_pages(alpha, shop, uploads_cleaned)
 
 
 @pytest.mark.django_db
-def test_the_pages_show_refused_rows_and_a_refused_import_writes_nothing(alpha, shop, uploads_cleaned):
-    client = client_for(alpha, alpha.admin)
+def test_the_pages_show_refused_rows_and_a_refused_import_writes_nothing(
+    alpha, product_catalogue, uploads_cleaned, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
     content = csv_bytes(
         [HEADER, ["NEW-1", "", "Black tea", "", "3.50", "", ""], ["BAD", "", "Minus", "", "-2", "", ""]]
     )
@@ -343,20 +358,20 @@ def test_the_pages_show_refused_rows_and_a_refused_import_writes_nothing(alpha, 
 
 
 @pytest.mark.django_db
-def test_an_unreadable_file_is_refused_on_the_upload_form(alpha, uploads_cleaned):
-    client = client_for(alpha, alpha.admin)
+def test_an_unreadable_file_is_refused_on_the_upload_form(alpha, uploads_cleaned, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = upload(client, b"just text", name="products.txt")
     assert response.status_code == 400
     assert "“products.txt” is neither a .csv nor an .xlsx file." in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_marketers_and_cashiers_may_not_import_products(alpha, shop, uploads_cleaned):
-    token = token_of(upload(client_for(alpha, alpha.admin), csv_bytes([HEADER, ["N", "", "N", "", "1", "", ""]])))
+def test_marketers_and_cashiers_may_not_import_products(alpha, product_catalogue, uploads_cleaned, tenant_client):
+    token = token_of(upload(tenant_client(alpha, alpha.admin), csv_bytes([HEADER, ["N", "", "N", "", "1", "", ""]])))
     with tenant_context(alpha.tenant):
         before = catalogue()
     for login in (alpha.marketer, alpha.cashier):
-        client = client_for(alpha, login)
+        client = tenant_client(alpha, login)
         assert client.get(URL).status_code == 403
         assert upload(client, csv_bytes([HEADER, ["N", "", "N", "", "1", "", ""]])).status_code == 403
         assert client.get(f"{URL}{token}/").status_code == 403
@@ -366,10 +381,12 @@ def test_marketers_and_cashiers_may_not_import_products(alpha, shop, uploads_cle
 
 
 @pytest.mark.django_db
-def test_another_retailer_sees_neither_the_upload_nor_the_products(alpha, beta, shop, uploads_cleaned):
-    alpha_client = client_for(alpha, alpha.admin)
+def test_another_retailer_sees_neither_the_upload_nor_the_products(
+    alpha, beta, product_catalogue, uploads_cleaned, tenant_client
+):
+    alpha_client = tenant_client(alpha, alpha.admin)
     token = token_of(upload(alpha_client, csv_bytes([HEADER, ["ALPHA-1", "", "Alpha tea", "Alpha", "1", "", ""]])))
-    beta_client = client_for(beta, beta.admin)
+    beta_client = tenant_client(beta, beta.admin)
     assert beta_client.get(f"{URL}{token}/").status_code == 404
     assert beta_client.post(f"{URL}{token}/import/").status_code == 404
     assert alpha_client.post(f"{URL}{token}/import/").status_code == 302

@@ -7,7 +7,6 @@ from django_tenants.utils import tenant_context
 
 from sales.models import Product, ProductGroup
 from sales.services.products import product_create, product_group_create
-from tests.conftest import client_for
 
 GOOD = {
     "sku": "TEA-2",
@@ -37,8 +36,8 @@ def catalogue(alpha):
 
 
 @pytest.mark.django_db
-def test_the_admin_creates_a_product_with_every_field(alpha, catalogue):
-    response = client_for(alpha, alpha.admin).post(
+def test_the_admin_creates_a_product_with_every_field(alpha, catalogue, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/sales/products/new/", {**GOOD, "ean": "4006 3813 3393 1", "group": catalogue["tea"].pk}
     )
     assert response.status_code == 302
@@ -55,8 +54,8 @@ def test_the_admin_creates_a_product_with_every_field(alpha, catalogue):
 
 
 @pytest.mark.django_db
-def test_a_product_without_an_ean_and_with_a_decimal_comma_is_fine(alpha):
-    response = client_for(alpha, alpha.admin).post(
+def test_a_product_without_an_ean_and_with_a_decimal_comma_is_fine(alpha, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/sales/products/new/", {**GOOD, "ean": "", "list_price": "4,50", "vat_rate": "22"}
     )
     assert response.status_code == 302
@@ -90,9 +89,9 @@ def test_a_product_without_an_ean_and_with_a_decimal_comma_is_fine(alpha):
     ],
 )
 def test_bad_product_input_is_refused_with_its_message_and_nothing_is_written(
-    alpha, catalogue, changes, field, message
+    alpha, catalogue, changes, field, message, tenant_client
 ):
-    response = client_for(alpha, alpha.admin).post("/settings/sales/products/new/", {**GOOD, **changes})
+    response = tenant_client(alpha, alpha.admin).post("/settings/sales/products/new/", {**GOOD, **changes})
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
     assert message in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
@@ -102,16 +101,16 @@ def test_bad_product_input_is_refused_with_its_message_and_nothing_is_written(
 
 
 @pytest.mark.django_db
-def test_every_problem_of_a_form_is_shown_at_once(alpha, catalogue):
-    response = client_for(alpha, alpha.admin).post(
+def test_every_problem_of_a_form_is_shown_at_once(alpha, catalogue, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/sales/products/new/", {**GOOD, "sku": "TEA-1", "list_price": "-2", "vat_rate": "101"}
     )
     assert set(response.context["form"].errors) == {"sku", "list_price", "vat_rate"}
 
 
 @pytest.mark.django_db
-def test_editing_keeps_its_own_codes_and_refuses_another_products(alpha, catalogue):
-    client = client_for(alpha, alpha.admin)
+def test_editing_keeps_its_own_codes_and_refuses_another_products(alpha, catalogue, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     path = f"/settings/sales/products/{catalogue['mug'].pk}/"
     assert client.get(path).context["form"].initial["vat_rate"] == "22"
     data = {"sku": "CUP-1", "ean": "96385074", "name": "Big mug", "list_price": "12.00", "vat_rate": "22"}
@@ -137,14 +136,14 @@ def test_editing_keeps_its_own_codes_and_refuses_another_products(alpha, catalog
         ("nothing", []),
     ],
 )
-def test_the_list_searches_sku_ean_and_name(alpha, catalogue, query, expected):
-    response = client_for(alpha, alpha.admin).get("/settings/sales/products/", {"q": query})
+def test_the_list_searches_sku_ean_and_name(alpha, catalogue, query, expected, tenant_client):
+    response = tenant_client(alpha, alpha.admin).get("/settings/sales/products/", {"q": query})
     assert [product.name for product in response.context["page"].object_list] == expected
 
 
 @pytest.mark.django_db
-def test_filtering_by_a_group_includes_its_sub_groups(alpha, catalogue):
-    client = client_for(alpha, alpha.admin)
+def test_filtering_by_a_group_includes_its_sub_groups(alpha, catalogue, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     by_drinks = client.get("/settings/sales/products/", {"group": catalogue["drinks"].pk})
     assert [product.name for product in by_drinks.context["page"].object_list] == ["Apple juice", "Sencha"]
     by_tea = client.get("/settings/sales/products/", {"group": catalogue["tea"].pk, "q": "sen"})
@@ -155,12 +154,12 @@ def test_filtering_by_a_group_includes_its_sub_groups(alpha, catalogue):
 
 
 @pytest.mark.django_db
-def test_the_list_is_paginated(alpha):
+def test_the_list_is_paginated(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         Product.objects.bulk_create(
             Product(sku=f"P{number:03}", name=f"Product {number:03}", list_price="1.00") for number in range(55)
         )
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     first = client.get("/settings/sales/products/")
     assert len(first.context["page"].object_list) == 50
     assert "55 products" in first.content.decode()
@@ -169,15 +168,15 @@ def test_the_list_is_paginated(alpha):
 
 
 @pytest.mark.django_db
-def test_the_group_tree_lists_groups_under_their_parents(alpha, catalogue):
-    response = client_for(alpha, alpha.admin).get("/settings/sales/products/groups/")
+def test_the_group_tree_lists_groups_under_their_parents(alpha, catalogue, tenant_client):
+    response = tenant_client(alpha, alpha.admin).get("/settings/sales/products/groups/")
     nodes = [(node.group.name, node.depth, node.product_count) for node in response.context["nodes"]]
     assert nodes == [("Cups", 0, 1), ("Drinks", 0, 1), ("Tea", 1, 0), ("Green", 2, 1)]
 
 
 @pytest.mark.django_db
-def test_groups_are_created_renamed_and_moved_on_screen(alpha, catalogue):
-    client = client_for(alpha, alpha.admin)
+def test_groups_are_created_renamed_and_moved_on_screen(alpha, catalogue, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     assert client.post("/settings/sales/products/groups/new/", {"name": "Herbal", "parent": catalogue["tea"].pk})
     client.post(f"/settings/sales/products/groups/{catalogue['green'].pk}/", {"name": "Green teas", "parent": ""})
     with tenant_context(alpha.tenant):
@@ -187,8 +186,8 @@ def test_groups_are_created_renamed_and_moved_on_screen(alpha, catalogue):
 
 
 @pytest.mark.django_db
-def test_a_group_cannot_move_below_itself_and_siblings_have_distinct_names(alpha, catalogue):
-    client = client_for(alpha, alpha.admin)
+def test_a_group_cannot_move_below_itself_and_siblings_have_distinct_names(alpha, catalogue, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     moved = client.post(
         f"/settings/sales/products/groups/{catalogue['drinks'].pk}/",
         {"name": "Drinks", "parent": catalogue["green"].pk},
@@ -204,8 +203,8 @@ def test_a_group_cannot_move_below_itself_and_siblings_have_distinct_names(alpha
 
 
 @pytest.mark.django_db
-def test_only_an_empty_group_can_be_deleted(alpha, catalogue):
-    client = client_for(alpha, alpha.admin)
+def test_only_an_empty_group_can_be_deleted(alpha, catalogue, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     drinks = client.post(f"/settings/sales/products/groups/{catalogue['drinks'].pk}/delete/", follow=True)
     assert "The group “Drinks” holds 1 product and 1 sub-group: move or delete them first." in drinks.content.decode()
     tea = client.post(f"/settings/sales/products/groups/{catalogue['tea'].pk}/delete/", follow=True)
@@ -224,8 +223,8 @@ def test_only_an_empty_group_can_be_deleted(alpha, catalogue):
 
 
 @pytest.mark.django_db
-def test_another_retailer_sees_none_of_the_products(alpha, beta, catalogue):
-    client = client_for(beta, beta.admin)
+def test_another_retailer_sees_none_of_the_products(alpha, beta, catalogue, tenant_client):
+    client = tenant_client(beta, beta.admin)
     assert list(client.get("/settings/sales/products/").context["page"].object_list) == []
     assert client.get("/settings/sales/products/groups/").context["nodes"] == []
     assert client.get(f"/settings/sales/products/{catalogue['mug'].pk}/").status_code == 404
@@ -241,8 +240,8 @@ def test_another_retailer_sees_none_of_the_products(alpha, beta, catalogue):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["marketer", "cashier"])
-def test_only_the_admin_manages_products(alpha, catalogue, role):
-    client = client_for(alpha, getattr(alpha, role))
+def test_only_the_admin_manages_products(alpha, catalogue, role, tenant_client):
+    client = tenant_client(alpha, getattr(alpha, role))
     pages = [
         "/settings/sales/products/",
         "/settings/sales/products/new/",

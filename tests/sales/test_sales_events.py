@@ -9,7 +9,6 @@ from sales.services.price_lists import price_list_create
 from sales.services.products import product_create
 from sales.services.stores import store_create, terminal_create, terminal_revoke
 from staff.models import User
-from tests.conftest import client_for
 
 
 @pytest.fixture
@@ -28,8 +27,8 @@ def events(setup, **filters) -> list[tuple]:
 
 
 @pytest.mark.django_db
-def test_adding_rotating_and_revoking_a_terminal_each_write_one_event_by_the_admin(alpha, store):
-    client = client_for(alpha, alpha.admin)
+def test_adding_rotating_and_revoking_a_terminal_each_write_one_event_by_the_admin(alpha, store, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     client.post(f"/settings/sales/stores/{store.pk}/terminals/new/", {"terminal-name": "Till 1"})
     with tenant_context(alpha.tenant):
         terminal = Terminal.objects.get()
@@ -48,8 +47,8 @@ def test_adding_rotating_and_revoking_a_terminal_each_write_one_event_by_the_adm
 
 
 @pytest.mark.django_db
-def test_the_store_page_shows_the_history_of_the_store_and_its_terminals(alpha, store):
-    client = client_for(alpha, alpha.admin)
+def test_the_store_page_shows_the_history_of_the_store_and_its_terminals(alpha, store, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     client.post(f"/settings/sales/stores/{store.pk}/terminals/new/", {"terminal-name": "Till 1"})
     with tenant_context(alpha.tenant):
         terminal = Terminal.objects.get()
@@ -84,13 +83,13 @@ def test_the_store_page_shows_the_history_of_the_store_and_its_terminals(alpha, 
 
 
 @pytest.mark.django_db
-def test_a_refused_terminal_change_writes_no_event(alpha, store):
+def test_a_refused_terminal_change_writes_no_event(alpha, store, tenant_client):
     with tenant_context(alpha.tenant):
         terminal, _token = terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
         terminal_revoke(terminal=terminal)
         closed = store_create(tenant=alpha.tenant, name="Closed", code="OLD", is_active=False)
         before = SalesEvent.objects.count()
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     client.post(f"/settings/sales/terminals/{terminal.pk}/rotate/")
     client.post(f"/settings/sales/terminals/{terminal.pk}/revoke/")
     client.post(f"/settings/sales/stores/{closed.pk}/terminals/new/", {"terminal-name": "Till 2"})
@@ -101,8 +100,8 @@ def test_a_refused_terminal_change_writes_no_event(alpha, store):
 
 
 @pytest.mark.django_db
-def test_adding_and_changing_a_store_write_events_with_what_changed(alpha, store):
-    client = client_for(alpha, alpha.admin)
+def test_adding_and_changing_a_store_write_events_with_what_changed(alpha, store, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     client.post("/settings/sales/stores/new/", {"name": "Tartu", "code": "TRT", "is_active": "on"})
     with tenant_context(alpha.tenant):
         tartu = Store.objects.get(code="TRT")
@@ -118,10 +117,10 @@ def test_adding_and_changing_a_store_write_events_with_what_changed(alpha, store
 
 
 @pytest.mark.django_db
-def test_price_list_changes_write_events_shown_on_the_price_list(alpha):
+def test_price_list_changes_write_events_shown_on_the_price_list(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         mug = product_create(sku="CUP-1", name="Mug", list_price="10.00")
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     client.post("/settings/sales/price-lists/new/", {"name": "VIP prices", "valid_from": "2025-01-01"})
     with tenant_context(alpha.tenant):
         price_list = PriceList.objects.get()
@@ -165,8 +164,8 @@ def test_a_service_called_for_a_person_names_that_person(alpha, store):
 
 
 @pytest.mark.django_db
-def test_another_retailer_sees_none_of_the_events(alpha, beta, store):
-    client_for(alpha, alpha.admin).post(
+def test_another_retailer_sees_none_of_the_events(alpha, beta, store, tenant_client):
+    tenant_client(alpha, alpha.admin).post(
         f"/settings/sales/stores/{store.pk}/terminals/new/", {"terminal-name": "Till 7"}
     )
     with tenant_context(beta.tenant):
@@ -175,14 +174,14 @@ def test_another_retailer_sees_none_of_the_events(alpha, beta, store):
         ("store_created", None, None, {"name": [None, "Riga"], "code": [None, "RIX"], "is_active": [None, True]})
     ]
     assert [kind for kind, *_rest in events(alpha)] == ["store_created", "terminal_created"]
-    beta_page = client_for(beta, beta.admin).get(f"/settings/sales/stores/{beta_store.pk}/")
+    beta_page = tenant_client(beta, beta.admin).get(f"/settings/sales/stores/{beta_store.pk}/")
     assert [row.event.kind for row in beta_page.context["history"]] == ["store_created"]
     assert "Till 7" not in beta_page.content.decode()
 
 
 @pytest.mark.django_db
-def test_adding_and_changing_a_product_write_events_shown_on_its_page(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_adding_and_changing_a_product_write_events_shown_on_its_page(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     form = {"sku": "TEA-1", "name": "Sencha", "list_price": "4", "vat_rate": "22", "is_active": "on"}
     client.post("/settings/sales/products/new/", form)
     with tenant_context(alpha.tenant):

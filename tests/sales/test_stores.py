@@ -7,7 +7,6 @@ from sales.models import Store, Terminal
 from sales.services.stores import store_create, terminal_create, terminal_revoke, terminal_rotate
 from tariffs.models import TariffPlan
 from tariffs.selectors import tenant_usage
-from tests.conftest import client_for
 
 
 @pytest.fixture
@@ -29,8 +28,8 @@ def active_terminal_for(tenant, token: str) -> Terminal | None:
 
 
 @pytest.mark.django_db
-def test_the_admin_adds_a_store_and_sees_it_listed(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_the_admin_adds_a_store_and_sees_it_listed(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = client.post(
         "/settings/sales/stores/new/", {"name": "Tartu", "code": "TRT", "address": "Rüütli 2", "is_active": "on"}
     )
@@ -45,8 +44,8 @@ def test_the_admin_adds_a_store_and_sees_it_listed(alpha):
 
 
 @pytest.mark.django_db
-def test_a_store_code_is_unique_whatever_its_case_and_nothing_is_written(alpha, store):
-    response = client_for(alpha, alpha.admin).post(
+def test_a_store_code_is_unique_whatever_its_case_and_nothing_is_written(alpha, store, tenant_client):
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/sales/stores/new/", {"name": "Other", "code": "tln1", "is_active": "on"}
     )
     assert response.context["form"].errors["code"] == ["A store with the code “tln1” already exists."]
@@ -55,13 +54,13 @@ def test_a_store_code_is_unique_whatever_its_case_and_nothing_is_written(alpha, 
 
 
 @pytest.mark.django_db
-def test_a_store_past_the_plans_limit_is_refused_on_the_form(alpha, store):
+def test_a_store_past_the_plans_limit_is_refused_on_the_form(alpha, store, tenant_client):
     plan_limits_lower(alpha, max_stores=2)
     with tenant_context(alpha.tenant):
         # An inactive store does not count against the limit.
         store_create(tenant=alpha.tenant, name="Closed", code="OLD", is_active=False)
         store_create(tenant=alpha.tenant, name="Pärnu", code="PRN")
-    response = client_for(alpha, alpha.admin).post(
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/sales/stores/new/", {"name": "Narva", "code": "NRV", "is_active": "on"}
     )
     assert response.status_code == 200
@@ -75,11 +74,11 @@ def test_a_store_past_the_plans_limit_is_refused_on_the_form(alpha, store):
 
 
 @pytest.mark.django_db
-def test_making_an_inactive_store_active_again_counts_against_the_limit(alpha, store):
+def test_making_an_inactive_store_active_again_counts_against_the_limit(alpha, store, tenant_client):
     plan_limits_lower(alpha, max_stores=1)
     with tenant_context(alpha.tenant):
         closed = store_create(tenant=alpha.tenant, name="Closed", code="OLD", is_active=False)
-    response = client_for(alpha, alpha.admin).post(
+    response = tenant_client(alpha, alpha.admin).post(
         f"/settings/sales/stores/{closed.pk}/", {"name": "Closed", "code": "OLD", "is_active": "on"}
     )
     assert response.context["form"].errors["__all__"] == [
@@ -90,8 +89,8 @@ def test_making_an_inactive_store_active_again_counts_against_the_limit(alpha, s
 
 
 @pytest.mark.django_db
-def test_a_new_terminals_token_is_shown_once_and_only_its_hash_is_kept(alpha, store):
-    client = client_for(alpha, alpha.admin)
+def test_a_new_terminals_token_is_shown_once_and_only_its_hash_is_kept(alpha, store, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = client.post(
         f"/settings/sales/stores/{store.pk}/terminals/new/", {"terminal-name": "Till 1"}, follow=True
     )
@@ -115,13 +114,13 @@ def test_a_new_terminals_token_is_shown_once_and_only_its_hash_is_kept(alpha, st
 
 
 @pytest.mark.django_db
-def test_a_terminal_past_the_plans_limit_is_refused_and_revoked_ones_do_not_count(alpha, store):
+def test_a_terminal_past_the_plans_limit_is_refused_and_revoked_ones_do_not_count(alpha, store, tenant_client):
     plan_limits_lower(alpha, max_terminals=1)
     with tenant_context(alpha.tenant):
         old, _token = terminal_create(tenant=alpha.tenant, store=store, name="Old till")
         terminal_revoke(terminal=old)
         terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
-    response = client_for(alpha, alpha.admin).post(
+    response = tenant_client(alpha, alpha.admin).post(
         f"/settings/sales/stores/{store.pk}/terminals/new/", {"terminal-name": "Till 2"}
     )
     assert response.context["terminal_form"].errors["__all__"] == [
@@ -134,10 +133,10 @@ def test_a_terminal_past_the_plans_limit_is_refused_and_revoked_ones_do_not_coun
 
 
 @pytest.mark.django_db
-def test_an_inactive_store_gets_no_terminal(alpha):
+def test_an_inactive_store_gets_no_terminal(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         closed = store_create(tenant=alpha.tenant, name="Closed", code="OLD", is_active=False)
-    response = client_for(alpha, alpha.admin).post(
+    response = tenant_client(alpha, alpha.admin).post(
         f"/settings/sales/stores/{closed.pk}/terminals/new/", {"terminal-name": "Till"}
     )
     assert response.context["terminal_form"].errors["__all__"] == [
@@ -148,10 +147,10 @@ def test_an_inactive_store_gets_no_terminal(alpha):
 
 
 @pytest.mark.django_db
-def test_rotating_a_token_stops_the_old_one_at_once(alpha, store):
+def test_rotating_a_token_stops_the_old_one_at_once(alpha, store, tenant_client):
     with tenant_context(alpha.tenant):
         terminal, old_token = terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
-    response = client_for(alpha, alpha.admin).post(f"/settings/sales/terminals/{terminal.pk}/rotate/", follow=True)
+    response = tenant_client(alpha, alpha.admin).post(f"/settings/sales/terminals/{terminal.pk}/rotate/", follow=True)
     new_token = response.context["token"]
     assert new_token != old_token
     assert new_token in response.content.decode()
@@ -163,10 +162,10 @@ def test_rotating_a_token_stops_the_old_one_at_once(alpha, store):
 
 
 @pytest.mark.django_db
-def test_revoking_is_final(alpha, store):
+def test_revoking_is_final(alpha, store, tenant_client):
     with tenant_context(alpha.tenant):
         terminal, token = terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
-    client = client_for(alpha, alpha.admin)
+    client = tenant_client(alpha, alpha.admin)
     response = client.post(f"/settings/sales/terminals/{terminal.pk}/revoke/", follow=True)
     assert "Terminal “Till 1” revoked: its token no longer works." in response.content.decode()
     assert active_terminal_for(alpha.tenant, token) is None
@@ -196,10 +195,10 @@ def test_the_plan_usage_counts_active_stores_and_terminals(alpha, store):
 
 
 @pytest.mark.django_db
-def test_another_retailer_sees_none_of_the_stores(alpha, beta, store):
+def test_another_retailer_sees_none_of_the_stores(alpha, beta, store, tenant_client):
     with tenant_context(alpha.tenant):
         terminal, _token = terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
-    client = client_for(beta, beta.admin)
+    client = tenant_client(beta, beta.admin)
     assert list(client.get("/settings/sales/stores/").context["stores"]) == []
     assert client.get(f"/settings/sales/stores/{store.pk}/").status_code == 404
     assert client.post(f"/settings/sales/terminals/{terminal.pk}/revoke/").status_code == 404
@@ -209,10 +208,10 @@ def test_another_retailer_sees_none_of_the_stores(alpha, beta, store):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["marketer", "cashier"])
-def test_only_the_admin_manages_stores_and_terminals(alpha, store, role):
+def test_only_the_admin_manages_stores_and_terminals(alpha, store, role, tenant_client):
     with tenant_context(alpha.tenant):
         terminal, token = terminal_create(tenant=alpha.tenant, store=store, name="Till 1")
-    client = client_for(alpha, getattr(alpha, role))
+    client = tenant_client(alpha, getattr(alpha, role))
     for path in ("/settings/sales/stores/", "/settings/sales/stores/new/", f"/settings/sales/stores/{store.pk}/"):
         assert client.get(path).status_code == 403, path
     posts = {

@@ -6,7 +6,6 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from staff.models import User
-from tests.conftest import client_for
 
 WRONG_LOGIN = (
     "The user name or the password is wrong. After 5 failed attempts in a row the login is locked for 15 minutes."
@@ -14,8 +13,8 @@ WRONG_LOGIN = (
 
 
 @pytest.mark.django_db
-def test_login_with_the_right_password_opens_the_dashboard(alpha):
-    client = client_for(alpha)
+def test_login_with_the_right_password_opens_the_dashboard(alpha, tenant_client):
+    client = tenant_client(alpha)
     response = client.post("/login/", {"username": "admin", "password": alpha.admin.password}, follow=True)
     assert response.redirect_chain == [("/", 302)]
     assert response.context["user"].username == "admin"
@@ -27,8 +26,8 @@ def test_login_with_the_right_password_opens_the_dashboard(alpha):
     [("admin", "wrong-password"), ("nobody", "whatever-password")],
     ids=["wrong password", "unknown user"],
 )
-def test_failed_login_says_what_is_wrong_and_logs_nobody_in(alpha, username, password):
-    client = client_for(alpha)
+def test_failed_login_says_what_is_wrong_and_logs_nobody_in(alpha, username, password, tenant_client):
+    client = tenant_client(alpha)
     response = client.post("/login/", {"username": username, "password": password})
     assert response.status_code == 200
     assert WRONG_LOGIN in response.content.decode()
@@ -36,8 +35,8 @@ def test_failed_login_says_what_is_wrong_and_logs_nobody_in(alpha, username, pas
 
 
 @pytest.mark.django_db
-def test_empty_login_form_names_the_missing_fields(alpha):
-    response = client_for(alpha).post("/login/", {"username": "", "password": ""})
+def test_empty_login_form_names_the_missing_fields(alpha, tenant_client):
+    response = tenant_client(alpha).post("/login/", {"username": "", "password": ""})
     assert response.context["form"].errors == {
         "username": ["This field is required."],
         "password": ["This field is required."],
@@ -45,8 +44,8 @@ def test_empty_login_form_names_the_missing_fields(alpha):
 
 
 @pytest.mark.django_db
-def test_repeated_failures_lock_the_login_even_with_the_right_password(alpha):
-    client = client_for(alpha)
+def test_repeated_failures_lock_the_login_even_with_the_right_password(alpha, tenant_client):
+    client = tenant_client(alpha)
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         client.post("/login/", {"username": "marketer", "password": "wrong"})
     response = client.post("/login/", {"username": "marketer", "password": alpha.marketer.password})
@@ -58,10 +57,10 @@ def test_repeated_failures_lock_the_login_even_with_the_right_password(alpha):
 
 
 @pytest.mark.django_db
-def test_the_admin_unlocks_a_locked_out_user(alpha):
+def test_the_admin_unlocks_a_locked_out_user(alpha, tenant_client):
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
-        client_for(alpha).post("/login/", {"username": "cashier", "password": "wrong"})
-    admin = client_for(alpha, alpha.admin)
+        tenant_client(alpha).post("/login/", {"username": "cashier", "password": "wrong"})
+    admin = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         cashier = User.objects.get(username="cashier")
     assert "Locked out" in admin.get("/settings/staff/").content.decode()
@@ -69,37 +68,37 @@ def test_the_admin_unlocks_a_locked_out_user(alpha):
     assert "The login of cashier is unlocked." in response.content.decode()
     with tenant_context(alpha.tenant):
         assert not AccessAttempt.objects.filter(username="cashier").exists()
-    client_for(alpha, alpha.cashier)
+    tenant_client(alpha, alpha.cashier)
 
 
 @pytest.mark.django_db
-def test_lockout_at_one_retailer_does_not_lock_the_same_name_at_another(alpha, beta):
+def test_lockout_at_one_retailer_does_not_lock_the_same_name_at_another(alpha, beta, tenant_client):
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
-        client_for(alpha).post("/login/", {"username": "admin", "password": "wrong"})
-    client_for(beta, beta.admin)
+        tenant_client(alpha).post("/login/", {"username": "admin", "password": "wrong"})
+    tenant_client(beta, beta.admin)
 
 
 @pytest.mark.django_db
-def test_a_deactivated_user_cannot_log_in(alpha):
+def test_a_deactivated_user_cannot_log_in(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         User.objects.filter(username="cashier").update(is_active=False)
-    response = client_for(alpha).post("/login/", {"username": "cashier", "password": alpha.cashier.password})
+    response = tenant_client(alpha).post("/login/", {"username": "cashier", "password": alpha.cashier.password})
     assert response.status_code == 200
     assert WRONG_LOGIN in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_a_user_of_one_retailer_cannot_log_in_at_another(alpha, beta):
-    response = client_for(beta).post("/login/", {"username": "admin", "password": alpha.admin.password})
+def test_a_user_of_one_retailer_cannot_log_in_at_another(alpha, beta, tenant_client):
+    response = tenant_client(beta).post("/login/", {"username": "admin", "password": alpha.admin.password})
     assert response.status_code == 200
     assert WRONG_LOGIN in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_a_session_cookie_of_one_retailer_is_worthless_at_another(alpha, beta):
-    alpha_client = client_for(alpha, alpha.admin)
+def test_a_session_cookie_of_one_retailer_is_worthless_at_another(alpha, beta, tenant_client):
+    alpha_client = tenant_client(alpha, alpha.admin)
     session_cookie = alpha_client.cookies[settings.SESSION_COOKIE_NAME].value
-    beta_client = client_for(beta)
+    beta_client = tenant_client(beta)
     beta_client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie
     response = beta_client.get("/")
     assert response.status_code == 302
@@ -108,16 +107,16 @@ def test_a_session_cookie_of_one_retailer_is_worthless_at_another(alpha, beta):
 
 
 @pytest.mark.django_db
-def test_logout_ends_the_session(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_logout_ends_the_session(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     response = client.post("/logout/")
     assert response.status_code == 302
     assert client.get("/").status_code == 302
 
 
 @pytest.mark.django_db
-def test_password_change_needs_the_old_password(alpha):
-    client = client_for(alpha, alpha.marketer)
+def test_password_change_needs_the_old_password(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post(
         "/password/change/",
         {"old_password": "wrong", "new_password1": "a-new-long-password-9", "new_password2": "a-new-long-password-9"},
@@ -141,8 +140,8 @@ def test_password_change_needs_the_old_password(alpha):
 
 
 @pytest.mark.django_db
-def test_password_reset_mails_a_link_that_sets_a_new_password(alpha, mailoutbox):
-    client = client_for(alpha)
+def test_password_reset_mails_a_link_that_sets_a_new_password(alpha, mailoutbox, tenant_client):
+    client = tenant_client(alpha)
     client.post("/password/reset/", {"email": "cashier@alpha.example"})
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["cashier@alpha.example"]
@@ -159,7 +158,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(alpha, mailoutbox)
 
 
 @pytest.mark.django_db
-def test_password_reset_for_another_retailers_address_sends_nothing(alpha, mailoutbox):
-    response = client_for(alpha).post("/password/reset/", {"email": "cashier@beta.example"})
+def test_password_reset_for_another_retailers_address_sends_nothing(alpha, mailoutbox, tenant_client):
+    response = tenant_client(alpha).post("/password/reset/", {"email": "cashier@beta.example"})
     assert response["Location"] == "/password/reset/sent/"
     assert mailoutbox == []

@@ -5,7 +5,6 @@ from django_tenants.utils import tenant_context
 
 from staff.models import User
 from staff.roles import ROLE_RIGHTS, Right, Role, perm
-from tests.conftest import client_for
 
 # PRODUCT.md's table, row by row: which roles hold each right.
 PRODUCT_TABLE = {
@@ -47,9 +46,9 @@ PAGES = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize(("url", "allowed"), PAGES)
-def test_views_enforce_rights(alpha, role, url, allowed):
+def test_views_enforce_rights(alpha, role, url, allowed, tenant_client):
     login = {Role.ADMIN: alpha.admin, Role.MARKETER: alpha.marketer, Role.CASHIER: alpha.cashier}[role]
-    response = client_for(alpha, login).get(url)
+    response = tenant_client(alpha, login).get(url)
     if role in allowed:
         assert response.status_code == 200
     else:
@@ -58,10 +57,10 @@ def test_views_enforce_rights(alpha, role, url, allowed):
 
 
 @pytest.mark.django_db
-def test_staff_actions_are_refused_to_a_marketer_and_change_nothing(alpha):
+def test_staff_actions_are_refused_to_a_marketer_and_change_nothing(alpha, tenant_client):
     with tenant_context(alpha.tenant):
         cashier = User.objects.get(username="cashier")
-    client = client_for(alpha, alpha.marketer)
+    client = tenant_client(alpha, alpha.marketer)
     response = client.post(f"/settings/staff/{cashier.pk}/deactivate/")
     assert response.status_code == 403
     with tenant_context(alpha.tenant):
@@ -69,7 +68,7 @@ def test_staff_actions_are_refused_to_a_marketer_and_change_nothing(alpha):
 
 
 @pytest.mark.django_db
-def test_anonymous_visitor_is_sent_to_login(alpha):
-    response = client_for(alpha).get("/settings/staff/")
+def test_anonymous_visitor_is_sent_to_login(alpha, tenant_client):
+    response = tenant_client(alpha).get("/settings/staff/")
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/settings/staff/"

@@ -13,7 +13,6 @@ from staff.services import staff_create
 from tariffs.models import TariffPlan
 from tariffs.selectors import PlanLimitReached
 from tenants.services import tenant_create
-from tests.conftest import client_for
 
 
 def staff_count(setup) -> int:
@@ -23,9 +22,9 @@ def staff_count(setup) -> int:
 
 @pytest.mark.django_db
 def test_admin_invites_a_marketer_who_chooses_a_password_and_logs_in(
-    alpha, mailoutbox, django_capture_on_commit_callbacks
+    alpha, mailoutbox, django_capture_on_commit_callbacks, tenant_client
 ):
-    admin = client_for(alpha, alpha.admin)
+    admin = tenant_client(alpha, alpha.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
             "/settings/staff/new/",
@@ -45,12 +44,12 @@ def test_admin_invites_a_marketer_who_chooses_a_password_and_logs_in(
     assert mail.to == ["kadri@alpha.example"]
     assert mail.subject == "Teid kutsuti Regularsis kasutajaks: Alpha Shop"
     link = re.search(r"http://alpha\.localhost(/password/reset/\S+)", mail.body).group(1)
-    visitor = client_for(alpha)
+    visitor = tenant_client(alpha)
     form_page = visitor.get(link, follow=True)
     visitor.post(
         form_page.redirect_chain[-1][0], {"new_password1": "kadri-chose-this-1", "new_password2": "kadri-chose-this-1"}
     )
-    client_for(alpha, type(alpha.admin)("kadri", "kadri-chose-this-1"))
+    tenant_client(alpha, type(alpha.admin)("kadri", "kadri-chose-this-1"))
     with tenant_context(alpha.tenant):
         kadri = User.objects.get(username="kadri")
         assert kadri.role == Role.MARKETER
@@ -59,8 +58,8 @@ def test_admin_invites_a_marketer_who_chooses_a_password_and_logs_in(
 
 
 @pytest.mark.django_db
-def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha):
-    admin = client_for(alpha, alpha.admin)
+def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha, tenant_client):
+    admin = tenant_client(alpha, alpha.admin)
     admin.post(
         "/settings/staff/new/",
         {
@@ -76,7 +75,7 @@ def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha):
         jaan = User.objects.get(username="jaan")
         assert jaan.has_perm(perm(Right.ADJUST_POINTS))
         assert not jaan.has_perm(perm(Right.EDIT_CUSTOMERS))
-    client_for(alpha, type(alpha.admin)("jaan", "jaan-starts-here-7"))
+    tenant_client(alpha, type(alpha.admin)("jaan", "jaan-starts-here-7"))
 
 
 @pytest.mark.django_db
@@ -116,20 +115,20 @@ def test_admin_creates_a_cashier_with_a_password_and_the_points_right(alpha):
         ),
     ],
 )
-def test_bad_staff_input_is_refused_with_a_message_and_nothing_is_created(alpha, data, field, message):
+def test_bad_staff_input_is_refused_with_a_message_and_nothing_is_created(alpha, data, field, message, tenant_client):
     before = staff_count(alpha)
-    response = client_for(alpha, alpha.admin).post("/settings/staff/new/", data)
+    response = tenant_client(alpha, alpha.admin).post("/settings/staff/new/", data)
     assert response.status_code == 200
     assert message in response.context["form"].errors[field]
     assert staff_count(alpha) == before
 
 
 @pytest.mark.django_db
-def test_the_plan_limit_on_staff_is_enforced_with_a_clear_message(alpha):
+def test_the_plan_limit_on_staff_is_enforced_with_a_clear_message(alpha, tenant_client):
     plan = alpha.tenant.plan
     TariffPlan.objects.filter(pk=plan.pk).update(max_staff_users=3)
     before = staff_count(alpha)
-    response = client_for(alpha, alpha.admin).post(
+    response = tenant_client(alpha, alpha.admin).post(
         "/settings/staff/new/", {"username": "extra", "role": "cashier", "password": "long-enough-password-1"}
     )
     assert response.context["form"].errors["__all__"] == [
@@ -139,9 +138,9 @@ def test_the_plan_limit_on_staff_is_enforced_with_a_clear_message(alpha):
 
 
 @pytest.mark.django_db
-def test_deactivation_frees_a_seat_and_reactivation_over_the_limit_is_refused(alpha):
+def test_deactivation_frees_a_seat_and_reactivation_over_the_limit_is_refused(alpha, tenant_client):
     TariffPlan.objects.filter(pk=alpha.tenant.plan_id).update(max_staff_users=3)
-    admin = client_for(alpha, alpha.admin)
+    admin = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         cashier = User.objects.get(username="cashier")
     response = admin.post(f"/settings/staff/{cashier.pk}/deactivate/", follow=True)
@@ -157,8 +156,8 @@ def test_deactivation_frees_a_seat_and_reactivation_over_the_limit_is_refused(al
 
 
 @pytest.mark.django_db
-def test_admin_changes_a_role_and_the_history_shows_it(alpha):
-    admin = client_for(alpha, alpha.admin)
+def test_admin_changes_a_role_and_the_history_shows_it(alpha, tenant_client):
+    admin = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         cashier = User.objects.get(username="cashier")
     admin.post(
@@ -181,8 +180,8 @@ def test_admin_changes_a_role_and_the_history_shows_it(alpha):
 
 
 @pytest.mark.django_db
-def test_the_only_admin_cannot_be_demoted_or_deactivated(alpha):
-    admin = client_for(alpha, alpha.admin)
+def test_the_only_admin_cannot_be_demoted_or_deactivated(alpha, tenant_client):
+    admin = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         me = User.objects.get(username="admin")
     response = admin.post(
@@ -200,8 +199,10 @@ def test_the_only_admin_cannot_be_demoted_or_deactivated(alpha):
 
 
 @pytest.mark.django_db
-def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(alpha, django_assert_max_num_queries):
-    admin = client_for(alpha, alpha.admin)
+def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(
+    alpha, django_assert_max_num_queries, tenant_client
+):
+    admin = tenant_client(alpha, alpha.admin)
     with tenant_context(alpha.tenant):
         for number in range(8):
             staff_create(
@@ -220,7 +221,7 @@ def test_staff_list_shows_every_member_in_a_fixed_number_of_queries(alpha, djang
 
 
 @pytest.mark.django_db
-def test_staff_of_one_retailer_is_not_listed_at_another(alpha, beta):
+def test_staff_of_one_retailer_is_not_listed_at_another(alpha, beta, tenant_client):
     with tenant_context(alpha.tenant):
         staff_create(
             tenant=alpha.tenant,
@@ -231,7 +232,7 @@ def test_staff_of_one_retailer_is_not_listed_at_another(alpha, beta):
             role=Role.CASHIER,
             password="x",
         )
-    page = client_for(beta, beta.admin).get("/settings/staff/").content.decode()
+    page = tenant_client(beta, beta.admin).get("/settings/staff/").content.decode()
     assert "only-in-alpha" not in page
     assert 'data-testid="staff-row-admin"' in page
 

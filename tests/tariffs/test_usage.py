@@ -5,7 +5,6 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer, CustomerStatus
 from tariffs.selectors import tenant_usage
-from tests.conftest import client_for
 
 
 @pytest.mark.django_db
@@ -25,8 +24,8 @@ def test_usage_counts_active_customers_only_and_active_staff(alpha, beta):
 
 
 @pytest.mark.django_db
-def test_the_plan_page_shows_the_plan_and_each_limit(alpha):
-    page = client_for(alpha, alpha.admin).get("/settings/plan/").content.decode()
+def test_the_plan_page_shows_the_plan_and_each_limit(alpha, tenant_client):
+    page = tenant_client(alpha, alpha.admin).get("/settings/plan/").content.decode()
     assert 'data-testid="plan-name">Business<' in page
     assert "99.00 EUR a month" in page
     for label, figures in (("Active customers", "0 of 20,000"), ("Staff users", "3 of 15"), ("Stores", "0 of 10")):

@@ -17,7 +17,6 @@ from tenants.services import (
     tenant_reactivate,
     tenant_suspend,
 )
-from tests.conftest import TenantSetup, client_for
 
 
 def _operator() -> User:
@@ -26,7 +25,7 @@ def _operator() -> User:
     return User.objects.create_superuser("operator", "operator@regulars.example", "operator-password-1")
 
 
-def test_a_new_retailer_is_ready_to_log_in(committed_db):
+def test_a_new_retailer_is_ready_to_log_in(committed_db, tenant_client):
     tenant = tenant_create(
         name="Kohvik Mokka",
         schema_name="mokka",
@@ -45,8 +44,9 @@ def test_a_new_retailer_is_ready_to_log_in(committed_db):
     with tenant_context(tenant):
         owner = User.objects.get(username="owner")
         assert owner.role == Role.ADMIN
-    setup = TenantSetup(tenant, "mokka.localhost", None, None, None)
-    client = client_for(setup, type("Login", (), {"username": "owner", "password": "a-good-password-42"}))
+    client = tenant_client(
+        "mokka.localhost", type("Login", (), {"username": "owner", "password": "a-good-password-42"})
+    )
     assert "Kohvik Mokka" in client.get("/").content.decode()
 
 
@@ -111,8 +111,8 @@ def test_a_failure_after_the_schema_exists_removes_the_schema_again(committed_db
 
 
 @pytest.mark.django_db
-def test_a_suspended_retailers_staff_see_a_clear_page(alpha):
-    client = client_for(alpha, alpha.admin)
+def test_a_suspended_retailers_staff_see_a_clear_page(alpha, tenant_client):
+    client = tenant_client(alpha, alpha.admin)
     operator = _operator()
     tenant_suspend(tenant=alpha.tenant, reason="unpaid invoice", acting_user=operator)
     for path in ("/", "/login/", "/settings/staff/"):
@@ -129,14 +129,14 @@ def test_a_suspended_retailers_staff_see_a_clear_page(alpha):
 
 
 @pytest.mark.django_db
-def test_a_suspended_retailer_does_not_affect_another(alpha, beta):
+def test_a_suspended_retailer_does_not_affect_another(alpha, beta, tenant_client):
     tenant_suspend(tenant=alpha.tenant, reason="", acting_user=_operator())
-    assert client_for(beta, beta.admin).get("/").status_code == 200
+    assert tenant_client(beta, beta.admin).get("/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_an_unknown_host_gets_a_clear_page(tenants):
-    response = client_for(TenantSetup(None, "nobody.localhost", None, None, None)).get("/")
+def test_an_unknown_host_gets_a_clear_page(tenants, tenant_client):
+    response = tenant_client("nobody.localhost").get("/")
     assert response.status_code == 404
     assert "There is no retailer at the address <strong>nobody.localhost</strong>." in response.content.decode()
 
