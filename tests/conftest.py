@@ -7,6 +7,7 @@ use `committed_db` and write rows that no other test depends on.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -234,21 +235,34 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server_port):
+def expected_http_errors() -> set[int]:
+    """HTTP statuses a browser test opens on purpose (the 403 page of a refused right, the 429 of a
+    locked login): the browser's console line for such a page is expected, not a fault."""
+    return set()
+
+
+HTTP_ERROR_LINE = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})\b")
+
+
+@pytest.fixture
+def page(browser, live_server_port, expected_http_errors):
     """A fresh browser tab; the test fails if any page it opened logged a console error or threw
-    (an htmx syntax error, a script refused by the CSP, a missing asset)."""
+    (an htmx syntax error, a script refused by the CSP, a missing asset), but for the HTTP error
+    pages the test named in `expected_http_errors`."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     console_errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            console_errors.append(f"{message.text} ({message.location.get('url', '')})")
-            if message.type == "error"
-            else None
-        ),
-    )
+
+    def on_console(message) -> None:
+        if message.type != "error":
+            return
+        status = HTTP_ERROR_LINE.match(message.text)
+        if status and int(status.group(1)) in expected_http_errors:
+            return
+        console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
     yield page
     context.close()

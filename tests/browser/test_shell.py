@@ -15,21 +15,13 @@ from staff.services import staff_create
 pytestmark = pytest.mark.browser
 
 
-def url(port: int, path: str = "/", host: str = "browser.localhost") -> str:
-    return f"http://{host}:{port}{path}"
-
-
-def log_in(page, port: int, username: str, password: str, host: str = "browser.localhost") -> None:
-    page.goto(url(port, "/login/", host=host))
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
 @pytest.mark.parametrize("role", ["admin", "marketer", "cashier"])
-def test_each_role_logs_in_and_sees_the_dashboard(page, live_server_port, tenants, role, save_screenshot):
+def test_each_role_logs_in_and_sees_the_dashboard(
+    page, live_server_port, tenants, role, save_screenshot, expected_http_errors, browser_url, browser_log_in
+):
     setup = tenants["browser"]
-    log_in(page, live_server_port, role, getattr(setup, role).password)
+    expected_http_errors.add(403)
+    browser_log_in(page, live_server_port, role, getattr(setup, role).password)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_test_id("staff-active")).to_have_text("3")
     settings_menu = page.get_by_role("button", name="Settings").or_(page.get_by_role("link", name="Settings"))
@@ -38,27 +30,27 @@ def test_each_role_logs_in_and_sees_the_dashboard(page, live_server_port, tenant
         expect(page.get_by_test_id("usage-staff_users")).to_contain_text("3 of 15")
     else:
         expect(settings_menu).to_have_count(0)
-        page.goto(url(live_server_port, "/settings/staff/"))
+        page.goto(browser_url(live_server_port, "/settings/staff/"))
         expect(page.get_by_test_id("forbidden")).to_have_text(
             "Your role does not allow this page. Ask your admin if you need it."
         )
         save_screenshot(page, f"forbidden-{role}")
-        page.goto(url(live_server_port, "/"))
+        page.goto(browser_url(live_server_port, "/"))
     save_screenshot(page, f"dashboard-{role}")
 
 
-def test_a_wrong_password_shows_a_clear_message(page, live_server_port, tenants, save_screenshot):
-    log_in(page, live_server_port, "marketer", "not-the-password")
+def test_a_wrong_password_shows_a_clear_message(page, live_server_port, tenants, save_screenshot, browser_log_in):
+    browser_log_in(page, live_server_port, "marketer", "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("The user name or the password is wrong.")
     save_screenshot(page, "login-wrong-password")
 
 
 def test_switching_language_translates_the_interface_and_is_remembered(
-    page, live_server_port, tenants, save_screenshot
+    page, live_server_port, tenants, save_screenshot, browser_log_in
 ):
     setup = tenants["browser"]
     try:
-        log_in(page, live_server_port, "marketer", setup.marketer.password)
+        browser_log_in(page, live_server_port, "marketer", setup.marketer.password)
         page.get_by_label("Language").select_option("de")
         expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
         save_screenshot(page, "dashboard-de")
@@ -73,9 +65,9 @@ def test_switching_language_translates_the_interface_and_is_remembered(
             User.objects.filter(username="marketer").update(language="")
 
 
-def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tenants, save_screenshot):
+def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tenants, save_screenshot, browser_log_in):
     setup = tenants["browser"]
-    log_in(page, live_server_port, "admin", setup.admin.password)
+    browser_log_in(page, live_server_port, "admin", setup.admin.password)
     page.get_by_role("button", name="Settings").click()
     page.get_by_role("link", name="Staff").click()
     expect(page.get_by_role("heading", name="Staff")).to_be_visible()
@@ -96,13 +88,16 @@ def test_admin_adds_a_staff_member_who_then_logs_in(page, live_server_port, tena
     expect(page.get_by_test_id("staff-row-tiina")).to_contain_text("may adjust points")
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Log out").click()
-    log_in(page, live_server_port, "tiina", "tiina-first-password")
+    browser_log_in(page, live_server_port, "tiina", "tiina-first-password")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_test_id("user-menu")).to_contain_text("Tiina Kask")
 
 
-def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants, save_screenshot):
+def test_repeated_wrong_passwords_lock_the_login(
+    page, live_server_port, tenants, save_screenshot, expected_http_errors, browser_log_in
+):
     setup = tenants["browser"]
+    expected_http_errors.add(429)
     with tenant_context(setup.tenant):
         staff_create(
             tenant=setup.tenant,
@@ -114,16 +109,17 @@ def test_repeated_wrong_passwords_lock_the_login(page, live_server_port, tenants
             password="forgetful-password",
         )
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
-        log_in(page, live_server_port, "forgetful", "wrong")
-    log_in(page, live_server_port, "forgetful", "forgetful-password")
+        browser_log_in(page, live_server_port, "forgetful", "wrong")
+    browser_log_in(page, live_server_port, "forgetful", "forgetful-password")
     expect(page.get_by_test_id("locked-out")).to_contain_text(
         "Try again in 15 minutes, or ask your admin to unlock it."
     )
     save_screenshot(page, "login-locked-out")
 
 
-def test_unknown_host_page(page, live_server_port, save_screenshot):
-    page.goto(url(live_server_port, "/", host="nowhere.localhost"))
+def test_unknown_host_page(page, live_server_port, save_screenshot, expected_http_errors, browser_url):
+    expected_http_errors.add(404)
+    page.goto(browser_url(live_server_port, "/", host="nowhere.localhost"))
     expect(page.get_by_test_id("unknown-host")).to_contain_text(
         "There is no retailer at the address nowhere.localhost."
     )

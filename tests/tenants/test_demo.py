@@ -31,6 +31,7 @@ from sales.models import (
     SalesDocument,
     SalesLine,
     Store,
+    purchase_condition,
 )
 from sales.rules import ean_clean
 from staff.models import User
@@ -40,7 +41,7 @@ from tenants.models import Tenant
 def _figures_from_sales() -> dict[int, tuple]:
     """Every customer's purchase figures recomputed from scratch from the sales and returns:
     (purchases, total net of returns, first, last, returns)."""
-    purchases = SalesDocument.objects.filter(kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+    purchases = SalesDocument.objects.purchases().filter(customer__isnull=False)
     figures = {
         row["customer_id"]: [row["count"], row["total"], row["first"], row["last"], 0]
         for row in purchases.values("customer_id").annotate(
@@ -48,7 +49,7 @@ def _figures_from_sales() -> dict[int, tuple]:
         )
     }
     for row in (
-        Return.objects.filter(sale__kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+        Return.objects.filter(purchase_condition("sale__"), customer__isnull=False)
         .values("customer_id")
         .annotate(count=Count("pk"), amount=Sum("amount"))
     ):
@@ -204,7 +205,7 @@ def _assert_demo_loyalty(today: datetime.date) -> None:
     # Sales of known customers earn through the sale path, but for the group that earns nothing;
     # walk-in sales, orders and quotes earn nothing.
     earned = entries.filter(kind="earn")
-    purchases = SalesDocument.objects.filter(kind__in=SalesDocument.PURCHASE_KINDS, customer__isnull=False)
+    purchases = SalesDocument.objects.purchases().filter(customer__isnull=False)
     earning = purchases.exclude(customer__group__name="Wholesale")
     with_points = earning.filter(points_entries__kind="earn").count()
     assert with_points >= 0.99 * earning.count() > 3_000
