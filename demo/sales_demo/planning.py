@@ -277,7 +277,7 @@ def returns_plan(planner: Planner, sales: list[PlannedSale]) -> None:
     """About 3 % of the purchase lines come back, whole or in part."""
     rng = planner.rng
     for sale in sales:
-        if not sale.is_purchase:
+        if sale.kind not in SalesDocument.PURCHASE_KINDS:
             continue
         for index, line in enumerate(sale.lines):
             if rng.random() < 0.03:

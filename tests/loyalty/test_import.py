@@ -77,7 +77,7 @@ def import_shop(alpha, shop, uploads_cleaned) -> ImportShop:
     with tenant_context(alpha.tenant):
         ProgrammeFactory(welcome_bonus=50, expiry_months=24)
         batch = card_batch_generate(
-            card_type=CardTypeFactory(name="Bonus card", prefix="2990"), quantity=5, author=shop.admin
+            card_type=CardTypeFactory(name="Bonus card", prefix="2990"), quantity=5, acting_user=shop.admin
         )
         return ImportShop(
             stock=list(Card.objects.filter(batch=batch).order_by("number").values_list("number", flat=True)),
