@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV_PYTHON = .venv/bin/python
 
-.PHONY: run test lint messages services stop clean
+.PHONY: run test lint bench messages services stop clean
 
 ## Install what is missing, start PostgreSQL, Redis, Celery and the web server on the demo data.
 run:
@@ -16,6 +16,11 @@ test:
 ## The static checks that `make test` runs first (ruff's lint rules and format check), alone.
 lint:
 	$(PYTHON) -m stack lint
+
+## The benchmark of BENCHMARKS.md: `make bench` (size S) or `make bench SIZE=L`; writes docs/benchmarks.md.
+SIZE ?= S
+bench:
+	$(PYTHON) -m stack bench --size $(SIZE) $(BENCH_ARGS)
 
 ## Refresh the translation catalogs from the code (then translate what is new).
 messages:
@@ -31,4 +36,4 @@ stop:
 
 ## Forget the local data and the virtual environment.
 clean: stop
-	rm -rf var .venv test-artifacts
+	rm -rf var .venv .venv-bench test-artifacts

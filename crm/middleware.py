@@ -1,5 +1,7 @@
+import time
 import zoneinfo
 
+from django.db import connection
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -86,3 +88,36 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class ServerTimingMiddleware:
+    """Add `Server-Timing: app;dur=<ms>, db;dur=<ms>;desc="<n> queries"` to every response: the
+    server's own time for the request and its share in SQL, for the benchmark (settings.bench)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sql = _SqlTimer()
+        started = time.perf_counter()
+        with connection.execute_wrapper(sql):
+            response = self.get_response(request)
+        if getattr(response, "streaming", False):
+            return response
+        elapsed = (time.perf_counter() - started) * 1000
+        response["Server-Timing"] = f'app;dur={elapsed:.2f}, db;dur={sql.seconds * 1000:.2f};desc="{sql.count} queries"'
+        return response
+
+
+class _SqlTimer:
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started

@@ -8,6 +8,7 @@ under ./var/, and then either the whole application (`run`) or the checks and th
     python3 -m stack run      # web server, Celery worker and beat on the demo data
     python3 -m stack test     # the checks of `lint`, then every test, on services of their own
     python3 -m stack lint     # the static checks only (ruff's lint rules and format check)
+    python3 -m stack bench [--size S|L] [--runs N] [--smoke]   # the benchmark (`make bench`)
     python3 -m stack services run | test    # only PostgreSQL and Redis of a profile
     python3 -m stack stop run | test
 """
@@ -22,7 +23,7 @@ from stack.services import Postgres, Redis
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "lint", "services", "stop"}:
+    if not argv or argv[0] not in {"run", "test", "lint", "bench", "services", "stop"}:
         print(__doc__)
         return 2
     if argv[0] == "run":
@@ -31,6 +32,10 @@ def main(argv: list[str]) -> int:
         return command_test(argv[1:])
     if argv[0] == "lint":
         return command_lint()
+    if argv[0] == "bench":
+        from stack.bench import command_bench
+
+        return command_bench(argv[1:])
     profile = TEST if argv[1:] and argv[1].startswith("test") else RUN
     if argv[0] == "services":
         return command_services(profile)

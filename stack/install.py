@@ -17,7 +17,7 @@ def postgres_bin_dir() -> Path | None:
     return candidates[-1].parent if candidates else None
 
 
-def missing_debian_packages(*, with_browser: bool) -> list[str]:
+def missing_debian_packages(*, with_browser: bool, bench: bool = False) -> list[str]:
     wanted = {
         "postgresql": postgres_bin_dir() is not None,
         "postgresql-contrib": postgres_bin_dir() is not None
@@ -27,11 +27,14 @@ def missing_debian_packages(*, with_browser: bool) -> list[str]:
     }
     if with_browser:
         wanted["chromium"] = Path("/usr/bin/chromium").exists()
+    if bench:
+        # The benchmark's HTTP load tool.
+        wanted["wrk"] = shutil.which("wrk") is not None
     return [package for package, present in wanted.items() if not present]
 
 
-def debian_packages_install(*, with_browser: bool) -> None:
-    missing = missing_debian_packages(with_browser=with_browser)
+def debian_packages_install(*, with_browser: bool, bench: bool = False) -> None:
+    missing = missing_debian_packages(with_browser=with_browser, bench=bench)
     if not missing:
         return
     if not is_root() or shutil.which("apt-get") is None:

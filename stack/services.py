@@ -99,6 +99,7 @@ class Postgres:
         ]
         if self.profile.throw_away:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        options += [f"-c {setting}" for setting in self.profile.postgres_settings]
         if is_root():
             self.log.touch()
             shutil.chown(self.log, user="postgres")
