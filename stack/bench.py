@@ -55,6 +55,9 @@ def bench_venv_ensure() -> None:
 
 def bench_environment(profile) -> dict[str, str]:
     env = app_environment(profile)
+    # The benchmark's own services, whatever the calling shell (or `make test`) points at.
+    env["REGULARS_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{profile.postgres_port}/{profile.database}"
+    env["REGULARS_REDIS_URL"] = f"redis://127.0.0.1:{profile.redis_port}/0"
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings.bench"
     env["REGULARS_SECRET_KEY"] = secrets.token_urlsafe(48)
     env["REGULARS_STATIC_ROOT"] = str(ROOT / "var" / profile.name / "static")
