@@ -1,0 +1,65 @@
+"""INSERT … SELECT for a model: the caller names the columns it computes; every other column gets
+what Django would have written (NULL, the field's default, now() for auto dates), so raw SQL
+loads honour the same NOT NULL columns as the ORM."""
+
+from django.db import connection
+from django.db.models import Model
+
+
+def _default_sql(field) -> str:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return "now()"
+    if field.has_default():
+        value = field.get_db_prep_value(field.get_default(), connection, prepared=False)
+        if hasattr(value, "dumps"):  # a JSON adapter
+            value = value.dumps(value.obj)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        return "'" + str(value).replace("'", "''") + "'"
+    if field.null:
+        return "NULL"
+    if field.get_internal_type() in {"CharField", "TextField", "EmailField"}:
+        return "''"
+    raise ValueError(f"{field.model.__name__}.{field.name} needs a value")
+
+
+def insert_select(model: type[Model], columns: dict[str, str], source: str, params=None) -> int:
+    """INSERT INTO model's table the given column expressions FROM `source` (the rest of a SELECT:
+    "FROM … WHERE …"); returns the rows written."""
+    names, values = [], []
+    for field in model._meta.concrete_fields:
+        column = field.column
+        if column in columns:
+            names.append(column)
+            values.append(columns[column])
+        elif field.primary_key:
+            continue
+        else:
+            names.append(column)
+            values.append(_default_sql(field))
+    unknown = set(columns) - {field.column for field in model._meta.concrete_fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column {sorted(unknown)}")
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) SELECT {', '.join(values)} {source}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def execute(sql: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def scalar(sql: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def sequence_sync(model: type[Model]) -> None:
+    table = model._meta.db_table
+    execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1)) FROM {table}")
