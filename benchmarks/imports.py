@@ -1,0 +1,398 @@
+"""Imports and retailers: a new retailer ready to log in, customer imports over HTTP (upload, mapping,
+dry run, start) on the Celery worker, and `migrate_schemas` over many retailer schemas. Every import
+runs in a fresh retailer made for the group and dropped at the end, so the benchmark's retailer is
+left as bench_data made it."""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psutil
+import xlsxwriter
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from benchmarks.client import CSRF_INPUT, BackOffice
+from benchmarks.context import BenchContext
+from benchmarks.results import Better, Limit, Row, Section, Stat
+from benchmarks.servers import PeakMemory
+
+NAME = "Imports and retailers"
+PASSWORD = "bench-import-password-2026"
+ADMIN = "bench-import-admin"
+PROPERTY_CODE = "bench_favourite"
+FIRST_NAMES = ("Anna", "Mari", "Jaan", "Peeter", "Liis", "Kadri", "Tõnu", "Jürgen", "Sofia", "Lukas", "Emma", "Otto")
+LAST_NAMES = ("Tamm", "Saar", "Sepp", "Mägi", "Kask", "Müller", "Schmidt", "Smith", "Kuusk", "Rebane", "Ilves")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FAVOURITES = ("coffee", "tea", "bread", "cheese", "wine", "fruit")
+
+T_TENANT = ("a new tenant ready to log in", "≤ 2 s")
+T_100K = ("import of 100,000 customers from .xlsx (validated)", "≤ 60 s")
+T_1M = (
+    "import of 1,000,000 customers (contacts, consents, properties, numbers, cards, opening balances)",
+    "≤ 10 min, memory flat",
+)
+T_HISTORY = (
+    "import of the L sales history as one file (4,000,000 receipts / 12,000,000 lines)",
+    "≤ 30 min (≥ 7,000 lines/s), figures exact after",
+)
+T_SCHEMAS = (
+    "1,000 retailer schemas: `migrate_schemas` of a no-op migration, all of them",
+    "report time per schema and the projection for 10,000",
+)
+
+
+@dataclass
+class Retailer:
+    schema: str
+    host: str
+
+
+@dataclass
+class ImportRun:
+    rows: int
+    seconds: float
+    finished: bool
+    status: str
+    counts: str
+    worker_mb: float
+    web_mb: float
+    rss: list[float] = field(default_factory=list)  # the worker's summed RSS (MB), sampled twice a second
+
+
+def _plan():
+    from tariffs.models import TariffPlan
+
+    plan, _created = TariffPlan.objects.get_or_create(
+        name="Benchmark",
+        defaults={
+            "price": Decimal("0"),
+            "max_active_customers": 10**9,
+            "max_staff_users": 10**6,
+            "max_stores": 10**6,
+            "max_terminals": 10**6,
+        },
+    )
+    return plan
+
+
+def _retailer_create(schema: str) -> Retailer:
+    from tenants.services import tenant_create
+
+    tenant = tenant_create(
+        name=f"Benchmark {schema}",
+        schema_name=schema,
+        plan=_plan(),
+        admin_username=ADMIN,
+        admin_email=f"{ADMIN}@example.com",
+        admin_password=PASSWORD,
+        source="benchmark",
+    )
+    host = tenant.domains.get(is_primary=True).domain
+    connection.set_schema_to_public()
+    return Retailer(schema, host)
+
+
+def _retailer_drop(schema: str) -> None:
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    for tenant in Tenant.objects.filter(schema_name=schema):
+        tenant.delete(force_drop=True)
+    connection.set_schema_to_public()
+
+
+def _log_in(ctx: BenchContext, retailer: Retailer) -> BackOffice:
+    client = BackOffice(ctx.stack.base_url, retailer.host)
+    client.log_in(ADMIN, PASSWORD)
+    return client
+
+
+# --- 1. a new tenant ------------------------------------------------------------------------------
+
+
+def _tenant_row(ctx: BenchContext) -> Row:
+    samples = []
+    for run in range(1 if ctx.smoke else ctx.runs):
+        schema = f"bench_new_{run}"
+        _retailer_drop(schema)
+        try:
+            started = time.monotonic()
+            retailer = _retailer_create(schema)
+            _log_in(ctx, retailer)
+            samples.append(time.monotonic() - started)
+        finally:
+            _retailer_drop(schema)
+    return Row(*T_TENANT, Stat.of("s", samples), limit=Limit(2, Better.LOWER, "median"))
+
+
+# --- 2./3. customer imports -----------------------------------------------------------------------
+
+
+def _customers_xlsx(path: Path, rows: int, *, loyalty: bool, seed: int) -> None:
+    """A deterministic customer file with the columns a retailer's export would have."""
+    rng = random.Random(seed)
+    headers = ["first_name", "last_name", "email", "phone", "birth_date", "email_consent", "sms_consent"]
+    headers.append(PROPERTY_CODE)
+    if loyalty:
+        headers += ["card_number", "points_balance"]
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    born = date(1950, 1, 1)
+    for index in range(rows):
+        values = [
+            rng.choice(FIRST_NAMES),
+            rng.choice(LAST_NAMES),
+            f"customer{seed}-{index}@example.com",
+            f"+3725{seed % 10}{index:06d}",
+            (born + timedelta(days=rng.randrange(20000))).isoformat(),
+            rng.choice(("yes", "no")),
+            rng.choice(("yes", "no")),
+            rng.choice(FAVOURITES),
+        ]
+        if loyalty:
+            values += [f"77{seed % 10}{index:09d}", str(rng.randrange(0, 500))]
+        sheet.write_row(index + 1, 0, values)
+    workbook.close()
+
+
+def _batch_status(schema: str, batch_id: int) -> tuple[str, str]:
+    from customers.models import ImportBatch
+
+    with schema_context(schema):
+        batch = ImportBatch.objects.get(pk=batch_id)
+        counts = {
+            name: getattr(batch, name)
+            for name in ("created_count", "updated_count", "skipped_count", "refused_count")
+            if hasattr(batch, name)
+        }
+    connection.close()
+    return batch.status, ", ".join(f"{name.removesuffix('_count')} {value}" for name, value in counts.items())
+
+
+def _wait(client: BackOffice, retailer: Retailer, batch_id: int, done: set[str], deadline: float) -> str:
+    """Poll the progress fragment as the page does, until the batch's status is one of `done`."""
+    while True:
+        client.get(f"/customers/import/{batch_id}/progress/")
+        status, _counts = _batch_status(retailer.schema, batch_id)
+        if status in done or status == "failed" or time.monotonic() > deadline:
+            return status
+        time.sleep(1)
+
+
+def _sample_rss(ctx: BenchContext, into: list[float], stop: threading.Event) -> None:
+    while not stop.is_set():
+        total = 0.0
+        for process in ctx.stack.worker.processes():
+            try:
+                total += process.memory_info().rss / 2**20
+            except psutil.Error:
+                pass
+        into.append(total)
+        stop.wait(0.5)
+
+
+def _import(ctx: BenchContext, retailer: Retailer, path: Path, rows: int, cap_seconds: float) -> ImportRun:
+    """Upload → mapping (starts the dry run) → start → finished, timed from the upload."""
+    client = _log_in(ctx, retailer)
+    rss: list[float] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(ctx, rss, stop), daemon=True)
+    with PeakMemory([ctx.stack.web, ctx.stack.worker]) as memory:
+        sampler.start()
+        started = time.monotonic()
+        deadline = started + cap_seconds
+        page, _timing = client.get("/customers/import/")
+        token = CSRF_INPUT.search(page.text).group(1)
+        with path.open("rb") as handle:
+            response = client.session.post(
+                client.url("/customers/import/"),
+                data={"csrfmiddlewaretoken": token},
+                files={"file": (path.name, handle, XLSX)},
+                headers={"Referer": f"http://{retailer.host}/customers/import/"},
+                allow_redirects=False,
+            )
+        match = re.search(r"/customers/import/(\d+)/mapping/", response.headers.get("Location", ""))
+        if response.status_code != 302 or match is None:
+            raise RuntimeError(f"the upload gave HTTP {response.status_code}")
+        batch_id = int(match.group(1))
+        page, _timing = client.get(f"/customers/import/{batch_id}/mapping/")
+        data = {"csrfmiddlewaretoken": CSRF_INPUT.search(page.text).group(1), "duplicate_mode": "update"}
+        for name, chosen in re.findall(
+            r'<select name="(column_\d+)"[^>]*>.*?<option value="([^"]*)"[^>]*selected', page.text, re.S
+        ):
+            data[name] = chosen
+        response = client.session.post(
+            client.url(f"/customers/import/{batch_id}/mapping/"),
+            data=data,
+            headers={"Referer": client.url(f"/customers/import/{batch_id}/mapping/")},
+            allow_redirects=False,
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"the mapping gave HTTP {response.status_code}")
+        status = _wait(client, retailer, batch_id, {"checked"}, deadline)
+        if status == "checked":
+            page, _timing = client.get(f"/customers/import/{batch_id}/")
+            client.session.post(
+                client.url(f"/customers/import/{batch_id}/start/"),
+                data={"csrfmiddlewaretoken": CSRF_INPUT.search(page.text).group(1)},
+                headers={"Referer": client.url(f"/customers/import/{batch_id}/")},
+                allow_redirects=False,
+            )
+            status = _wait(client, retailer, batch_id, {"imported"}, deadline)
+        seconds = time.monotonic() - started
+        stop.set()
+        sampler.join()
+    status, counts = _batch_status(retailer.schema, batch_id)
+    return ImportRun(
+        rows=rows,
+        seconds=seconds,
+        finished=status == "imported",
+        status=status,
+        counts=counts,
+        worker_mb=memory.peak_of("celery"),
+        web_mb=memory.peak_of("gunicorn"),
+        rss=rss,
+    )
+
+
+def _projection_row(operation: str, target: str, run: ImportRun, total: int, limit_s: float) -> Row:
+    rate = run.rows / run.seconds if run.seconds else 0.0
+    projected = total / rate if rate else float("inf")
+    note = (
+        f"projected from {run.rows:,} rows in {run.seconds:.1f} s ({rate:,.0f} rows/s), batch {run.status}"
+        f" ({run.counts}); peak worker {run.worker_mb:.0f} MB, web {run.web_mb:.0f} MB"
+    )
+    if not run.finished:
+        note = f"did not finish within the cap: {note}"
+    return Row(operation, target, Stat.of("s", [projected]), limit=Limit(limit_s, Better.LOWER, "median"), note=note)
+
+
+def _memory_flat(rss: list[float]) -> tuple[bool, str]:
+    if len(rss) < 3:
+        return True, "too short to sample"
+    third = len(rss) // 3
+    first, last = statistics.mean(rss[:third]), statistics.mean(rss[-third:])
+    flat = last <= first * 1.2 + 20
+    return flat, f"worker RSS {first:.0f} MB in the first third, {last:.0f} MB in the last"
+
+
+def _import_rows(ctx: BenchContext, retailer: Retailer) -> list[Row]:
+    from customers.services.properties import property_create
+
+    with schema_context(retailer.schema):
+        property_create(code=PROPERTY_CODE, label_en="Favourite", type="text")
+    connection.close()
+    rows_100k = 300 if ctx.smoke else 20_000
+    cap = 300 if ctx.smoke else 600
+    path = ctx.artifacts / "import-customers.xlsx"
+    _customers_xlsx(path, rows_100k, loyalty=False, seed=1)
+    run = _import(ctx, retailer, path, rows_100k, cap)
+    rows = [_projection_row(*T_100K, run, 100_000, 60)]
+    rows.append(
+        Row(
+            "peak memory, customer import (worker)",
+            "",
+            Stat.of("MB", [run.worker_mb]),
+            note=f"web {run.web_mb:.0f} MB; {rows_100k:,} rows",
+        )
+    )
+
+    rows_1m = 300 if ctx.smoke else 20_000
+    path = ctx.artifacts / "import-customers-loyalty.xlsx"
+    _customers_xlsx(path, rows_1m, loyalty=True, seed=2)
+    run = _import(ctx, retailer, path, rows_1m, cap)
+    row = _projection_row(*T_1M, run, 1_000_000, 600)
+    flat, memory = _memory_flat(run.rss)
+    row.note += f"; with card and opening balance columns; memory {'flat' if flat else 'grows'}: {memory}"
+    if not flat:
+        row.met = False
+    rows.append(row)
+    return rows
+
+
+# --- 5. many schemas ------------------------------------------------------------------------------
+
+
+def _schemas_row(ctx: BenchContext, base: Retailer) -> tuple[Row, str]:
+    from django_tenants.clone import CloneSchema
+
+    from tenants.models import Tenant
+
+    count = 5 if ctx.smoke else 1000
+    names = [f"bench_clone_{index:05d}" for index in range(count)]
+    plan = _plan()
+    try:
+        started = time.monotonic()
+        cloner = CloneSchema()
+        for name in names:
+            cloner.clone_schema(base.schema, name, set_connection=False)
+        connection.set_schema_to_public()
+        Tenant.objects.bulk_create(
+            [Tenant(name=f"Clone {name}", schema_name=name, plan=plan) for name in names], batch_size=500
+        )
+        cloned = time.monotonic() - started
+        schemas = Tenant.objects.count()
+        connection.close()
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(ctx.root / ".venv" / "bin" / "python"), "manage.py", "migrate_schemas", "--noinput"],
+            cwd=ctx.root,
+            env=ctx.stack.env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.monotonic() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"migrate_schemas failed: {result.stderr[-500:]}")
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        Tenant.objects.filter(schema_name__in=names).delete()
+        connection.close()
+    per_schema = seconds / schemas
+    row = Row(
+        *T_SCHEMAS,
+        Stat.of("s", [per_schema]),
+        note=(
+            f"{per_schema * 1000:.0f} ms per schema; projected {per_schema * 10_000 / 60:.1f} min for 10,000; "
+            f"{seconds:.1f} s for {schemas:,} schemas ({count:,} cloned in {cloned:.1f} s); the run applies "
+            "nothing (every migration is already applied)"
+        ),
+    )
+    return row, result.stdout[-300:]
+
+
+def measure(ctx: BenchContext) -> Section:
+    section = Section(NAME)
+    section.targets.append(_tenant_row(ctx))
+    schema = "bench_imports"
+    _retailer_drop(schema)
+    try:
+        retailer = _retailer_create(schema)
+        section.targets += _import_rows(ctx, retailer)
+        section.targets.append(
+            Row(*T_HISTORY, None, note="not measured yet: the sales history import is not part of this group so far")
+        )
+        row, _output = _schemas_row(ctx, retailer)
+        section.targets.append(row)
+    finally:
+        _retailer_drop(schema)
+    section.details.append(
+        "Imports run in a fresh retailer (dropped after) over HTTP as a user does: upload, mapping (which "
+        "starts the dry run), start, progress polling; the worker does the work. Rates are measured on bounded "
+        "files and projected to the target's size."
+    )
+    return section
