@@ -289,12 +289,18 @@ def _memory_flat(rss: list[float]) -> tuple[bool, str]:
 
 def _import_rows(ctx: BenchContext, retailer: Retailer) -> list[Row]:
     from customers.services.properties import property_create
+    from loyalty.models import CardType, Symbology
 
     with schema_context(retailer.schema):
         property_create(code=PROPERTY_CODE, label_en="Favourite", type="text")
+        # The cards of the loyalty file (numbers 77…): a type of this retailer must own the range.
+        CardType.objects.create(
+            name="Imported cards", kind=CardType.Kind.BONUS, symbology=Symbology.CODE128, prefix="77"
+        )
     connection.close()
-    rows_100k = 300 if ctx.smoke else 20_000
-    cap = 300 if ctx.smoke else 600
+    # Bounded files (today's import runs at tens of rows per second): the rate is projected.
+    rows_100k = 300 if ctx.smoke else 5_000
+    cap = 300 if ctx.smoke else 400
     path = ctx.artifacts / "import-customers.xlsx"
     _customers_xlsx(path, rows_100k, loyalty=False, seed=1)
     run = _import(ctx, retailer, path, rows_100k, cap)
@@ -308,7 +314,7 @@ def _import_rows(ctx: BenchContext, retailer: Retailer) -> list[Row]:
         )
     )
 
-    rows_1m = 300 if ctx.smoke else 20_000
+    rows_1m = 300 if ctx.smoke else 5_000
     path = ctx.artifacts / "import-customers-loyalty.xlsx"
     _customers_xlsx(path, rows_1m, loyalty=True, seed=2)
     run = _import(ctx, retailer, path, rows_1m, cap)
@@ -329,7 +335,8 @@ def _schemas_row(ctx: BenchContext, base: Retailer) -> tuple[Row, str]:
 
     from tenants.models import Tenant
 
-    count = 5 if ctx.smoke else 1000
+    # Cloning takes seconds a schema here: L clones 20 and projects (the note says so).
+    count = 5 if ctx.smoke else 20
     names = [f"bench_clone_{index:05d}" for index in range(count)]
     plan = _plan()
     try:
@@ -384,7 +391,14 @@ def measure(ctx: BenchContext) -> Section:
         retailer = _retailer_create(schema)
         section.targets += _import_rows(ctx, retailer)
         section.targets.append(
-            Row(*T_HISTORY, None, note="not measured yet: the sales history import is not part of this group so far")
+            Row(
+                *T_HISTORY,
+                None,
+                note=(
+                    "not measured: the benchmark does not yet write a history file for the import (left to "
+                    "issue 13, the import's speed; the issue measured ~84 sales/s by hand)"
+                ),
+            )
         )
         row, _output = _schemas_row(ctx, retailer)
         section.targets.append(row)
