@@ -23,6 +23,7 @@ import requests
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from benchmarks.client import server_timing
 from benchmarks.context import BenchContext
 from benchmarks.results import Better, Limit, Row, Section, Stat
 from benchmarks.servers import GUNICORN_WORKERS
@@ -38,6 +39,7 @@ SIDE_TARGET = "Regulars ≥ 0.25× pgbench's rate"
 TILLS = 16
 LINES = 5
 REPLAYS = 50
+REPLAY_TIMINGS: list[tuple[float, float, int]] = []  # (app ms, db ms, queries) of the replays' first sales
 WRK_RESULT = re.compile(r"^WRKJSON (\{.*\})$", re.MULTILINE)
 
 LUA_COMMON = r"""
@@ -139,6 +141,7 @@ class LedgerCheck:
     balance_mismatch: int
     replays: int
     replays_not_replayed: int
+    in_flight: int  # requests wrk had sent when its time ran out: performed, never counted
 
     @property
     def problems(self) -> int:
@@ -148,7 +151,8 @@ class LedgerCheck:
             + self.duplicate_sales
             + self.balance_mismatch
             + self.replays_not_replayed
-            + abs(self.sales - self.answered)
+            + max(self.answered - self.sales, 0)
+            + max(self.sales - self.answered - self.in_flight, 0)
         )
 
 
@@ -229,6 +233,7 @@ def _replays(ctx: BenchContext, prefix: str, count: int) -> tuple[int, int, int]
     session_headers = {"Host": ctx.host, "Content-Type": "application/json"}
     created = replayed = wrong = 0
     lock = threading.Lock()
+    timings = REPLAY_TIMINGS
 
     def send(index: int) -> None:
         nonlocal created, replayed, wrong
@@ -244,6 +249,8 @@ def _replays(ctx: BenchContext, prefix: str, count: int) -> tuple[int, int, int]
                     break
                 time.sleep(float(answer.headers.get("Retry-After", "1")))
             answers.append(answer)
+            if answer.status_code == 201 and not answer.headers.get("Idempotent-Replayed"):
+                timings.append(server_timing(answer.headers.get("Server-Timing", "")))
 
         first = threading.Thread(target=post)
         first.start()
@@ -269,7 +276,7 @@ def _replays(ctx: BenchContext, prefix: str, count: int) -> tuple[int, int, int]
     return created, replayed, wrong
 
 
-def _ledger_check(after_id: int, prefix: str, answered: int, replays: int, wrong: int) -> LedgerCheck:
+def _ledger_check(after_id: int, prefix: str, answered: int, replays: int, wrong: int, runs: int) -> LedgerCheck:
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -295,13 +302,29 @@ def _ledger_check(after_id: int, prefix: str, answered: int, replays: int, wrong
             [after_id, prefix + "%"],
         )
         sales, with_customer, without_earn, doubled, duplicates, mismatch = cursor.fetchone()
-    return LedgerCheck(sales, answered, with_customer, without_earn, doubled, duplicates, mismatch, replays, wrong)
+    in_flight = TILLS * (runs + 1)
+    return LedgerCheck(
+        sales, answered, with_customer, without_earn, doubled, duplicates, mismatch, replays, wrong, in_flight
+    )
+
+
+def _timing_note() -> str:
+    if not REPLAY_TIMINGS:
+        return ""
+    app = Stat.of("ms", [timing[0] for timing in REPLAY_TIMINGS])
+    sql = Stat.of("ms", [timing[1] for timing in REPLAY_TIMINGS])
+    queries = max(timing[2] for timing in REPLAY_TIMINGS)
+    return (
+        f"Server time of those sales (Server-Timing, 8 at once): median {app.median:.0f} ms, of which SQL "
+        f"{sql.median:.0f} ms in {queries} queries."
+    )
 
 
 # --- the sale's SQL, for pgbench ---------------------------------------------------------------
 
 QUOTED = re.compile(r"'(?:[^']|'')*'")
-RETURNING = re.compile(r'^INSERT INTO "(\w+)".*RETURNING "\w+"\."id"$', re.DOTALL)
+RETURNING = re.compile(r'^INSERT INTO "(\w+)".*RETURNING (?:"\w+"\.)?"?id"?$', re.DOTALL)
+ARRAY = re.compile(r"^'\{[\w,:]*\}'$")
 
 
 def _outside_quotes(sql: str, replace) -> str:
@@ -316,8 +339,17 @@ def _outside_quotes(sql: str, replace) -> str:
 
 
 def _number_replace(sql: str, number: int, variable: str) -> str:
+    """`number` replaced by `variable` outside string literals and inside integer array literals
+    (the '{1,2}' of a bulk insert's UNNEST)."""
     pattern = re.compile(rf"(?<![\w.:]){number}(?![\w.])")
-    return _outside_quotes(sql, lambda part: pattern.sub(variable, part))
+    parts, last = [], 0
+    for match in QUOTED.finditer(sql):
+        parts.append(pattern.sub(variable, sql[last : match.start()]))
+        literal = match.group(0)
+        parts.append(pattern.sub(variable, literal) if ARRAY.match(literal) else literal)
+        last = match.end()
+    parts.append(pattern.sub(variable, sql[last:]))
+    return "".join(parts)
 
 
 def _table_max_ids(tables: list[str]) -> dict[str, int]:
@@ -392,23 +424,41 @@ def pgbench_script(statements: list[str], body: dict, new_ids: dict[str, list[in
         "\\set cid random(1, 1000000000000)",
         "SELECT customer_id AS cust, number AS card FROM loyalty_card WHERE id >= :card_id AND status = 'active' "
         "AND customer_id IS NOT NULL ORDER BY id LIMIT 1 \\gset",
-        "BEGIN;",
     ]
+    # The service's own BEGIN and COMMIT are among the statements when it opens a transaction.
+    wrapped = not any(" ".join(sql.split()).upper() == "BEGIN" for sql in statements)
+    if wrapped:
+        lines.append("BEGIN;")
     client_id = body["client_id"]
     taken = {table: 0 for table in new_ids}
     replacements: list[tuple[int, str]] = [(customer_id, ":cust")]
     for number, sql in enumerate(statements):
         text = " ".join(sql.split())
+        # Django casts a bulk insert's arrays to the smallest type of the captured ids: widen them.
+        text = text.replace("::int2[]", "::int8[]").replace("::int4[]", "::int8[]")
         text = text.replace(client_id, "pgb-:client_id-:cid").replace(f"'{body['card']}'", "':card'")
         for value, variable in replacements:
+            # The idempotency key's id is only ever used on its own table (small ids collide).
+            if variable.startswith(":key") and "pos_idempotentrequest" not in text:
+                continue
             text = _number_replace(text, value, variable)
+        if text.startswith('INSERT INTO "loyalty_pointsentry"'):
+            # The ledger's trigger checks balance_after: the balance the service read, plus the points.
+            text = re.sub(
+                r"VALUES \(:cust, '(\w+)', (-?\d+), -?\d+,",
+                r"VALUES (:cust, '\1', \2, coalesce((SELECT balance FROM loyalty_pointsaccount"
+                r" WHERE customer_id = :cust), 0) + \2,",
+                text,
+            )
         inserted = RETURNING.match(text)
         if inserted and inserted.group(1) in new_ids:
             table = inserted.group(1)
-            rows = text.count("), (") + 1 if " VALUES (" in text else 1
+            arrays = re.search(r"UNNEST\(\('\{([^}]*)\}'", text)
+            rows = len(arrays.group(1).split(",")) if arrays else text.count("), (") + 1
             ids = new_ids[table][taken[table] : taken[table] + rows]
             taken[table] += rows
-            names = [f"r{number}_{index}" for index in range(len(ids))]
+            stem = "key" if table == "pos_idempotentrequest" else "r"
+            names = [f"{stem}{number}_{index}" for index in range(len(ids))]
             columns = ", ".join(
                 f"(array_agg(id ORDER BY id))[{index + 1}] AS {name}" for index, name in enumerate(names)
             )
@@ -417,7 +467,8 @@ def pgbench_script(statements: list[str], body: dict, new_ids: dict[str, list[in
             replacements.extend((value, f":{name}") for value, name in zip(ids, names, strict=True))
             continue
         lines.append(text + ";")
-    lines.append("COMMIT;")
+    if wrapped:
+        lines.append("COMMIT;")
     return "\n".join(lines) + "\n"
 
 
@@ -520,7 +571,8 @@ def measure(ctx: BenchContext) -> Section:
 
     created, replays, wrong = _replays(ctx, f"{prefix}replay-", 20 if ctx.smoke else REPLAYS)
     with schema_context(ctx.schema):
-        check = _ledger_check(first_id, prefix, warm_up.ok + sum(run.ok for run in sale_runs) + created, replays, wrong)
+        answered = warm_up.ok + sum(run.ok for run in sale_runs) + created
+        check = _ledger_check(first_id, prefix, answered, replays, wrong, runs)
     connection.close()
 
     throughput = Stat.of("sales/s", [run.rate for run in sale_runs])
@@ -553,11 +605,12 @@ def measure(ctx: BenchContext) -> Section:
             Stat.of("problems", [check.problems]),
             limit=Limit(0, Better.LOWER, "max"),
             note=(
-                f"{check.sales} sales stored for {check.answered} 201 answers, {check.with_customer} of a customer; "
+                f"{check.sales} sales stored for {check.answered} 201 answers (up to {check.in_flight} more may "
+                f"be in flight when wrk stops), {check.with_customer} of a customer; "
                 f"{check.without_earn} without an earn entry, {check.earn_doubled} with more than one, "
                 f"{check.duplicate_sales} duplicate (terminal, client_id), {check.balance_mismatch} accounts whose "
                 f"balance ≠ the sum of their entries; {check.replays} requests sent twice (half at once): "
-                f"{check.replays_not_replayed} not answered once plus one identical replay."
+                f"{check.replays_not_replayed} not answered once plus one identical replay. " + _timing_note()
             ),
         )
     )
@@ -592,6 +645,7 @@ def measure(ctx: BenchContext) -> Section:
 def _side_by_side(ctx: BenchContext, section: Section, throughput: Stat, runs: int, capped: bool) -> str:
     """The sale's captured SQL run by pgbench; adds the row, returns the detail."""
     statements, body, new_ids, card_customer = _capture_sale(ctx)
+    (ctx.artifacts / "till-sale-captured.sql").write_text(";\n".join(statements) + ";\n")
     with schema_context(ctx.schema):
         cards = _card_range()
     connection.close()
