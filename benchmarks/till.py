@@ -201,9 +201,9 @@ def _throttle_note() -> tuple[str, float]:
     allowed, period = rate_parse(TerminalRateThrottle.rate)
     per_second = allowed / period * TILLS
     return (
-        f"The API's throttle (pos/throttling.py, TerminalRateThrottle {TerminalRateThrottle.rate} per terminal, "
-        f"a fixed window; sales and look-ups share it) lets {TILLS} tills make at most {per_second:.0f} requests/s "
-        f"sustained (at most {allowed} per terminal per window)",
+        f"The API's per-terminal throttle is {TerminalRateThrottle.rate} here (crm.settings.bench; the "
+        f"deployment's default 600/min would let {TILLS} tills make at most 160 requests/s), so {TILLS} tills may "
+        f"make up to {per_second:,.0f} requests/s",
         per_second,
     )
 

@@ -8,6 +8,7 @@ go through django-tenants' key function, so terminal ids of two retailers never 
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
@@ -32,9 +33,9 @@ def rate_parse(rate: str) -> tuple[int, int]:
 
 
 class TerminalRateThrottle(BaseThrottle):
-    """At most `rate` requests per terminal; a subclass may set another rate."""
+    """At most `rate` requests per terminal (settings.POS_TERMINAL_RATE); a subclass may set another rate."""
 
-    rate = "600/min"
+    rate = settings.POS_TERMINAL_RATE
     key_prefix = "pos-throttle"
 
     def __init__(self):

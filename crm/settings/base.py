@@ -52,6 +52,8 @@ DEBUG = env_bool("REGULARS_DEBUG", False)
 # The platform's own host name. Retailers live on sub-domains of it (demo.localhost); the host
 # itself serves the platform operator's pages.
 BASE_DOMAIN = env("REGULARS_BASE_DOMAIN", "localhost")
+# Requests a POS terminal may make (sales, returns, look-ups together): "600/min", "20/s".
+POS_TERMINAL_RATE = env("REGULARS_POS_TERMINAL_RATE", "600/min")
 ALLOWED_HOSTS = env_list("REGULARS_ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}")
 CSRF_TRUSTED_ORIGINS = env_list("REGULARS_CSRF_TRUSTED_ORIGINS")
 
