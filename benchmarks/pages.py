@@ -1,0 +1,198 @@
+"""Back-office pages: the customer list (unfiltered, one filter, search, three filters), the
+customer card and its tabs, the dashboard, and the list and card pages beside their own SQL run
+alone under EXPLAIN ANALYZE."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from benchmarks.context import BenchContext
+from benchmarks.results import Better, Limit, Row, Section, Stat
+
+LIST = "customer list, first page, no filter / any one filter / search by name, phone, e-mail or card"
+LIST_TARGET = "p95 ≤ 100 ms server time"
+THREE = "customer list with three filters incl. a custom property and a group with sub-groups"
+CARD = "customer card and each of its tabs"
+SIDE_TARGET = "page ≤ 1.5× SQL + 20 ms"
+SQL_LIMIT = "the limit: the page's own SQL run alone (EXPLAIN ANALYZE)"
+
+
+@dataclass(frozen=True)
+class Timed:
+    stat: Stat
+    queries: int
+
+
+def _samples(ctx: BenchContext) -> int:
+    return 3 if ctx.smoke else ctx.runs * 4
+
+
+def _timed(client, path: str, ctx: BenchContext) -> Timed:
+    times = client.timed(path, _samples(ctx))
+    return Timed(Stat.of("ms", [t.server_ms for t in times]), max(t.queries for t in times))
+
+
+def _row(operation: str, target: str, limit: float, timed: Timed, path: str) -> Row:
+    return Row(
+        operation, target, timed.stat, limit=Limit(limit, Better.LOWER), note=f"{timed.queries} SQL queries; {path}"
+    )
+
+
+def _list_paths(ctx: BenchContext) -> list[tuple[str, str]]:
+    fixture = ctx.fixture
+    customer = fixture.top_customer
+    variants = [
+        ("no filter", {}),
+        ("status: all", {"status": "all"}),
+        ("gender", {"gender": "female"}),
+        ("e-mail consent", {"email_consent": "yes"}),
+        ("purchases from 5", {"purchases_min": 5}),
+        ("last purchase on or after 2025-01-01", {"last_purchase_after": "2025-01-01"}),
+        ("birthday in the next 30 days", {"birthday_within": 30}),
+        ("age from 30", {"age_min": 30}),
+    ]
+    if fixture.customer_group_id:
+        variants.append(("group with sub-groups", {"group": fixture.customer_group_id}))
+    if fixture.property_code:
+        variants.append(("custom property", {f"p_{fixture.property_code}": fixture.property_value}))
+    variants += [
+        ("search by last name", {"q": customer.last_name}),
+        ("search by phone", {"q": customer.phone}),
+        ("search by e-mail", {"q": customer.email}),
+        ("search by card number", {"q": customer.card_number}),
+    ]
+    return [(name, "/customers/" + (f"?{urlencode(params)}" if params else "")) for name, params in variants]
+
+
+def _three_filters_path(ctx: BenchContext) -> str:
+    fixture = ctx.fixture
+    params: dict = {"purchases_min": 2}
+    if fixture.customer_group_id:
+        params["group"] = fixture.customer_group_id
+    if fixture.property_code:
+        params[f"p_{fixture.property_code}"] = fixture.property_value
+    return f"/customers/?{urlencode(params)}"
+
+
+def _tabs() -> list[str]:
+    from customers.card_tabs import card_tabs
+
+    return [tab.code for tab in card_tabs]
+
+
+@dataclass(frozen=True)
+class Explained:
+    sql: str
+    ms: float
+    top: str
+    index: bool
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def _captured_selects(ctx: BenchContext, path: str) -> list[str]:
+    """The SELECTs the page runs, captured in this process through Django's test client."""
+    from django.contrib.auth import get_user_model
+
+    with schema_context(ctx.schema):
+        user = get_user_model().objects.get(username=ctx.admin.username)
+    client = Client(HTTP_HOST=ctx.host)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} gave HTTP {response.status_code} in the test client")
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+
+def _explain(ctx: BenchContext, selects: list[str]) -> list[Explained]:
+    explained = []
+    with schema_context(ctx.schema), connection.cursor() as cursor:
+        for sql in selects:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+            raw = cursor.fetchone()[0]
+            plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+            nodes = list(_plan_nodes(plan["Plan"]))
+            top = plan["Plan"]["Node Type"]
+            explained.append(
+                Explained(
+                    sql=sql,
+                    ms=plan.get("Planning Time", 0.0) + plan.get("Execution Time", 0.0),
+                    top=top,
+                    index=any("Index" in node["Node Type"] for node in nodes),
+                )
+            )
+    return explained
+
+
+def _side_by_side(ctx: BenchContext, client, name: str, path: str) -> tuple[Row, str]:
+    selects = _captured_selects(ctx, path)
+    rounds = [_explain(ctx, selects) for _ in range(max(1, ctx.runs))]
+    connection.close()
+    sql = Stat.of("ms", [sum(e.ms for e in run) for run in rounds])
+    page = _timed(client, path, ctx)
+    ratio = page.stat.p95 / (1.5 * sql.p95 + 20)
+    row = Row(
+        f"{name} page",
+        SIDE_TARGET,
+        page.stat,
+        reference_name=SQL_LIMIT,
+        reference=sql,
+        ratio=ratio,
+        met=ratio <= 1,
+        note=f"{page.queries} SQL queries ({len(selects)} SELECTs explained); {path}",
+    )
+    lines = [f"**{name} page** (`{path}`): {len(selects)} SELECTs, last EXPLAIN round:", ""]
+    lines += ["| # | ms | top node | index | query |", "| --- | --- | --- | --- | --- |"]
+    for number, item in enumerate(rounds[-1], 1):
+        count = " (paginator COUNT)" if "COUNT(*)" in item.sql.upper() else ""
+        text = item.sql.replace("|", "\\|").replace("\n", " ")[:160]
+        lines.append(f"| {number} | {item.ms:.2f} | {item.top}{count} | {'yes' if item.index else 'no'} | `{text}` |")
+    return row, "\n".join(lines)
+
+
+def measure(ctx: BenchContext) -> Section:
+    section = Section("Back-office pages")
+    client = ctx.back_office()
+    for variant, path in _list_paths(ctx):
+        section.targets.append(_row(f"{LIST} — {variant}", LIST_TARGET, 100, _timed(client, path, ctx), path))
+    path = _three_filters_path(ctx)
+    section.targets.append(_row(THREE, "p95 ≤ 150 ms", 150, _timed(client, path, ctx), path))
+    card = f"/customers/{ctx.fixture.top_customer.id}/"
+    section.targets.append(_row(f"{CARD} — card", "p95 ≤ 80 ms", 80, _timed(client, card, ctx), card))
+    for tab in _tabs():
+        path = f"{card}{tab}/"
+        section.targets.append(_row(f"{CARD} — tab {tab}", "p95 ≤ 80 ms", 80, _timed(client, path, ctx), path))
+    section.targets.append(_row("dashboard", "≤ 100 ms", 100, _timed(client, "/", ctx), "/"))
+    section.targets.append(Row("segment of five conditions: live count", "≤ 2 s", None, note="not built yet: issue 14"))
+    section.targets.append(
+        Row(
+            "cashier's screen: card look-up / register a sale",
+            "≤ 150 ms server time each",
+            None,
+            note="not built yet: issue 15",
+        )
+    )
+    for name, path in (("customer list", "/customers/"), ("customer card", card)):
+        try:
+            row, detail = _side_by_side(ctx, client, name, path)
+        except Exception as error:  # the page's rows above stand even when the SQL capture breaks
+            row, detail = (
+                Row(f"{name} page", SIDE_TARGET, None, reference_name=SQL_LIMIT, note=f"failed: {error!r}"),
+                "",
+            )
+        section.side_by_side.append(row)
+        if detail:
+            section.details.append(detail)
+    return section
