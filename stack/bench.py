@@ -76,6 +76,7 @@ def command_bench(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="comma-separated row groups to run (pages,exports,till,imports)")
     parser.add_argument("--demo", action="store_true", help="measure the demo retailer instead (a quick look)")
     args = parser.parse_args(argv)
+    argv_shown = [arg for arg in argv if arg not in {"--size", args.size}]
     debian_packages_install(with_browser=False, bench=True)
     venv_ensure()
     bench_venv_ensure()
@@ -114,7 +115,9 @@ def command_bench(argv: list[str]) -> int:
             "--tokens-file",
             str(tokens),
             "--command",
-            "make bench" + ("" if args.size == "S" else f" SIZE={args.size}"),
+            ("python3 -m stack bench --size S --smoke (the smoke run of make test)" if args.smoke else "make bench")
+            + ("" if args.size == "S" or args.smoke else f" SIZE={args.size}")
+            + (f' BENCH_ARGS="{" ".join(argv_shown)}"' if argv_shown and not args.smoke else ""),
         ]
         if args.smoke:
             command.append("--smoke")
