@@ -109,10 +109,12 @@ def _captured_selects(ctx: BenchContext, path: str) -> list[str]:
         user = get_user_model().objects.get(username=ctx.admin.username)
     client = Client(HTTP_HOST=ctx.host)
     client.force_login(user)
+    client.get(path, follow=True)  # a first visit may redirect once; capture a later one
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     if response.status_code != 200:
-        raise RuntimeError(f"{path} gave HTTP {response.status_code} in the test client")
+        where = response.headers.get("Location", "")
+        raise RuntimeError(f"{path} gave HTTP {response.status_code} {where} in the test client")
     return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
 
 
