@@ -105,10 +105,10 @@ def _captured_selects(ctx: BenchContext, path: str) -> list[str]:
     """The SELECTs the page runs, captured in this process through Django's test client."""
     from django.contrib.auth import get_user_model
 
-    with schema_context(ctx.schema):
-        user = get_user_model().objects.get(username=ctx.admin.username)
     client = Client(HTTP_HOST=ctx.host)
-    client.force_login(user)
+    # Users and sessions live in the retailer's schema: log in there.
+    with schema_context(ctx.schema):
+        client.force_login(get_user_model().objects.get(username=ctx.admin.username))
     client.get(path, follow=True)  # a first visit may redirect once; capture a later one
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
