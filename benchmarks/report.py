@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.results import Better, Row, Section, Stat
+from benchmarks.results import Row, Section, Stat
 
 HEADER = """# Benchmarks
 
@@ -91,10 +91,7 @@ def ratio_text(row: Row) -> str:
     if row.ratio is not None:
         return f"{row.ratio:.2f}×"
     if row.figure is not None and row.limit is not None and row.limit.value:
-        figure = row.figure.value(row.limit.measure)
-        if row.limit.better is Better.LOWER:
-            return f"{figure / row.limit.value:.2f}× the target"
-        return f"{figure / row.limit.value:.2f}× the target"
+        return f"{row.figure.value(row.limit.measure) / row.limit.value:.2f}× the target"
     return "—"
 
 

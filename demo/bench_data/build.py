@@ -1,5 +1,6 @@
 """The build, phase by phase, in the retailer's schema and one transaction per phase."""
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,8 +90,11 @@ def tenant_make(size: BenchSize) -> Tenant:
     return tenant
 
 
-def bench_build(size: BenchSize, seed: int, say: Callable[[str], None]) -> list[Phase]:
-    """Make the retailer and its data; returns the phases with their times."""
+def bench_build(
+    size: BenchSize, seed: int, say: Callable[[str], None], anchor: datetime.datetime | None = None
+) -> list[Phase]:
+    """Make the retailer and its data, dated back from `anchor` (the current hour by default: the same
+    seed and anchor give the same data); returns the phases with their times."""
     phases: list[Phase] = []
 
     def phase(name: str, work: Callable[[], None]) -> None:
@@ -106,7 +110,7 @@ def bench_build(size: BenchSize, seed: int, say: Callable[[str], None]) -> list[
     tenant = tenant_make(size)
     phases.append(Phase("retailer", time.monotonic() - started))
     say(f"retailer: {phases[-1].seconds:.1f} s")
-    anchor = timezone.now().replace(minute=0, second=0, microsecond=0).isoformat()
+    anchor = (anchor or timezone.now()).replace(minute=0, second=0, microsecond=0).isoformat()
     try:
         _data_build(tenant, size, anchor, phase, phases)
     except BaseException:

@@ -59,11 +59,11 @@ def catalogue_create(size: BenchSize) -> Catalogue:
             position=position,
         )
     tops = max(1, size.product_groups // 10)
-    for number in range(1, size.product_groups + 1):
-        ProductGroup.objects.create(
-            name=f"Department {number}" if number <= tops else f"Category {number}",
-            parent_id=None if number <= tops else ProductGroup.objects.order_by("id")[(number - 1) % tops].pk,
-        )
+    departments = [ProductGroup.objects.create(name=f"Department {number}") for number in range(1, tops + 1)]
+    ProductGroup.objects.bulk_create(
+        ProductGroup(name=f"Category {number}", parent=departments[(number - 1) % tops])
+        for number in range(tops + 1, size.product_groups + 1)
+    )
     members = PriceList.objects.create(name="Members")
     wholesale = PriceList.objects.create(name="Wholesale prices")
     for group in ProductGroup.objects.filter(parent__isnull=True):

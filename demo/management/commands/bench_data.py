@@ -1,3 +1,4 @@
+import datetime
 import sys
 import time
 
@@ -23,8 +24,14 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true")
         parser.add_argument("--check-only", action="store_true")
         parser.add_argument("--tokens-file", default="")
+        parser.add_argument(
+            "--anchor",
+            type=datetime.datetime.fromisoformat,
+            default=None,
+            help="the time the history counts back from (ISO, with a zone); the current hour by default",
+        )
 
-    def handle(self, *args, size, seed, rebuild, check_only, tokens_file, **options):
+    def handle(self, *args, size, seed, rebuild, check_only, tokens_file, anchor, **options):
         shape = SIZES[size]
         existing = Tenant.objects.filter(schema_name=shape.schema).first()
         if existing is not None and rebuild:
@@ -32,7 +39,7 @@ class Command(BaseCommand):
             existing = None
         if existing is None and not check_only:
             started = time.monotonic()
-            bench_build(shape, seed, lambda line: self.stdout.write(f"  {line}", ending="\n"))
+            bench_build(shape, seed, lambda line: self.stdout.write(f"  {line}", ending="\n"), anchor)
             self.stdout.flush()
             total = time.monotonic() - started
             self.stdout.write(f"Built {shape.schema} in {total / 60:.1f} min.")
