@@ -32,14 +32,24 @@ def _all_columns(schema: str) -> list:
         return available_columns(property_list(include_archived=False))
 
 
-def _listed_count(schema: str) -> int:
-    """How many customers the list shows with no filter (what the export writes: not the archived)."""
+def _listed_count(schema: str, query: str = "") -> int:
+    """How many customers the list shows with the query's filters (what the export writes: not the archived)."""
     from django.http import QueryDict
 
     from customers.selectors.customers import customer_filterset, customer_list
 
     with schema_context(schema):
-        return customer_list(filters=customer_filterset(QueryDict())).count()
+        return customer_list(filters=customer_filterset(QueryDict(query))).count()
+
+
+def _bounded_filter(schema: str) -> str:
+    """A list filter that leaves at most 150,000 customers: "Purchases from" the lowest count that does."""
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(count) FROM (SELECT purchase_count AS count, count(*) OVER (ORDER BY purchase_count DESC) "
+            "AS at_least FROM customers_customer) counts WHERE at_least <= 150000"
+        )
+        return f"purchases_min={cursor.fetchone()[0]}"
 
 
 def _xlsx_rows(path: Path) -> int:
@@ -65,10 +75,20 @@ def _download(client: BackOffice, path: str, target: Path, **kwargs) -> float:
 
 
 def _export_http(ctx: BenchContext, columns: list, count: int) -> tuple[list[Row], list[str]]:
+    """The export over HTTP; on L of the customers one list filter leaves (about 100,000 of the
+    million: the export writes about 700 rows a second today, and one run of all would outlast
+    gunicorn's timeout), projected to all of them."""
     query = "&".join(f"cols={column.key}" for column in columns)
+    exported = count
+    bound = ""
+    if ctx.size == "L" and not ctx.smoke:
+        bound = _bounded_filter(ctx.schema)
+        exported = _listed_count(ctx.schema, bound)
+        connection.close()
+        query += "&" + bound
     target = ctx.artifacts / "customers-export.xlsx"
     client = ctx.back_office()
-    runs = 1 if ctx.smoke or ctx.size == "L" else ctx.runs
+    runs = 1 if ctx.smoke else min(ctx.runs, 2) if ctx.size == "L" else ctx.runs
     seconds, peaks = [], []
     for _ in range(runs):
         with PeakMemory([ctx.stack.web, ctx.stack.worker]) as memory:
@@ -76,9 +96,16 @@ def _export_http(ctx: BenchContext, columns: list, count: int) -> tuple[list[Row
         peaks.append(max(memory.peak_of("gunicorn"), memory.peak_of("celery")))
     rows = _xlsx_rows(target)
     megabytes = target.stat().st_size / 2**20
-    note = f"{len(columns)} columns (every column and custom property), {count:,} customers; file {megabytes:.1f} MB"
-    if rows != count + 1:
-        note += f"; the file has {rows:,} rows, expected {count + 1:,}"
+    note = f"{len(columns)} columns (every column and custom property), {exported:,} customers; file {megabytes:.1f} MB"
+    if bound:
+        measured = Stat.of("s", seconds)
+        note = (
+            f"projected to all {count:,} customers from the export of the {exported:,} the filter {bound} leaves "
+            f"(median {measured.median:.1f} s = {exported / measured.median:,.0f} rows/s); " + note
+        )
+        seconds = [value * count / exported for value in seconds]
+    if rows != exported + 1:
+        note += f"; the file has {rows:,} rows, expected {exported + 1:,}"
     operation = "export of all 1,000,000 customers with custom properties to .xlsx"
     target_text = "≤ 60 s, peak memory ≤ 300 MB"
     time_row = Row(operation, target_text, Stat.of("s", seconds), limit=Limit(60, Better.LOWER, "median"), note=note)
@@ -87,9 +114,10 @@ def _export_http(ctx: BenchContext, columns: list, count: int) -> tuple[list[Row
         target_text,
         Stat.of("MB", peaks),
         limit=Limit(300, Better.LOWER, "max"),
-        note="largest single gunicorn worker or Celery process (RSS, sampled 10×/s)",
+        note="largest single gunicorn worker or Celery process (RSS, sampled 10×/s)"
+        + (f", over the {exported:,} rows exported" if bound else ""),
     )
-    if rows != count + 1:
+    if rows != exported + 1:
         time_row.met = False
     return [time_row, memory_row], []
 

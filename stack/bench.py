@@ -73,6 +73,7 @@ def command_bench(argv: list[str]) -> int:
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--smoke", action="store_true", help="throw-away data, one run: `make test`'s smoke run")
     parser.add_argument("--rebuild", action="store_true", help="build the data set again")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the data set, measure nothing")
     parser.add_argument("--only", default="", help="comma-separated row groups to run (pages,exports,till,imports)")
     parser.add_argument("--demo", action="store_true", help="measure the demo retailer instead (a quick look)")
     args = parser.parse_args(argv)
@@ -98,6 +99,8 @@ def command_bench(argv: list[str]) -> int:
         else:
             data = ["bench_data", "--size", args.size, "--seed", str(SEED), "--tokens-file", str(tokens)]
             manage(env, *data, *(["--rebuild"] if args.rebuild else []))
+        if args.build_only:
+            return 0
         command = [
             str(BENCH_PYTHON),
             "-m",

@@ -13,7 +13,14 @@ from django_tenants.utils import tenant_context
 from demo.bench_data import BenchSize
 from demo.bench_data.catalogue import catalogue_create, products_create
 from demo.bench_data.history import documents_stage, history_write, lines_stage
-from demo.bench_data.inserts import execute, scalar, secondary_indexes_drop, secondary_indexes_make
+from demo.bench_data.inserts import (
+    execute,
+    foreign_keys_drop,
+    foreign_keys_make,
+    scalar,
+    secondary_indexes_drop,
+    secondary_indexes_make,
+)
 from demo.bench_data.people import cards_create, customers_create
 from demo.bench_data.points import ledger_write
 from staff.roles import Role
@@ -29,7 +36,7 @@ LOGINS = (
     (Role.CASHIER, "bench-cashier", "bench-password-2026"),
 )
 UNLIMITED = 10**9
-# The big tables: their secondary indexes are built once after the load.
+# The big tables: their secondary indexes are built and their foreign keys validated once after the load.
 LOADED_TABLES = [
     "customers_customer",
     "loyalty_card",
@@ -129,7 +136,12 @@ def _data_build(tenant: Tenant, size: BenchSize, anchor: str, phase, phases: lis
         )
         catalogue = state["catalogue"]
         phase("products", lambda: products_create(size))
-        phase("indexes dropped for the load", lambda: state.update(indexes=secondary_indexes_drop(LOADED_TABLES)))
+        phase(
+            "indexes and foreign keys dropped for the load",
+            lambda: state.update(
+                indexes=secondary_indexes_drop(LOADED_TABLES), foreign_keys=foreign_keys_drop(LOADED_TABLES)
+            ),
+        )
         phase("customers", lambda: customers_create(size, catalogue, anchor))
         phase("cards", lambda: cards_create(size, catalogue, anchor))
         phase(
@@ -138,6 +150,7 @@ def _data_build(tenant: Tenant, size: BenchSize, anchor: str, phase, phases: lis
         )
         phase("points ledger", ledger_write)
         phase("indexes built", lambda: secondary_indexes_make(state["indexes"]))
+        phase("foreign keys validated", lambda: foreign_keys_make(state["foreign_keys"]))
         started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

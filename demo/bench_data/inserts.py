@@ -85,3 +85,26 @@ def secondary_indexes_make(definitions: list[str]) -> None:
     with connection.cursor() as cursor:
         for definition in definitions:
             cursor.execute(definition)
+
+
+def foreign_keys_drop(tables: list[str]) -> list[str]:
+    """Drop the tables' foreign keys: Django's are deferred, so every loaded row would queue a check
+    that runs one by one at COMMIT; added again by foreign_keys_make, each is validated in one join.
+    Returns the statements that add them again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' "
+            "AND c.connamespace = current_schema()::regnamespace AND t.relname = ANY(%s) ORDER BY t.relname, c.conname",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in keys]
+
+
+def foreign_keys_make(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

@@ -38,6 +38,14 @@ def _build_and_read(seed: int) -> tuple[list, dict, str]:
             counts[table] = cursor.fetchone()[0]
         cursor.execute(CHECKSUM)
         checksum = cursor.fetchone()[0]
+        # The foreign keys dropped for the load are back, validated.
+        cursor.execute(
+            "SELECT t.relname || '.' || a.attname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) "
+            "WHERE c.contype = 'f' AND c.convalidated AND c.connamespace = 'bench_s'::regnamespace "
+            "AND t.relname IN ('sales_salesline', 'loyalty_pointsentry')"
+        )
+        counts["foreign keys"] = {row[0] for row in cursor.fetchall()}
     return violations, counts, checksum
 
 
@@ -50,6 +58,12 @@ def test_the_s_data_set_keeps_every_invariant_and_the_same_seed_builds_the_same(
         assert counts["loyalty_card"] == 12_000
         # About 3 % of 120,000 lines are returned, at most one return per receipt.
         assert 2_500 < counts["sales_return"] < 3_700
+        assert {
+            "sales_salesline.document_id",
+            "sales_salesline.product_id",
+            "loyalty_pointsentry.customer_id",
+            "loyalty_pointsentry.sale_id",
+        } <= counts["foreign keys"]
         _violations, _counts, again = _build_and_read(seed=11)
         assert again == checksum
     finally:
