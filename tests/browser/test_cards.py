@@ -15,6 +15,16 @@ from loyalty.models import Card, CardBatch, CardType
 pytestmark = pytest.mark.browser
 
 
+def card_form_ready(page) -> None:
+    """Wait until htmx has taken over the tab's card form. A scanner types as soon as the field
+    has the focus, but htmx processes swapped-in content only once it has settled (a few
+    milliseconds later): an Enter before that submits the form as a whole page."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=card-add-form]')['htmx-internal-data']"
+        " && !document.querySelector('.htmx-settling')"
+    )
+
+
 def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(
     page, live_server_port, tenants, browser_log_in, save_screenshot, browser_url
 ):
@@ -70,6 +80,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(
     page.get_by_role("tab", name="Marketing instruments").click()
     number_field = page.get_by_label("Card number", exact=True)
     expect(number_field).to_be_focused()
+    card_form_ready(page)
     misread = numbers[0][:-1] + str((int(numbers[0][-1]) + 1) % 10)
     page.keyboard.type(misread)
     page.keyboard.press("Enter")
@@ -79,6 +90,7 @@ def test_the_admin_makes_cards_and_a_cashier_scans_and_replaces_one(
     save_screenshot(page, "customer-card-scan-refused")
     expect(number_field).to_be_focused()
     expect(number_field).to_have_value("")
+    card_form_ready(page)
     page.keyboard.type(numbers[0])
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("card-notice")).to_have_text(f"Card {numbers[0]} added.")
