@@ -265,6 +265,10 @@ class SalesDocument(models.Model):
 
     PURCHASE_KINDS = (Kind.RECEIPT, Kind.INVOICE)
 
+    # On the instance `sale_register` returns: its lines as just written (with their products),
+    # so that an answer about the sale needs not read them back. None on a document read.
+    written_lines: tuple["SalesLine", ...] | None = None
+
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.RECEIPT)
     number = models.CharField(_("number"), max_length=40, blank=True)
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")

@@ -92,8 +92,13 @@ def command_run() -> int:
             cwd=ROOT,
             start_new_session=True,
         ),
+        # The development server answers each request in a thread of its own: a pool keeps a
+        # burst of them from opening more connections than PostgreSQL allows.
         subprocess.Popen(
-            [str(VENV_PYTHON), "manage.py", "runserver", f"{address}:{port}"], env=env, cwd=ROOT, start_new_session=True
+            [str(VENV_PYTHON), "manage.py", "runserver", f"{address}:{port}"],
+            env={"REGULARS_DATABASE_POOL": "8", **env},
+            cwd=ROOT,
+            start_new_session=True,
         ),
     ]
 

@@ -41,8 +41,34 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": int(env("REGULARS_DATABASE_CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
+        **database_connections(int(env("REGULARS_DATABASE_POOL", "0"))),
+    }
+
+
+def database_connections(pool_size: int) -> dict:
+    """How a process holds its database connections.
+
+    A web server runs with a pool (psycopg's, through Django): at most `pool_size` connections
+    per process whatever the number of threads or requests, each handed to one request and back;
+    a burst of requests waits up to ten seconds for one instead of opening more than PostgreSQL
+    allows. Every connection is checked as it is handed out, so one broken by a database restart
+    is replaced, not given to a request. Without a pool (the Celery worker, management commands)
+    each thread keeps one connection for REGULARS_DATABASE_CONN_MAX_AGE seconds.
+    """
+    if pool_size <= 0:
+        return {"CONN_MAX_AGE": int(env("REGULARS_DATABASE_CONN_MAX_AGE", "60")), "CONN_HEALTH_CHECKS": True}
+    from psycopg_pool import ConnectionPool
+
+    return {
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {
+            "pool": {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": 10,
+                "check": ConnectionPool.check_connection,
+            }
+        },
     }
 
 

@@ -66,12 +66,17 @@ def till_customer_get(*, customer_id: int) -> TillCustomer:
     """The customer read now (purchase figures after a sale or a return included), with the
     points balance and the active cards: two queries."""
     customer = Customer.objects.select_related("group").annotate(points_balance=POINTS_BALANCE).get(pk=customer_id)
+    return till_customer_of(customer=customer, points_balance=customer.points_balance)
+
+
+def till_customer_of(*, customer: Customer, points_balance: int) -> TillCustomer:
+    """A customer already read (with the group), with the balance known: one query, the cards."""
     cards = (
-        Card.objects.filter(customer_id=customer_id, status=Card.Status.ACTIVE)
+        Card.objects.filter(customer_id=customer.pk, status=Card.Status.ACTIVE)
         .select_related("card_type")
         .order_by(F("assigned_at").desc(nulls_last=True), "-pk")
     )
-    return TillCustomer(customer=customer, points_balance=customer.points_balance, cards=tuple(cards))
+    return TillCustomer(customer=customer, points_balance=points_balance, cards=tuple(cards))
 
 
 @dataclass(frozen=True)

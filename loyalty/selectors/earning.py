@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.money import CENT
-from customers.models import Customer
+from crm.tenant_config import config_cached
+from crm.tree import tree_ancestor_ids, tree_parents
+from customers.models import Customer, CustomerGroup
 from loyalty.formatting import plain
 from loyalty.models import EarningRule, Programme, Tier
 from loyalty.selectors.programme import programme_read
@@ -77,7 +79,7 @@ def customer_tier(*, customer: Customer, today: datetime.date, before: datetime.
     tier its customer had before it, so the sale being registered (already written when its
     points are computed) does not lift itself into a tier, and the "try it" panel, which writes
     no sale, shows the same tier."""
-    tiers = list(Tier.objects.order_by("-min_spend"))
+    tiers = earning_config().tiers
     if not tiers:
         return None
     since = today - datetime.timedelta(days=365)
@@ -93,31 +95,49 @@ def customer_tier(*, customer: Customer, today: datetime.date, before: datetime.
     return next((tier for tier in tiers if amount >= tier.min_spend), None)
 
 
-def _group_ancestry(group_ids: set[int]) -> dict[int, list[int]]:
-    """For each group, itself and its ancestors, nearest first (the tree is small: one query)."""
-    parents = dict(ProductGroup.objects.values_list("pk", "parent_id"))
-    ancestry = {}
-    for group_id in group_ids:
-        chain, current, seen = [], group_id, set()
-        while current is not None and current not in seen:
-            chain.append(current)
-            seen.add(current)
-            current = parents.get(current)
-        ancestry[group_id] = chain
-    return ancestry
+def _group_ancestry(group_ids: set[int], parents: dict[int, int | None]) -> dict[int, list[int]]:
+    """For each group, itself and its ancestors, nearest first."""
+    return {group_id: tree_ancestor_ids(parents, group_id) for group_id in group_ids}
 
 
-def _customer_group_ancestry(group_id: int | None) -> set[int]:
-    if group_id is None:
-        return set()
-    from customers.models import CustomerGroup
+@dataclass(frozen=True)
+class EarningConfig:
+    """Everything a basket's points depend on but the basket and the customer: the programme,
+    its active rules (with their stores and customer groups), the groups that earn nothing, the
+    tiers (highest first) and both group trees. Kept per retailer by `crm.tenant_config`
+    (rebuilt after any change of those tables); read-only."""
 
-    parents = dict(CustomerGroup.objects.values_list("pk", "parent_id"))
-    chain, current = set(), group_id
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = parents.get(current)
-    return chain
+    programme: Programme
+    rules: tuple[EarningRule, ...]
+    excluded_groups: frozenset[int]
+    tiers: tuple[Tier, ...]
+    customer_group_parents: dict[int, int | None]
+    product_group_parents: dict[int, int | None]
+
+
+def _earning_config_build() -> EarningConfig:
+    programme = programme_read()
+    rules = tuple(
+        EarningRule.objects.filter(is_active=True).annotate(
+            store_ids=ArrayAgg("stores__id", distinct=True, filter=Q(stores__isnull=False), default=Value([])),
+            customer_group_ids=ArrayAgg(
+                "customer_groups__id", distinct=True, filter=Q(customer_groups__isnull=False), default=Value([])
+            ),
+        )
+    )
+    excluded = frozenset(programme.no_earning_groups.values_list("pk", flat=True))
+    return EarningConfig(
+        programme=programme,
+        rules=rules,
+        excluded_groups=excluded,
+        tiers=tuple(Tier.objects.order_by("-min_spend")),
+        customer_group_parents=tree_parents(CustomerGroup),
+        product_group_parents=tree_parents(ProductGroup),
+    )
+
+
+def earning_config() -> EarningConfig:
+    return config_cached("loyalty.earning", _earning_config_build)
 
 
 def _rule_condition_failure(
@@ -152,7 +172,8 @@ def points_quote(
     programme: Programme | None = None,
 ) -> Quote:
     """The points the basket earns for the customer, line by line, with the reason of each."""
-    programme = programme or programme_read()
+    config = earning_config()
+    programme = programme or config.programme
     when = when or timezone.now()
     quote = Quote()
     if customer is None:
@@ -161,20 +182,11 @@ def points_quote(
     if not programme.is_enabled:
         quote.reason = _("The loyalty programme is switched off.")
         return quote
-    # The rules with their stores and customer groups in one query; the group trees are read
-    # only when a rule or the programme needs them (a sale at the till pays for what it uses).
-    rules = list(
-        EarningRule.objects.filter(is_active=True).annotate(
-            store_ids=ArrayAgg("stores__id", distinct=True, filter=Q(stores__isnull=False), default=Value([])),
-            customer_group_ids=ArrayAgg(
-                "customer_groups__id", distinct=True, filter=Q(customer_groups__isnull=False), default=Value([])
-            ),
-        )
+    rules = config.rules
+    customer_groups = (
+        set(tree_ancestor_ids(config.customer_group_parents, customer.group_id)) if customer.group_id else set()
     )
-    excluded_groups = set(programme.no_earning_groups.values_list("pk", flat=True))
-    needs_customer_groups = bool(excluded_groups) or any(rule.customer_group_ids for rule in rules)
-    customer_groups = _customer_group_ancestry(customer.group_id) if needs_customer_groups else set()
-    if customer_groups & excluded_groups:
+    if customer_groups & config.excluded_groups:
         quote.reason = _("The customer's group earns no points.")
         return quote
     day = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
@@ -195,7 +207,9 @@ def points_quote(
     }
     needs_product_groups = any(rule.product_group_id for rule in rules)
     ancestry = (
-        _group_ancestry({line.product.group_id for line in lines if line.product.group_id})
+        _group_ancestry(
+            {line.product.group_id for line in lines if line.product.group_id}, config.product_group_parents
+        )
         if needs_product_groups
         else {}
     )

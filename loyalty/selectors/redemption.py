@@ -10,7 +10,7 @@ from crm.money import ZERO
 from customers.models import Customer
 from loyalty.models import PointsEntry, Programme
 from loyalty.rules import money_of_points, redeemable_points
-from loyalty.selectors.card_lookup import TillCustomer, till_customer_get
+from loyalty.selectors.card_lookup import TillCustomer, till_customer_get, till_customer_of
 from loyalty.selectors.points import balance_of
 from loyalty.selectors.programme import programme_read
 from sales.models import Return, ReturnLine, SalesDocument, SalesLine
@@ -55,6 +55,19 @@ class SalePoints:
     redeemed: int
     redeemed_value: Decimal
     balance: int
+
+
+@dataclass
+class PointsMoved:
+    """What the sale step wrote to the ledger, filled in as it writes (so the till's answer is
+    built from the rows just written, not read back): the points earned and redeemed, the money
+    the redeemed ones paid, and the balance after. `balance` stays None when the step touched no
+    account (an anonymous sale, or one that neither earns nor redeems)."""
+
+    earned: int = 0
+    redeemed: int = 0
+    redeemed_value: Decimal = Decimal("0.00")
+    balance: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,14 +136,31 @@ class ReturnOutcome:
     points: ReturnPoints | None
 
 
-def sale_outcome(*, sale: SalesDocument) -> SaleOutcome:
-    """The sale's lines, its customer read after it and its points."""
-    lines = tuple(SalesLine.objects.filter(document=sale).select_related("product").order_by("pk"))
+def sale_outcome(*, sale: SalesDocument, moved: PointsMoved | None = None) -> SaleOutcome:
+    """The sale's lines, its customer after it and its points.
+
+    The lines are the ones `sale_register` wrote, when `sale` is what it returned. With `moved`
+    (what the sale step wrote, passed by the caller that registered the sale) the customer and
+    the points come from the rows just written too: `sale_register` left the figures after the
+    sale on `sale.customer`, the step the balance and the points; only the customer's cards are
+    read. Without them, all is read back."""
+    lines = sale.written_lines
+    if lines is None:
+        lines = tuple(SalesLine.objects.filter(document=sale).select_related("product").order_by("pk"))
     if sale.customer_id is None:
         return SaleOutcome(sale=sale, lines=lines, customer=None, points=None)
-    customer = till_customer_get(customer_id=sale.customer_id)
+    if moved is None or moved.balance is None:
+        customer = till_customer_get(customer_id=sale.customer_id)
+        return SaleOutcome(
+            sale=sale, lines=lines, customer=customer, points=sale_points(sale=sale, balance=customer.points_balance)
+        )
     return SaleOutcome(
-        sale=sale, lines=lines, customer=customer, points=sale_points(sale=sale, balance=customer.points_balance)
+        sale=sale,
+        lines=lines,
+        customer=till_customer_of(customer=sale.customer, points_balance=moved.balance),
+        points=SalePoints(
+            earned=moved.earned, redeemed=moved.redeemed, redeemed_value=moved.redeemed_value, balance=moved.balance
+        ),
     )
 
 

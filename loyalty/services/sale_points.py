@@ -9,7 +9,7 @@ What a caller passes is a `LoyaltyAtSale` among the sale's extensions (none: no 
 redeemed, points earned); the sale's context says where it was registered (the ledger's source).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from loyalty.formatting import plain
 from loyalty.models import CardType, EarnedLine, PointsEntry, Programme
 from loyalty.rules import expiry_date, money_of_points, points_share, redeemable_points
-from loyalty.selectors.earning import BasketLine, points_quote
+from loyalty.selectors.earning import BasketLine, earning_config, points_quote
 from loyalty.selectors.programme import programme_read
+from loyalty.selectors.redemption import PointsMoved
 from loyalty.services.cards import card_for_sale, coupon_use
 from loyalty.services.ledger import account_lock, entry_write
 from sales.services.sales import SaleContext, SaleSource
@@ -40,6 +41,7 @@ class LoyaltyAtSale:
     card_number: str = ""
     points_to_redeem: int = 0
     earns: bool = True
+    moved: PointsMoved = field(default_factory=PointsMoved, compare=False)
 
 
 def _source(context: SaleContext) -> str:
@@ -122,11 +124,15 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
         return
     if not earns and not to_redeem:
         return
-    programme = programme_read()
+    programme = earning_config().programme
     account = account_lock(sale.customer_id)
     redeemed_value = _redeem(
         sale=sale, account=account, points=to_redeem, programme=programme, context=context, card=card
     )
+    moved = at_sale.moved
+    if int(to_redeem) > 0:
+        moved.redeemed, moved.redeemed_value = int(to_redeem), redeemed_value
+    moved.balance = account.balance
     if not earns:
         return
     quote = points_quote(
@@ -160,6 +166,7 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
         occurred_at=sale.occurred_at,
         expires_on=expiry_date(programme=programme, on=timezone.localtime(sale.occurred_at).date()),
     )
+    moved.earned, moved.balance = quote.total, account.balance
 
 
 def return_points_step(return_document, return_lines, context: SaleContext) -> None:

@@ -43,6 +43,7 @@ class SalesView(PosApiView):
                 # The sale of a card's owner: the card names them. A card that names nobody (not
                 # known, blocked, a coupon in stock) is judged by the loyalty step.
                 customer = customer_of_card(number=data["card"])
+            loyalty = LoyaltyAtSale(card_number=data["card"], points_to_redeem=data.get("points_redeemed") or 0)
             sale = sale_register(
                 store=terminal.store,
                 terminal=terminal,
@@ -56,9 +57,9 @@ class SalesView(PosApiView):
                     for line in data["lines"]
                 ],
                 source=SaleSource.TILL,
-                extensions=[LoyaltyAtSale(card_number=data["card"], points_to_redeem=data.get("points_redeemed") or 0)],
+                extensions=[loyalty],
             )
-            return 201, SaleOutSerializer(sale_outcome(sale=sale)).data
+            return 201, SaleOutSerializer(sale_outcome(sale=sale, moved=loyalty.moved)).data
 
         return self.write(request, perform)
 
