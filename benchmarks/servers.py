@@ -17,9 +17,10 @@ from pathlib import Path
 
 import psutil
 
-# docker-compose.yml's web command: gunicorn's sync workers, four of them; each keeps its database
-# connection open for REGULARS_DATABASE_CONN_MAX_AGE seconds (60 by default).
-GUNICORN_WORKERS = 4
+# docker-compose.yml's web command: gunicorn's sync workers, four of them, each holding its
+# database connections in a pool (REGULARS_DATABASE_POOL). BENCH_WEB_WORKERS tries another count.
+GUNICORN_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
+DATABASE_POOL = "8"
 CELERY_CONCURRENCY = 2
 
 
@@ -63,11 +64,11 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _start(self, name: str, command: list[str]) -> Server:
+    def _start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> Server:
         log = self.logs / f"{name}.log"
         handle = log.open("ab")
         process = subprocess.Popen(
-            command, env=self.env, cwd=self.root, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env or self.env, cwd=self.root, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
         return Server(name, process, log)
 
@@ -90,6 +91,7 @@ class Stack:
                 "--timeout",
                 "600",
             ],
+            env={**self.env, "REGULARS_DATABASE_POOL": DATABASE_POOL},
         )
         self.worker = self._start(
             "celery",

@@ -57,18 +57,11 @@ def database_connections(pool_size: int) -> dict:
     """
     if pool_size <= 0:
         return {"CONN_MAX_AGE": int(env("REGULARS_DATABASE_CONN_MAX_AGE", "60")), "CONN_HEALTH_CHECKS": True}
-    from psycopg_pool import ConnectionPool
-
+    # With a pool, Django turns CONN_HEALTH_CHECKS into the pool's check of each connection.
     return {
         "CONN_MAX_AGE": 0,
-        "OPTIONS": {
-            "pool": {
-                "min_size": 1,
-                "max_size": pool_size,
-                "timeout": 10,
-                "check": ConnectionPool.check_connection,
-            }
-        },
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"pool": {"min_size": 1, "max_size": pool_size, "timeout": 10}},
     }
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.pagination import BoundedPaginator
 from crm.permissions import right_required
 from crm.xlsx import XLSX_CONTENT_TYPE
 from customers.card_tabs import card_tabs
@@ -38,7 +39,7 @@ def customer_list_view(request):
     filters = customer_filterset(request.GET)
     properties = filters.properties
     columns = chosen_columns(request.GET.getlist("cols"), properties)
-    page = Paginator(customer_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(customer_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     # The header's search box ("go"): a single match opens the customer's card at once, as a
     # scanned card number or a full phone number usually gives.
     if request.GET.get("go") and page.paginator.count == 1:

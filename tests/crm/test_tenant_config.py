@@ -15,6 +15,7 @@ from loyalty.selectors.earning import earning_config
 from sales.selectors.pricing import pricing_config
 from tests.factories import CustomerGroupFactory, EarningRuleFactory, ProgrammeFactory, TierFactory
 
+
 class Rollback(Exception):
     pass
 
