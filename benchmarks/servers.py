@@ -17,10 +17,11 @@ from pathlib import Path
 
 import psutil
 
-# docker-compose.yml's web command: gunicorn's sync workers, four of them, each holding its
-# database connections in a pool (REGULARS_DATABASE_POOL). BENCH_WEB_WORKERS tries another count.
+# docker-compose.yml's web command: gunicorn's sync workers, four of them; each keeps its one
+# database connection open for REGULARS_DATABASE_CONN_MAX_AGE seconds (60 by default).
+# BENCH_WEB_WORKERS and BENCH_WEB_POOL (REGULARS_DATABASE_POOL) try another count or a pool.
 GUNICORN_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
-DATABASE_POOL = "8"
+DATABASE_POOL = os.environ.get("BENCH_WEB_POOL", "0")
 CELERY_CONCURRENCY = 2
 
 
