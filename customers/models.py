@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import ExtractDay, ExtractMonth, Upper
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -167,6 +167,8 @@ class Customer(models.Model):
             models.Index(fields=["last_name", "first_name", "company_name", "id"], name="customer_name_order_idx"),
             models.Index(fields=["status", "-created_at"], name="customer_status_created_idx"),
             models.Index(fields=["birth_date"], name="customer_birth_date_idx"),
+            # "Birthday in the next … days": month and day ranges, whatever the year.
+            models.Index(ExtractMonth("birth_date"), ExtractDay("birth_date"), name="customer_birthday_idx"),
             models.Index(fields=["last_purchase_at"], name="customer_last_purchase_idx"),
             models.Index(fields=["purchase_total"], name="customer_purchase_total_idx"),
             models.Index(fields=["purchase_count"], name="customer_purchase_count_idx"),
