@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 
 from crm.money import CENT
 from crm.tenant_config import config_cached
-from crm.tree import tree_ancestor_ids, tree_parents
-from customers.models import Customer, CustomerGroup
+from crm.tree import tree_ancestor_ids
+from customers.models import Customer
 from loyalty.formatting import plain
 from loyalty.models import EarningRule, Programme, Tier
 from loyalty.selectors.programme import programme_read
-from sales.models import Product, ProductGroup, SalesDocument, Store
-from sales.selectors.pricing import customer_prices
+from sales.models import Product, SalesDocument, Store
+from sales.selectors.pricing import customer_prices, pricing_config
 
 ROUNDING = {
     Programme.Rounding.DOWN: ROUND_FLOOR,
@@ -116,6 +116,7 @@ class EarningConfig:
 
 
 def _earning_config_build() -> EarningConfig:
+    pricing = pricing_config()
     programme = programme_read()
     rules = tuple(
         EarningRule.objects.filter(is_active=True).annotate(
@@ -131,8 +132,9 @@ def _earning_config_build() -> EarningConfig:
         rules=rules,
         excluded_groups=excluded,
         tiers=tuple(Tier.objects.order_by("-min_spend")),
-        customer_group_parents=tree_parents(CustomerGroup),
-        product_group_parents=tree_parents(ProductGroup),
+        # The trees as the prices read them (the same version, one copy of each).
+        customer_group_parents=pricing.customer_group_parents,
+        product_group_parents=pricing.product_group_parents,
     )
 
 

@@ -66,7 +66,7 @@ class PointsMoved:
 
     earned: int = 0
     redeemed: int = 0
-    redeemed_value: Decimal = Decimal("0.00")
+    redeemed_value: Decimal = ZERO
     balance: int | None = None
 
 

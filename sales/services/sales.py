@@ -123,6 +123,8 @@ def _purchase_figures_add(*, customer: Customer, amount: Decimal, occurred_at: d
 
 
 @transaction.atomic
+# The retailer's settings (prices, then the steps' points) are read at one version.
+@config_pinned()
 def sale_register(
     *,
     store: Store,
@@ -152,39 +154,6 @@ def sale_register(
     if not lines:
         raise ValidationError({"lines": _("A sale needs at least one line.")})
     occurred_at = _occurred_at_clean(occurred_at)
-    # The retailer's settings (prices, then the steps' points) are read at one version.
-    with config_pinned():
-        return _sale_write(
-            store=store,
-            lines=lines,
-            customer=customer,
-            kind=kind,
-            occurred_at=occurred_at,
-            number=number,
-            terminal=terminal,
-            acting_user=acting_user,
-            client_id=client_id,
-            payment_status=payment_status,
-            paid_amount=paid_amount,
-            context=_context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions),
-        )
-
-
-def _sale_write(
-    *,
-    store: Store,
-    lines: list[LineInput],
-    customer: Customer | None,
-    kind: str,
-    occurred_at: datetime.datetime,
-    number: str,
-    terminal: Terminal | None,
-    acting_user: User | None,
-    client_id: str | None,
-    payment_status: str,
-    paid_amount: Decimal | None,
-    context: SaleContext,
-) -> SalesDocument:
     codes = {line.product for line in lines}
     products = {}
     for product in Product.objects.by_codes(codes):
@@ -261,6 +230,7 @@ def _sale_write(
     sale.written_lines = tuple(documents_lines)
     if customer is not None and sale.is_purchase:
         _purchase_figures_add(customer=customer, amount=total, occurred_at=occurred_at)
+    context = _context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions)
     for step in sale_steps:
         step(sale, documents_lines, context)
     return sale
