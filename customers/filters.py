@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerStatus, CustomProperty
@@ -183,6 +183,23 @@ class CustomerFilter(django_filters.FilterSet):
             return queryset.filter(properties__contains={code: values[value]})
 
         return method
+
+    def description(self) -> list[list[str]]:
+        """[label, value] pairs a person reads (the export's run and file): each filter in use,
+        in the form's order, its value as the form shows it. Call after `is_valid()`."""
+        lines = []
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(value, datetime.date):
+                text = formats.date_format(value)
+            elif getattr(field, "choices", None):
+                text = str(dict(field.choices).get(value, dict(field.choices).get(str(value), value)))
+            else:
+                text = formats.localize(value)
+            lines.append([str(field.label), str(text)])
+        return lines
 
     def filter_search(self, queryset, _name, value):
         return queryset.filter(search_q(value)) if value.strip() else queryset

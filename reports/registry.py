@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 
 from crm.registry import Registry
+from staff.roles import Right
 
 
 @dataclass(frozen=True)
 class Column:
     """One column of a report: `kind` decides the cell's type and format in the workbook:
     text, integer, decimal, quantity (up to three decimals), money, percent (a fraction: 0.25 is 25
-    per cent), date, datetime."""
+    per cent), date, datetime, boolean."""
 
     key: str
     label: Promise | str
@@ -50,6 +51,14 @@ class Report:
     title: Promise | str = ""
     description: Promise | str = ""
     form_class: type | None = None
+    # In the list of reports to start from; an unlisted one starts elsewhere (the customer
+    # export, from the customer list) and its runs still show in the list of runs.
+    listed: bool = True
+    # The right a user needs to start a run, follow it and download its file.
+    right: str = Right.USE_MARKETING
+    # A plain table (a header row, then the rows: reports.xlsx.table_write, the fast writer for a
+    # million rows) instead of the report workbook with its title and parameters.
+    plain_table: bool = False
 
     def columns(self, parameters: dict) -> list[Column]:
         """The columns; most reports have fixed ones, some depend on the parameters."""
@@ -89,3 +98,8 @@ def report_get(code: str) -> Report | None:
 
 def reports_all() -> list[Report]:
     return list(reports)
+
+
+def reports_listed() -> list[Report]:
+    """The reports a user starts from the list of reports."""
+    return [report for report in reports if report.listed]

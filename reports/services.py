@@ -25,7 +25,7 @@ from django_tenants.utils import tenant_context
 
 from reports.models import ReportRun
 from reports.registry import report_get
-from reports.xlsx import ReportWorkbook
+from reports.xlsx import ReportWorkbook, table_write
 from staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -149,47 +149,58 @@ def _heartbeat(run: ReportRun):
         thread.join()
 
 
+class _Stream:
+    """The report's rows on their way to the file: the preview, the chart and the progress take
+    each row as it passes; `count` is how many passed."""
+
+    def __init__(self, run: ReportRun, columns, chart, estimate: int | None):
+        self.run, self.columns, self.chart, self.estimate = run, columns, chart, estimate
+        self.preview: list[list] = []
+        self.count = 0
+
+    def rows(self, rows):
+        for row in rows:
+            if self.chart is not None:
+                self.chart.add(row)
+            if self.count < PREVIEW_ROWS:
+                # Stored compactly: the values in the columns' order.
+                self.preview.append([_json_value(row[column.key]) for column in self.columns])
+            self.count += 1
+            if self.count % BATCH == 0:
+                self._progress()
+            yield row
+
+    def _progress(self) -> None:
+        run, estimate = self.run, self.estimate
+        run.progress = min(90, int(90 * self.count / estimate)) if estimate else min(90, run.progress + 5)
+        _ours(run).update(progress=run.progress, heartbeat_at=timezone.now())
+
+
 def _build(run: ReportRun, report) -> None:
     parameters = run.parameters
     columns = report.columns(parameters)
-    estimate = report.row_estimate(parameters)
-    workbook = ReportWorkbook(
-        title=str(report.title),
-        parameters_text=run.parameters_text,
-        built_at=timezone.now(),
-        columns=columns,
-        currency=connection.tenant.currency,
-        built_label=_("Built"),
-    )
-    preview, count = [], 0
-    try:
-        chart = report.chart(parameters)
-        for row in report.rows(parameters):
-            workbook.append(row)
-            if chart is not None:
-                chart.add(row)
-            if count < PREVIEW_ROWS:
-                # Stored compactly: the values in the columns' order.
-                preview.append([_json_value(row[column.key]) for column in columns])
-            count += 1
-            if count % BATCH == 0:
-                progress = min(90, int(90 * count / estimate)) if estimate else min(90, run.progress + 5)
-                run.progress = progress
-                _ours(run).update(progress=progress, heartbeat_at=timezone.now())
+    chart = report.chart(parameters)
+    stream = _Stream(run, columns, chart, report.row_estimate(parameters))
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/{run.code}-{run.pk}.xlsx"
+        if report.plain_table:
+            table_write(
+                path,
+                sheet_name=str(report.title),
+                columns=columns,
+                rows=stream.rows(report.rows(parameters)),
+                currency=connection.tenant.currency,
+            )
+        else:
+            _workbook_write(path, run, report, columns, stream.rows(report.rows(parameters)))
         chart_data = _json_safe(chart.result()) if chart is not None else None
-    except BaseException:
-        workbook.discard()
-        raise
-    with tempfile.TemporaryFile() as output:
-        workbook.save(output)
-        output.seek(0)
-        name = f"{run.code}-{run.pk}.xlsx"
-        run.file.save(name, File(output), save=False)
+        with open(path, "rb") as output:
+            run.file.save(f"{run.code}-{run.pk}.xlsx", File(output), save=False)
     finished = _ours(run).update(
         status=ReportRun.Status.DONE,
         progress=100,
-        row_count=count,
-        preview=preview,
+        row_count=stream.count,
+        preview=stream.preview,
         chart=chart_data,
         file=run.file.name,
         finished_at=timezone.now(),
@@ -198,6 +209,24 @@ def _build(run: ReportRun, report) -> None:
     if not finished:
         # Another attempt took the run over meanwhile: its file counts, this one goes.
         run.file.delete(save=False)
+
+
+def _workbook_write(path: str, run: ReportRun, report, columns, rows) -> None:
+    workbook = ReportWorkbook(
+        title=str(report.title),
+        parameters_text=run.parameters_text,
+        built_at=timezone.now(),
+        columns=columns,
+        currency=connection.tenant.currency,
+        built_label=_("Built"),
+    )
+    try:
+        for row in rows:
+            workbook.append(row)
+    except BaseException:
+        workbook.discard()
+        raise
+    workbook.save(path)
 
 
 def report_runs_reap(*, now: datetime.datetime | None = None) -> int:

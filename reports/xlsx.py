@@ -1,12 +1,19 @@
 """A report's workbook: a header with the title, the parameters and the build time, then one
 header row and the rows with typed cells (numbers as numbers, dates as dates, money in the
 retailer's currency), the header frozen, sensible widths. Strings are always text, never a
-formula (crm.xlsx). Write-only: rows stream through, memory stays flat."""
+formula (crm.xlsx). Write-only: rows stream through, memory stays flat.
+
+`table_write` writes a plain table (a header row, then the rows), for the customer export of a
+million rows: rustpy-xlsxwriter (rust_xlsxwriter underneath, in constant memory) writes it five
+times as fast as XlsxWriter's constant_memory mode and thirteen times as fast as openpyxl's
+write-only mode (docs/benchmarks.md). Its strings are always text cells, never formulas.
+"""
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+import rustpy_xlsxwriter
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -109,3 +116,65 @@ class ReportWorkbook:
         if not self.sheet.closed:
             self.sheet.close()
         writer.cleanup()
+
+
+def _unique_labels(columns: list[Column]) -> list[str]:
+    """The header's labels, each once: the writer keys a row by its header, and a custom property
+    may carry the label of a standard column ("Name (2)")."""
+    labels, seen = [], set()
+    for column in columns:
+        label, number = str(column.label), 1
+        while label in seen:
+            number += 1
+            label = f"{column.label} ({number})"
+        seen.add(label)
+        labels.append(label)
+    return labels
+
+
+TABLE_FORMATS = {**FORMATS, "decimal": "General"}
+
+
+def table_write(path: str, *, sheet_name: str, columns: list[Column], rows: Iterable[Mapping], currency: str) -> None:
+    """Write `rows` (mappings keyed by the columns' keys) under a bold, frozen header row to an
+    .xlsx file at `path`, streaming: typed cells, money in `currency`, dates as dates."""
+    labels = _unique_labels(columns)
+    keys = [column.key for column in columns]
+    formats = {}
+    for label, column in zip(labels, columns, strict=True):
+        number_format = money_format(currency) if column.kind == "money" else TABLE_FORMATS.get(column.kind)
+        if number_format and number_format != "General":
+            cell_format = rustpy_xlsxwriter.Format()
+            cell_format.set_num_format(number_format)
+            formats[label] = cell_format
+
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        # The writer takes its header from the first row: with none, openpyxl writes the header.
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(sheet_name[:31] or "Sheet1")
+        header = [xlsx_text_cell(sheet, label) for label in labels]
+        for cell in header:
+            cell.font = BOLD
+        sheet.append(header)
+        workbook.save(path)
+        return
+
+    def records():
+        yield dict(zip(labels, [first[key] for key in keys], strict=True))
+        for row in rows:
+            yield dict(zip(labels, [row[key] for key in keys], strict=True))
+
+    (
+        rustpy_xlsxwriter.FastExcel(path)
+        .format(bold_headers=True, datetime_format=FORMATS["datetime"])
+        .freeze(row=1)
+        .sheet(
+            sheet_name[:31] or "Sheet1",
+            records(),
+            column_widths=[column.width for column in columns],
+            column_formats=formats,
+        )
+        .save()
+    )

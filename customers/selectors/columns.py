@@ -11,10 +11,14 @@ from customers.rules import phone_display, property_value_display
 
 @dataclass(frozen=True)
 class Column:
+    """`value` shows the column on the list's page; `kind` is the type of its cell in the export
+    (as reports.registry.Column's kinds: text, integer, money, date, datetime, decimal, boolean)."""
+
     key: str
     label: str
     value: Callable[[Customer], object]
     is_default: bool = False
+    kind: str = "text"
 
 
 BASE_COLUMNS = (
@@ -24,16 +28,23 @@ BASE_COLUMNS = (
     Column("group", _("Group"), lambda c: c.group.name if c.group else "", True),
     Column("phone", _("Phone"), lambda c: phone_display(c.phone), True),
     Column("email", _("E-mail"), lambda c: c.email, True),
-    Column("birth_date", _("Birth date"), lambda c: c.birth_date),
+    Column("birth_date", _("Birth date"), lambda c: c.birth_date, kind="date"),
     Column("city", _("City"), lambda c: c.city),
     Column("registry_code", _("Registry code"), lambda c: c.registry_code),
-    Column("purchase_count", _("Purchases"), lambda c: c.purchase_count),
-    Column("purchase_total", _("Total amount"), lambda c: c.purchase_total),
-    Column("last_purchase_at", _("Last purchase"), lambda c: c.last_purchase_at),
-    Column("email_consent", _("E-mail consent"), lambda c: c.email_consent),
-    Column("sms_consent", _("SMS consent"), lambda c: c.sms_consent),
-    Column("created_at", _("Created"), lambda c: c.created_at, True),
+    Column("purchase_count", _("Purchases"), lambda c: c.purchase_count, kind="integer"),
+    Column("purchase_total", _("Total amount"), lambda c: c.purchase_total, kind="money"),
+    Column("last_purchase_at", _("Last purchase"), lambda c: c.last_purchase_at, kind="datetime"),
+    Column("email_consent", _("E-mail consent"), lambda c: c.email_consent, kind="boolean"),
+    Column("sms_consent", _("SMS consent"), lambda c: c.sms_consent, kind="boolean"),
+    Column("created_at", _("Created"), lambda c: c.created_at, True, kind="datetime"),
 )
+
+
+PROPERTY_KINDS = {
+    CustomProperty.Type.NUMBER: "decimal",
+    CustomProperty.Type.DATE: "date",
+    CustomProperty.Type.BOOLEAN: "boolean",
+}
 
 
 def property_column(prop: CustomProperty) -> Column:
@@ -42,6 +53,7 @@ def property_column(prop: CustomProperty) -> Column:
         prop.label,
         lambda customer: property_value_display(prop, customer.properties.get(prop.code)),
         prop.is_shown_in_list,
+        kind=PROPERTY_KINDS.get(prop.type, "text"),
     )
 
 

@@ -1,16 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.pagination import BoundedPaginator
 from crm.permissions import right_required
-from crm.xlsx import XLSX_CONTENT_TYPE
 from customers.card_tabs import card_tabs
 from customers.forms.customers import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
 from customers.models import Customer, CustomerStatus
@@ -20,7 +18,9 @@ from customers.selectors.columns import available_columns, chosen_columns
 from customers.selectors.customers import control_queue, customer_filterset, customer_list
 from customers.selectors.properties import property_list
 from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
-from customers.services.exporting import customer_export_xlsx
+from reports.definitions.customer_export import CODE as CUSTOMER_EXPORT
+from reports.definitions.customer_export import CustomerExportForm
+from reports.services import report_run_create
 from staff.roles import Right
 
 PAGE_SIZE = 50
@@ -58,14 +58,22 @@ def customer_list_view(request):
     return render(request, template, context)
 
 
+@require_POST
 @right_required(Right.MANAGE_CUSTOMERS)
 def customer_export_view(request):
-    """The list's current filter and columns as an .xlsx download."""
-    filters = customer_filterset(request.GET)
-    columns = chosen_columns(request.GET.getlist("cols"), filters.properties)
-    output = customer_export_xlsx(queryset=customer_list(filters=filters), columns=columns)
-    name = f"customers-{timezone.localdate().isoformat()}.xlsx"
-    return FileResponse(output, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+    """The list's current filter and columns (the form's `query`) to an Excel file, built in the
+    background: the run's page shows its progress, then the download."""
+    form = CustomerExportForm({"query": request.POST.get("query", "")}, tenant=request.tenant)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect(f"{reverse('customers:customer_list')}?{request.POST.get('query', '')}")
+    run = report_run_create(
+        code=CUSTOMER_EXPORT,
+        parameters=form.parameters(),
+        parameters_text=form.parameters_text(),
+        acting_user=request.user,
+    )
+    return redirect("reports:run", run_id=run.pk)
 
 
 @require_POST

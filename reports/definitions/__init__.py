@@ -5,6 +5,7 @@ from reports.definitions import (  # noqa: F401
     buyers,
     cohorts,
     customer_base,
+    customer_export,
     loyalty_points,
     purchase_trends,
     regulars_lapsed,

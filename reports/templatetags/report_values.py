@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 from crm.templatetags.regulars import money
 
@@ -18,6 +19,8 @@ def report_value(row, column, currency: str = "EUR") -> str:
     if value is None or value == "":
         return ""
     kind = column.kind
+    if kind == "boolean":
+        return _("Yes") if value else _("No")
     if kind == "money":
         return money(value, currency)
     if kind == "percent":

@@ -1,6 +1,8 @@
 """The reports: the list, a report's parameter form, a run's page (its state, chart and preview)
 and its workbook."""
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,10 +12,10 @@ from crm.xlsx import XLSX_CONTENT_TYPE
 from reports.charts import chart_svg
 from reports.forms import form_data_of
 from reports.models import ReportRun
-from reports.registry import report_get, reports_all
+from reports.registry import report_get, reports_all, reports_listed
 from reports.selectors import report_runs_of
 from reports.services import report_run_create
-from staff.roles import Right
+from staff.roles import Right, perm
 
 
 def _report_or_404(code: str):
@@ -23,18 +25,31 @@ def _report_or_404(code: str):
     return report
 
 
+def _run_or_404(request, run_id: int, **conditions) -> ReportRun:
+    """The run, for a user who holds its report's right (the customer export's needs more than
+    the reports' own)."""
+    run = get_object_or_404(ReportRun, pk=run_id, **conditions)
+    report = report_get(run.code)
+    right = report.right if report is not None else Right.USE_MARKETING
+    if not request.user.has_perm(perm(right)):
+        raise PermissionDenied(f"the right “{right}” is needed")
+    return run
+
+
 @right_required(Right.USE_MARKETING)
 def report_list_view(request):
     runs = report_runs_of(user=request.user, limit=20)
     titles = {report.code: report.title for report in reports_all()}
     for run in runs:
         run.title = titles.get(run.code, run.code)
-    return render(request, "reports/report_list.html", {"reports": reports_all(), "runs": runs})
+    return render(request, "reports/report_list.html", {"reports": reports_listed(), "runs": runs})
 
 
 @right_required(Right.USE_MARKETING)
 def report_new_view(request, code: str):
     report = _report_or_404(code)
+    if not report.listed:
+        raise Http404
     # Bound on every POST, even one with no field (a report without parameters): `POST or None`
     # would show the form again instead of building.
     form = report.form_class(request.POST if request.method == "POST" else None, tenant=request.tenant)
@@ -63,9 +78,9 @@ def _run_context(run: ReportRun) -> dict:
     }
 
 
-@right_required(Right.USE_MARKETING)
+@login_required
 def report_run_view(request, run_id: int):
-    run = get_object_or_404(ReportRun, pk=run_id)
+    run = _run_or_404(request, run_id)
     context = _run_context(run)
     if request.htmx:
         return render(request, "reports/report_run.html#state", context)
@@ -73,11 +88,11 @@ def report_run_view(request, run_id: int):
 
 
 @require_POST
-@right_required(Right.USE_MARKETING)
+@login_required
 def report_run_again_view(request, run_id: int):
     """The same report with the same parameters, checked again (the plan may have changed, a store
     may be gone): parameters that no longer pass go back to the form with its messages."""
-    run = get_object_or_404(ReportRun, pk=run_id)
+    run = _run_or_404(request, run_id)
     report = _report_or_404(run.code)
     form = report.form_class(form_data_of(run.parameters), tenant=request.tenant)
     if not form.is_valid():
@@ -88,9 +103,9 @@ def report_run_again_view(request, run_id: int):
     return redirect("reports:run", run_id=new_run.pk)
 
 
-@right_required(Right.USE_MARKETING)
+@login_required
 def report_run_download_view(request, run_id: int):
-    run = get_object_or_404(ReportRun, pk=run_id, status=ReportRun.Status.DONE)
+    run = _run_or_404(request, run_id, status=ReportRun.Status.DONE)
     if not run.file:
         raise Http404
     return FileResponse(

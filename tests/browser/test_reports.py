@@ -151,3 +151,43 @@ def test_a_marketer_builds_three_reports_and_downloads_them(
         expect(runs.nth(index)).to_contain_text("Ready")
         expect(runs.nth(index).get_by_role("link", name="Download")).to_be_visible()
     save_screenshot(page, "reports-list-with-runs")
+
+
+def test_a_marketer_exports_the_filtered_customer_list_and_downloads_it(
+    page, live_server_port, tenants, customers_to_report, celery_worker, browser_url, browser_log_in, save_screenshot
+):
+    setup = tenants["browser"]
+    port = live_server_port
+    suffix = customers_to_report["suffix"]
+    page.set_default_timeout(30_000)
+    browser_log_in(page, port, "marketer", setup.marketer.password)
+
+    page.goto(browser_url(port, f"/customers/?q={suffix}&status=introduced&cols=name&cols=email&cols=email_consent"))
+    expect(page.get_by_test_id("result-count")).to_have_text("11 customers")
+    page.get_by_test_id("customer-export").click()
+    expect(page).to_have_url(re.compile(r"/reports/runs/\d+/$"))
+    run_id = int(re.search(r"/reports/runs/(\d+)/$", page.url).group(1))
+    expect(page.get_by_role("heading", name="Customer export")).to_be_visible()
+    expect(page.locator("dl")).to_contain_text(f"Search{suffix}")
+    expect(page.locator("#run-state")).to_have_attribute("data-status", "done", timeout=60_000)
+    expect(page.locator("#run-state")).to_contain_text("11 rows")
+    preview = page.get_by_test_id("report-preview")
+    expect(preview.locator("thead th")).to_have_text(["Name", "E-mail", "E-mail consent"])
+    expect(preview.locator("tbody tr")).to_have_count(11)
+    save_screenshot(page, "customer-export-run")
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("report-download").click()
+    download = download_info.value
+    assert download.suggested_filename == f"customer-export-{run_id}.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0] == ("Name", "E-mail", "E-mail consent")
+    assert len(rows) == 12
+    assert (f"Report 1 {suffix}", f"report-1-{suffix}@example.com", True) in rows
+    assert (f"Report 2 {suffix}", None, False) in rows
+
+    # The run waits in the list of reports, ready to download again.
+    page.get_by_role("link", name="Reports").first.click()
+    expect(page.get_by_test_id("report-runs").locator("tbody tr").first).to_contain_text("Customer export")
+    expect(page.get_by_test_id("report-runs").locator("tbody tr").first).to_contain_text("Ready")
