@@ -199,6 +199,24 @@ class Customer(models.Model):
         return self.kind == self.Kind.BUSINESS
 
 
+class StatusCount(models.Model):
+    """How many customers are in each status, kept by statement triggers on the customers' table
+    (migration 0010, `customers.counts`): every statement that inserts, deletes, updates or
+    truncates customers appends one row per status it changed, with the change. The count of a
+    status is the sum of its rows. Appending never waits for another transaction (no counter row
+    is locked), and the sum is exact in every transaction's snapshot; a nightly job folds the
+    rows into one per status."""
+
+    status = models.CharField(max_length=12, choices=CustomerStatus.choices)
+    count = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status"], name="status_count_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.count:+d}"
+
+
 class ConsentEvent(models.Model):
     """Consent to marketing on one channel given or withdrawn: when, how and who recorded it."""
 

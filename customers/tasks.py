@@ -3,6 +3,7 @@
 from django.db import connection
 
 from crm.celery import app
+from customers.services.counts import status_counts_fold
 from customers.services.importing import import_batch_check, import_batch_execute
 
 
@@ -16,3 +17,9 @@ def import_check_task(batch_id: int) -> str:
 def import_execute_task(batch_id: int) -> str:
     """The real run of a customer import, in one transaction (see customers.services.importing)."""
     return import_batch_execute(batch_id=batch_id, tenant=connection.tenant).status
+
+
+@app.task
+def status_counts_fold_task() -> int:
+    """Nightly: the kept counts per status folded to one row each (customers.services.counts)."""
+    return status_counts_fold()

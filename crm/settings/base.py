@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "args": ("reports.tasks.report_runs_purge_task",),
     },
+    "customer-status-counts-fold-every-night": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("customers.tasks.status_counts_fold_task",),
+    },
     "birthday-bonuses-every-hour": {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 60 * 60,

@@ -30,13 +30,22 @@ Every (R, FM) of the 5 × 5 lands in exactly one segment (tests/customers/test_r
 
 `rfm_scores_sql` is the scored population as SQL (one statement, window functions); the list's
 segment filter (`rfm_segment_q`) and the RFM report use it. The card asks for one customer's
-scores with `rfm_score_of`: one aggregate that counts the customers below each figure, which gives
-the same tile NTILE gives that figure's first customer (`ntile_of_position`).
+scores with `rfm_score_of`. A customer's tile is the tile NTILE gives the first customer with the
+same figure: the tile of position (customers below the figure + 1) (`ntile_of_position`). Where
+few customers bought, one aggregate counts those below each figure. On a large base that count
+reads every buyer (340 ms on a million), so the card compares the customer's figures with the
+population's tile boundaries instead: the figure found at the position just before each tile
+starts (`RfmBoundaries`; a figure above it starts that tile or a later one). They are computed
+in one pass and kept for an hour per retailer; the customer's own figures are always the live
+ones, and a million customers' boundaries barely move in an hour.
 """
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db import models
+from django.core.cache import cache
+from django.db import connection, models
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -45,6 +54,9 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 
 TILES = 5
+# Up to this many customers (the planner's estimate of the table) the card counts exactly.
+EXACT_UP_TO = 50_000
+BOUNDARIES_KEPT = 60 * 60
 
 
 class RfmSegment(models.TextChoices):
@@ -164,26 +176,110 @@ class RfmScore:
     segment: RfmSegment
 
 
+def tile_starts(count: int, tiles: int = TILES) -> list[int]:
+    """The position (1-based) at which each tile after the first starts, for `count` rows."""
+    size, remainder = divmod(count, tiles)
+    starts, position = [], 1
+    for tile in range(1, tiles):
+        position += size + (1 if tile <= remainder else 0)
+        starts.append(position)
+    return starts
+
+
+@dataclass(frozen=True)
+class RfmBoundaries:
+    """For each figure, the value at the position just before each of tiles 2 … 5 starts (in the
+    population's order): a customer's figure above k of them is in tile k + 1."""
+
+    recency: tuple[datetime.date, ...]
+    frequency: tuple[int, ...]
+    monetary: tuple[Decimal, ...]
+
+    @staticmethod
+    def tile(value, boundaries: tuple) -> int:
+        return 1 + sum(1 for boundary in boundaries if boundary < value)
+
+
+def _buyers():
+    return Customer.objects.filter(purchase_count__gt=0, last_purchase_at__isnull=False)
+
+
+def rfm_boundaries() -> RfmBoundaries | None:
+    """The population's tile boundaries, one pass over the buyers (None with fewer buyers than
+    tiles). percentile_disc(f) is the value at position ceil(f × count): f = (position − ½) / count
+    hits the position whatever the rounding of the division."""
+    count = _buyers().count()
+    if count < TILES:
+        return None
+    fractions = [(start - 1 - 0.5) / count for start in tile_starts(count)]
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT percentile_disc(%(f)s::float8[]) WITHIN GROUP (ORDER BY last_purchase_at),
+                   percentile_disc(%(f)s::float8[]) WITHIN GROUP (ORDER BY purchase_count),
+                   percentile_disc(%(f)s::float8[]) WITHIN GROUP (ORDER BY purchase_total)
+            FROM "{table}" WHERE purchase_count > 0 AND last_purchase_at IS NOT NULL
+            """,
+            {"f": fractions},
+        )
+        last_purchases, frequencies, monetaries = cursor.fetchone()
+    return RfmBoundaries(
+        recency=tuple(timezone.localtime(moment).date() for moment in last_purchases),
+        frequency=tuple(frequencies),
+        monetary=tuple(monetaries),
+    )
+
+
+def _boundaries_kept() -> RfmBoundaries | None:
+    """The retailer's boundaries from the cache, computed when missing (once an hour)."""
+    key = f"rfm-boundaries:{connection.schema_name}:{timezone.get_current_timezone_name()}"
+    boundaries = cache.get(key)
+    if boundaries is None:
+        boundaries = rfm_boundaries()
+        cache.set(key, boundaries, BOUNDARIES_KEPT)
+    return boundaries
+
+
+def _table_estimate() -> int:
+    """The planner's estimate of the customers' table (−1 before its first analysis)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Customer._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def _score(recency: int, frequency: int, monetary: int) -> RfmScore:
+    return RfmScore(
+        recency=recency,
+        frequency=frequency,
+        monetary=monetary,
+        segment=rfm_segment_for(recency=recency, frequency=frequency, monetary=monetary),
+    )
+
+
 def rfm_score_of(customer: Customer) -> RfmScore | None:
-    """The customer's scores and segment, or None before a first purchase; one query."""
+    """The customer's scores and segment, or None before a first purchase: counted exactly on a
+    small base, from the kept boundaries on a large one."""
     if not customer.purchase_count or customer.last_purchase_at is None:
         return None
     last_day = timezone.localtime(customer.last_purchase_at).date()
-    figures = Customer.objects.filter(purchase_count__gt=0, last_purchase_at__isnull=False).aggregate(
+    if _table_estimate() > EXACT_UP_TO:
+        boundaries = _boundaries_kept()
+        if boundaries is not None:
+            return _score(
+                RfmBoundaries.tile(last_day, boundaries.recency),
+                RfmBoundaries.tile(customer.purchase_count, boundaries.frequency),
+                RfmBoundaries.tile(customer.purchase_total, boundaries.monetary),
+            )
+    figures = _buyers().aggregate(
         count=Count("pk"),
         recency_below=Count("pk", filter=Q(last_purchase_at__date__lt=last_day)),
         frequency_below=Count("pk", filter=Q(purchase_count__lt=customer.purchase_count)),
         monetary_below=Count("pk", filter=Q(purchase_total__lt=customer.purchase_total)),
     )
     count = figures["count"]
-    recency, frequency, monetary = (
-        ntile_of_position(figures[f"{name}_below"] + 1, count) for name in ("recency", "frequency", "monetary")
-    )
-    return RfmScore(
-        recency=recency,
-        frequency=frequency,
-        monetary=monetary,
-        segment=rfm_segment_for(recency=recency, frequency=frequency, monetary=monetary),
+    return _score(
+        *(ntile_of_position(figures[f"{name}_below"] + 1, count) for name in ("recency", "frequency", "monetary"))
     )
 
 

@@ -227,3 +227,62 @@ def test_the_card_shows_the_segment_and_the_scores(alpha, scored, tenant_client)
     never = client.get(f"/customers/{scored['Kaur'].pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tab-content")
     assert never.context["rfm"] is None
     assert "not scored before a first purchase" in never.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [5, 7, 13, 64])
+def test_a_large_bases_card_scores_from_the_boundaries_as_the_exact_count_does(alpha, beta, count, monkeypatch):
+    """The card of a large base reads the kept tile boundaries instead of counting: on the same
+    customers both give every customer the same scores as the SQL of the report and the list,
+    ties and tiles of unequal size included."""
+    import random
+
+    from customers.selectors import rfm
+
+    chooser = random.Random(count)
+    with tenant_context(alpha.tenant):
+        customers = [
+            _customer(
+                f"Base{index}",
+                chooser.choice([1, 1, 5, 20, 90, 200]),
+                chooser.choice([1, 1, 1, 2, 3, 8]),
+                chooser.choice(["10.00", "10.00", "35.50", "80.00", "120.00"]),
+            )
+            for index in range(count)
+        ]
+        with tenant_context(beta.tenant):
+            # Another retailer's buyers move neither the count nor the boundaries.
+            _customer("Beta", 1, 50, "999.00")
+        by_sql = _sql_scores()
+        exact = {customer.pk: rfm_score_of(customer) for customer in customers}
+        monkeypatch.setattr(rfm, "EXACT_UP_TO", -2)
+        monkeypatch.setattr(rfm, "_boundaries_kept", rfm.rfm_boundaries)
+        for customer in customers:
+            score = rfm_score_of(customer)
+            assert score == exact[customer.pk], customer.first_name
+            assert (score.recency, score.frequency, score.monetary, score.segment.value) == by_sql[customer.pk]
+
+
+@pytest.mark.django_db
+def test_the_boundaries_are_kept_per_retailer_for_an_hour(alpha, beta):
+    from django.core.cache import cache
+
+    from customers.selectors import rfm
+
+    for setup, days in ((alpha, 3), (beta, 30)):
+        with tenant_context(setup.tenant):
+            for index in range(6):
+                _customer(f"Kept{index}", days + index, index + 1, f"{10 * (index + 1)}.00")
+    keys = []
+    for setup in (alpha, beta):
+        with tenant_context(setup.tenant):
+            key = f"rfm-boundaries:{setup.tenant.schema_name}:{timezone.get_current_timezone_name()}"
+            cache.delete(key)
+            keys.append(key)
+            assert rfm._boundaries_kept() == rfm.rfm_boundaries()
+            assert cache.get(key) == rfm.rfm_boundaries()
+    with tenant_context(alpha.tenant):
+        alpha_boundaries = cache.get(keys[0])
+    with tenant_context(beta.tenant):
+        assert cache.get(keys[1]) != alpha_boundaries
+    cache.delete_many(keys)
