@@ -22,8 +22,8 @@ from staff.roles import Right
 @dataclass(frozen=True)
 class Column:
     """One column of a report: `kind` decides the cell's type and format in the workbook:
-    text, integer, decimal, quantity (up to three decimals), money, percent (a fraction: 0.25 is 25
-    per cent), date, datetime, boolean."""
+    text, integer, decimal, quantity (up to three decimals), number (the decimals it has), money,
+    percent (a fraction: 0.25 is 25 per cent), date, datetime, boolean."""
 
     key: str
     label: Promise | str
@@ -56,8 +56,8 @@ class Report:
     listed: bool = True
     # The right a user needs to start a run, follow it and download its file.
     right: str = Right.USE_MARKETING
-    # A plain table (a header row, then the rows: reports.xlsx.table_write, the fast writer for a
-    # million rows) instead of the report workbook with its title and parameters.
+    # The table alone (a header row, then the rows) instead of the report's workbook with its
+    # banner of title, parameters and build time above the header (reports.xlsx.table_write).
     plain_table: bool = False
 
     def columns(self, parameters: dict) -> list[Column]:

@@ -17,7 +17,7 @@ import traceback
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -25,7 +25,7 @@ from django_tenants.utils import tenant_context
 
 from reports.models import ReportRun
 from reports.registry import report_get
-from reports.xlsx import ReportWorkbook, table_write
+from reports.xlsx import table_write
 from staff.models import User
 
 logger = logging.getLogger(__name__)
@@ -183,16 +183,14 @@ def _build(run: ReportRun, report) -> None:
     stream = _Stream(run, columns, chart, report.row_estimate(parameters))
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/{run.code}-{run.pk}.xlsx"
-        if report.plain_table:
-            table_write(
-                path,
-                sheet_name=str(report.title),
-                columns=columns,
-                rows=stream.rows(report.rows(parameters)),
-                currency=connection.tenant.currency,
-            )
-        else:
-            _workbook_write(path, run, report, columns, stream.rows(report.rows(parameters)))
+        table_write(
+            path,
+            sheet_name=str(report.title),
+            columns=columns,
+            rows=stream.rows(report.rows(parameters)),
+            currency=connection.tenant.currency,
+            banner=None if report.plain_table else _banner(run, report),
+        )
         chart_data = _json_safe(chart.result()) if chart is not None else None
         with open(path, "rb") as output:
             run.file.save(f"{run.code}-{run.pk}.xlsx", File(output), save=False)
@@ -211,22 +209,14 @@ def _build(run: ReportRun, report) -> None:
         run.file.delete(save=False)
 
 
-def _workbook_write(path: str, run: ReportRun, report, columns, rows) -> None:
-    workbook = ReportWorkbook(
-        title=str(report.title),
-        parameters_text=run.parameters_text,
-        built_at=timezone.now(),
-        columns=columns,
-        currency=connection.tenant.currency,
-        built_label=_("Built"),
-    )
-    try:
-        for row in rows:
-            workbook.append(row)
-    except BaseException:
-        workbook.discard()
-        raise
-    workbook.save(path)
+def _banner(run: ReportRun, report) -> list[str]:
+    """The lines above a report's header: its title, its parameters, when it was built."""
+    built = formats.date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
+    return [
+        str(report.title),
+        *(f"{label}: {value}" for label, value in run.parameters_text),
+        f"{_('Built')}: {built}",
+    ]
 
 
 def report_runs_reap(*, now: datetime.datetime | None = None) -> int:

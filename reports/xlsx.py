@@ -1,23 +1,22 @@
-"""A report's workbook: a header with the title, the parameters and the build time, then one
+"""A report's workbook: a banner with the title, the parameters and the build time, then one
 header row and the rows with typed cells (numbers as numbers, dates as dates, money in the
-retailer's currency), the header frozen, sensible widths. Strings are always text, never a
-formula (crm.xlsx). Write-only: rows stream through, memory stays flat.
+retailer's currency), the header bold and frozen, sensible widths. Strings are always text cells,
+never formulas. The customer export writes the table alone, without a banner.
 
-`table_write` writes a plain table (a header row, then the rows), for the customer export of a
-million rows: rustpy-xlsxwriter (rust_xlsxwriter underneath, in constant memory) writes it five
-times as fast as XlsxWriter's constant_memory mode and thirteen times as fast as openpyxl's
-write-only mode (docs/benchmarks.md). Its strings are always text cells, never formulas.
+rustpy-xlsxwriter (rust_xlsxwriter underneath, in constant memory) writes the rows as they
+stream by: five times as fast as XlsxWriter's constant_memory mode and thirteen times as fast as
+openpyxl's write-only mode (docs/benchmarks.md), in flat memory. Its banner lines are merged
+cells across the table's width (it writes no single cell above the header), each "label: value".
 """
 
 import datetime
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
+import re
+from collections.abc import Iterable, Iterator, Mapping
 
 import rustpy_xlsxwriter
+from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from crm.xlsx import xlsx_text_cell
 from reports.registry import Column
@@ -32,90 +31,14 @@ FORMATS = {
 }
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+# Characters Excel refuses in a sheet's name.
+SHEET_NAME_REFUSED = re.compile(r"[\[\]:*?/\\]")
+# A banner line spans at least this many columns (a merge of one cell is not allowed).
+BANNER_WIDTH = 2
 
 
 def money_format(currency: str) -> str:
     return f'#,##0.00 "{currency}"'
-
-
-def _typed_cell(sheet, value, column: Column, currency: str) -> WriteOnlyCell:
-    if value is None:
-        return WriteOnlyCell(sheet, value=None)
-    if column.kind == "text" or isinstance(value, str):
-        return xlsx_text_cell(sheet, str(value))
-    if isinstance(value, datetime.datetime):
-        # Excel has no time zones: the local wall time of the retailer.
-        from django.utils import timezone
-
-        value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, Decimal) and column.kind in ("integer",):
-        value = int(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if column.kind == "money":
-        cell.number_format = money_format(currency)
-    elif column.kind in FORMATS:
-        cell.number_format = FORMATS[column.kind]
-    return cell
-
-
-class ReportWorkbook:
-    """Open a workbook, `append` rows as they come, `save` at the end."""
-
-    def __init__(
-        self,
-        *,
-        title: str,
-        parameters_text: list[list[str]],
-        built_at: datetime.datetime,
-        columns: list[Column],
-        currency: str,
-        built_label: str,
-    ):
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(title[:31] or "Report")
-        self.columns = columns
-        self.currency = currency
-        for index, column in enumerate(columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
-        # The title, the parameters, the build time and a blank line come before the column
-        # header; the panes freeze below it (a write-only sheet takes that before any row).
-        self.header_row = len(parameters_text) + 4
-        self.sheet.freeze_panes = f"A{self.header_row + 1}"
-        title_cell = xlsx_text_cell(self.sheet, title)
-        title_cell.font = TITLE
-        self.sheet.append([title_cell])
-        for label, value in parameters_text:
-            self.sheet.append([xlsx_text_cell(self.sheet, label), xlsx_text_cell(self.sheet, value)])
-        from django.utils import timezone
-
-        built_cell = WriteOnlyCell(self.sheet, value=timezone.localtime(built_at).replace(tzinfo=None))
-        built_cell.number_format = FORMATS["datetime"]
-        self.sheet.append([xlsx_text_cell(self.sheet, built_label), built_cell])
-        self.sheet.append([])
-        header = []
-        for column in columns:
-            cell = xlsx_text_cell(self.sheet, str(column.label))
-            cell.font = BOLD
-            header.append(cell)
-        self.sheet.append(header)
-
-    def append(self, row: Mapping) -> None:
-        """One row: a mapping of the columns' keys to their values."""
-        self.sheet.append([_typed_cell(self.sheet, row[column.key], column, self.currency) for column in self.columns])
-
-    def save(self, output) -> None:
-        self.workbook.save(output)
-
-    def discard(self) -> None:
-        """Drop a workbook that will not be saved (its build failed). The write-only sheet streams
-        into a temporary file that openpyxl otherwise removes only when the process ends: a
-        worker would collect the files of every failed build."""
-        writer = self.sheet._writer
-        if writer is None:
-            return
-        if not self.sheet.closed:
-            self.sheet.close()
-        writer.cleanup()
 
 
 def _unique_labels(columns: list[Column]) -> list[str]:
@@ -132,49 +55,107 @@ def _unique_labels(columns: list[Column]) -> list[str]:
     return labels
 
 
-TABLE_FORMATS = {**FORMATS, "decimal": "General"}
+def _number_format(column: Column, currency: str) -> str | None:
+    """The cell format of the column's kind; none (Excel's general format) for a number that keeps
+    the decimals it has (kind "number")."""
+    if column.kind == "money":
+        return money_format(currency)
+    return FORMATS.get(column.kind)
 
 
-def table_write(path: str, *, sheet_name: str, columns: list[Column], rows: Iterable[Mapping], currency: str) -> None:
-    """Write `rows` (mappings keyed by the columns' keys) under a bold, frozen header row to an
-    .xlsx file at `path`, streaming: typed cells, money in `currency`, dates as dates."""
-    labels = _unique_labels(columns)
+def _cells(rows: Iterable[Mapping], columns: list[Column], labels: list[str]) -> Iterator[dict]:
+    """The rows keyed by the header's labels, each value as its cell takes it: text columns as text
+    whatever the value, aware times as the retailer's wall time (Excel knows no time zones).
+    Numbers (int, Decimal) are numbers; an integer column's format shows no decimals."""
     keys = [column.key for column in columns]
+    text = [index for index, column in enumerate(columns) if column.kind == "text"]
+    times = [index for index, column in enumerate(columns) if column.kind == "datetime"]
+    for row in rows:
+        values = [row[key] for key in keys]
+        for index in text:
+            value = values[index]
+            if value is not None and value.__class__ is not str:
+                values[index] = str(value)
+        for index in times:
+            value = values[index]
+            if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+                values[index] = timezone.localtime(value).replace(tzinfo=None)
+        yield dict(zip(labels, values, strict=True))
+
+
+def _header_only(path: str, sheet_name: str, labels: list[str], banner: list[str]) -> None:
+    """A file with the banner and the header and no row: rustpy-xlsxwriter takes its header from
+    the first row, so openpyxl writes this one."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    # Frozen below the header, as the other files (a write-only sheet takes it before any row).
+    sheet.freeze_panes = f"A{len(banner) + 3 if banner else 2}"
+    for index, line in enumerate(banner):
+        cell = xlsx_text_cell(sheet, line)
+        if index == 0:
+            cell.font = TITLE
+        sheet.append([cell])
+    if banner:
+        sheet.append([])
+    header = [xlsx_text_cell(sheet, label) for label in labels]
+    for cell in header:
+        cell.font = BOLD
+    sheet.append(header)
+    workbook.save(path)
+
+
+def table_write(
+    path: str,
+    *,
+    sheet_name: str,
+    columns: list[Column],
+    rows: Iterable[Mapping],
+    currency: str,
+    banner: list[str] | None = None,
+) -> None:
+    """Write `rows` (mappings keyed by the columns' keys) to an .xlsx file at `path`, streaming:
+    the `banner` lines (the first one the title) and a blank line, then the bold header row,
+    frozen, then the rows, typed, money in `currency`."""
+    banner = banner or []
+    sheet_name = SHEET_NAME_REFUSED.sub("-", sheet_name)[:31] or "Sheet1"
+    labels = _unique_labels(columns)
+    cells = _cells(rows, columns, labels)
+    first = next(cells, None)
+    if first is None:
+        _header_only(path, sheet_name, labels, banner)
+        return
+
+    def records() -> Iterator[dict]:
+        yield first
+        yield from cells
+
     formats = {}
     for label, column in zip(labels, columns, strict=True):
-        number_format = money_format(currency) if column.kind == "money" else TABLE_FORMATS.get(column.kind)
-        if number_format and number_format != "General":
+        number_format = _number_format(column, currency)
+        if number_format:
             cell_format = rustpy_xlsxwriter.Format()
             cell_format.set_num_format(number_format)
             formats[label] = cell_format
-
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        # The writer takes its header from the first row: with none, openpyxl writes the header.
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(sheet_name[:31] or "Sheet1")
-        header = [xlsx_text_cell(sheet, label) for label in labels]
-        for cell in header:
-            cell.font = BOLD
-        sheet.append(header)
-        workbook.save(path)
-        return
-
-    def records():
-        yield dict(zip(labels, [first[key] for key in keys], strict=True))
-        for row in rows:
-            yield dict(zip(labels, [row[key] for key in keys], strict=True))
-
+    header_row = len(banner) + 1 if banner else 0
+    last_column = max(len(columns), BANNER_WIDTH) - 1
+    merges = []
+    for index, line in enumerate(banner):
+        line_format = rustpy_xlsxwriter.Format()
+        if index == 0:
+            line_format.set_bold()
+            line_format.set_font_size(14)
+        merges.append((index, 0, index, last_column, line, line_format))
     (
         rustpy_xlsxwriter.FastExcel(path)
         .format(bold_headers=True, datetime_format=FORMATS["datetime"])
-        .freeze(row=1)
+        .freeze(row=header_row + 1)
         .sheet(
-            sheet_name[:31] or "Sheet1",
+            sheet_name,
             records(),
             column_widths=[column.width for column in columns],
             column_formats=formats,
+            header_row=header_row,
+            merge_ranges=merges or None,
         )
         .save()
     )

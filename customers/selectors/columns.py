@@ -12,7 +12,7 @@ from customers.rules import phone_display, property_value_display
 @dataclass(frozen=True)
 class Column:
     """`value` shows the column on the list's page; `kind` is the type of its cell in the export
-    (as reports.registry.Column's kinds: text, integer, money, date, datetime, decimal, boolean)."""
+    (as reports.registry.Column's kinds: text, integer, money, date, datetime, number, boolean)."""
 
     key: str
     label: str
@@ -41,7 +41,7 @@ BASE_COLUMNS = (
 
 
 PROPERTY_KINDS = {
-    CustomProperty.Type.NUMBER: "decimal",
+    CustomProperty.Type.NUMBER: "number",
     CustomProperty.Type.DATE: "date",
     CustomProperty.Type.BOOLEAN: "boolean",
 }

@@ -44,7 +44,7 @@ def _local_time_sql(column: str) -> RawSQL:
 
 def _property_sql(code: str, kind: str) -> RawSQL:
     value, text = f"{TABLE}.properties -> %s", f"{TABLE}.properties ->> %s"
-    if kind == "decimal":
+    if kind == "number":
         sql = (
             f"CASE jsonb_typeof({value}) WHEN 'number' THEN ({text})::numeric "
             f"WHEN 'string' THEN CASE WHEN {text} ~ %s THEN ({text})::numeric END END"

@@ -11,8 +11,8 @@ computed in SQL with NTILE(5); 5 is the best fifth:
 Equal figures, equal score: NTILE alone would split customers with the same figure (the many
 who bought once, say) across two tiles in no fixed order, so a customer could change segment
 from one query to the next. Every customer gets the lowest tile among those with the same
-figure, the tile where that figure starts (MIN(tile) OVER (PARTITION BY figure)); a score may
-then be skipped (F: 1, 4, 5 when most customers bought once).
+figure, the tile where that figure starts (the tile of the position RANK() gives the figure); a
+score may then be skipped (F: 1, 4, 5 when most customers bought once).
 
 The segment comes from R and FM = round((F + M) / 2), halves rounded up:
 
@@ -135,27 +135,41 @@ def rfm_scores_sql() -> tuple[str, list]:
     column = {name: Customer._meta.get_field(name).column for name in ("purchase_count", "purchase_total")}
     last_purchase = Customer._meta.get_field("last_purchase_at").column
     pk = Customer._meta.pk.column
+    # RANK() is the position of a figure's first customer (those below it + 1): the tile NTILE
+    # gives that position (ntile_of_position, in SQL) is the tile of every customer with the
+    # figure. One sort per figure; NTILE, then MIN over equal figures, took two.
+    tiles = {
+        name: f"""CASE WHEN {name}_rank <= larger_rows THEN ({name}_rank - 1) / (size + 1) + 1
+                  ELSE remainder + ({name}_rank - larger_rows - 1) / size + 1 END"""
+        for name in ("recency", "frequency", "monetary")
+    }
     sql = f"""
         SELECT customer_id, last_day, recency, frequency, monetary, {_segment_case()} AS segment
         FROM (
             SELECT customer_id, last_day,
-                   MIN(recency_tile) OVER (PARTITION BY last_day) AS recency,
-                   MIN(frequency_tile) OVER (PARTITION BY purchase_count) AS frequency,
-                   MIN(monetary_tile) OVER (PARTITION BY purchase_total) AS monetary
+                   {tiles["recency"]} AS recency,
+                   {tiles["frequency"]} AS frequency,
+                   {tiles["monetary"]} AS monetary
             FROM (
-                SELECT customer_id, last_day, purchase_count, purchase_total,
-                       NTILE({TILES}) OVER (ORDER BY last_day) AS recency_tile,
-                       NTILE({TILES}) OVER (ORDER BY purchase_count) AS frequency_tile,
-                       NTILE({TILES}) OVER (ORDER BY purchase_total) AS monetary_tile
+                SELECT customer_id, last_day, size, remainder, remainder * (size + 1) AS larger_rows,
+                       recency_rank, frequency_rank, monetary_rank
                 FROM (
-                    SELECT "{pk}" AS customer_id,
-                           ("{last_purchase}" AT TIME ZONE %s)::date AS last_day,
-                           "{column["purchase_count"]}" AS purchase_count,
-                           "{column["purchase_total"]}" AS purchase_total
-                    FROM "{table}"
-                    WHERE "{column["purchase_count"]}" > 0 AND "{last_purchase}" IS NOT NULL
-                ) AS scored_customers
-            ) AS tiles
+                    SELECT customer_id, last_day,
+                           COUNT(*) OVER () / {TILES} AS size,
+                           mod(COUNT(*) OVER (), {TILES}) AS remainder,
+                           RANK() OVER (ORDER BY last_day) AS recency_rank,
+                           RANK() OVER (ORDER BY purchase_count) AS frequency_rank,
+                           RANK() OVER (ORDER BY purchase_total) AS monetary_rank
+                    FROM (
+                        SELECT "{pk}" AS customer_id,
+                               ("{last_purchase}" AT TIME ZONE %s)::date AS last_day,
+                               "{column["purchase_count"]}" AS purchase_count,
+                               "{column["purchase_total"]}" AS purchase_total
+                        FROM "{table}"
+                        WHERE "{column["purchase_count"]}" > 0 AND "{last_purchase}" IS NOT NULL
+                    ) AS scored_customers
+                ) AS ranks
+            ) AS sizes
         ) AS scores
     """
     return sql, [timezone.get_current_timezone_name()]

@@ -18,7 +18,7 @@ from staff.roles import Right
 CODE = "customer-export"
 # The parts of the list's address that are not its filter or its columns.
 NOT_FILTERS = ("page", "go")
-WIDTHS = {"text": 22, "date": 12, "datetime": 17, "boolean": 10, "integer": 11, "money": 14, "decimal": 12}
+WIDTHS = {"text": 22, "date": 12, "datetime": 17, "boolean": 10, "integer": 11, "money": 14, "number": 12}
 
 
 def _filters_and_columns(query: str):

@@ -27,9 +27,11 @@ class RfmForm(ReportForm):
     )
 
 
-def _scored_customers_sql(parameters: dict, *, select: str, tail: str = "", with_segment: bool = True):
+def _scored_customers_sql(
+    parameters: dict, *, select: str, select_params: tuple = (), tail: str = "", with_segment: bool = True
+):
     """The scored customers joined to their records, filtered by the chosen groups (and the
-    chosen segment): SQL text and parameters."""
+    chosen segment): SQL text and parameters (`select_params` those of `select`)."""
     scores, params = rfm_scores_sql()
     customer_table = Customer._meta.db_table
     group_table = CustomerGroup._meta.db_table
@@ -50,13 +52,7 @@ def _scored_customers_sql(parameters: dict, *, select: str, tail: str = "", with
         {where}
         {tail}
     """
-    return sql, [*params, *condition_params]
-
-
-def _customer_name(kind: str, first_name: str, last_name: str, company_name: str) -> str:
-    if kind == Customer.Kind.BUSINESS:
-        return company_name
-    return f"{first_name} {last_name}".strip()
+    return sql, [*select_params, *params, *condition_params]
 
 
 @report_register
@@ -90,13 +86,22 @@ class RfmReport(Report):
         ]
 
     def _rows_sql(self, parameters):
+        """Every value of a row made in SQL (the name as the card shows it, the days since the last
+        purchase, the segment in the user's words): the rows stream to the file as they come."""
         order = ", ".join(f"'{segment}'" for segment in RfmSegment.values)
+        labels = " ".join("WHEN %s THEN %s" for _ in RfmSegment.values)
         return _scored_customers_sql(
             parameters,
             select=(
-                "customer.id, customer.kind, customer.first_name, customer.last_name, customer.company_name, "
-                "customer_group.name, rfm.last_day, customer.purchase_count, customer.purchase_total, "
-                "rfm.recency, rfm.frequency, rfm.monetary, rfm.segment"
+                "customer.id, CASE WHEN customer.kind = %s THEN customer.company_name "
+                "ELSE trim(customer.first_name || ' ' || customer.last_name) END, "
+                "customer_group.name, rfm.last_day, %s::date - rfm.last_day, customer.purchase_count, "
+                f"customer.purchase_total, rfm.recency, rfm.frequency, rfm.monetary, CASE rfm.segment {labels} END"
+            ),
+            select_params=(
+                Customer.Kind.BUSINESS,
+                timezone.localdate(),
+                *(item for value, label in RfmSegment.choices for item in (value, str(label))),
             ),
             tail=(
                 f"ORDER BY array_position(ARRAY[{order}]::text[], rfm.segment), "
@@ -106,40 +111,13 @@ class RfmReport(Report):
 
     def rows(self, parameters):
         sql, params = self._rows_sql(parameters)
-        today = timezone.localdate()
-        labels = dict(RfmSegment.choices)
+        keys = [column.key for column in self.columns(parameters)]
         # A server-side cursor: the rows stream in batches, memory stays flat.
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(CHUNK):
-                for (
-                    customer_id,
-                    kind,
-                    first_name,
-                    last_name,
-                    company_name,
-                    group_name,
-                    last_day,
-                    purchases,
-                    amount,
-                    recency,
-                    frequency,
-                    monetary,
-                    segment,
-                ) in batch:
-                    yield {
-                        "customer": customer_id,
-                        "name": _customer_name(kind, first_name, last_name, company_name),
-                        "group": group_name,
-                        "last_purchase": last_day,
-                        "days_since": (today - last_day).days,
-                        "purchases": purchases,
-                        "amount": amount,
-                        "recency": recency,
-                        "frequency": frequency,
-                        "monetary": monetary,
-                        "segment": str(labels[segment]),
-                    }
+                for row in batch:
+                    yield dict(zip(keys, row, strict=True))
 
     def segment_sizes(self, parameters) -> dict[str, int]:
         """How many of the chosen groups' customers each segment holds (every segment, in order)."""

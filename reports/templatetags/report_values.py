@@ -27,7 +27,7 @@ def report_value(row, column, currency: str = "EUR") -> str:
         return formats.number_format(Decimal(str(value)) * 100, 1, use_l10n=True) + " %"
     if kind == "integer":
         return formats.number_format(int(Decimal(str(value))), 0, use_l10n=True, force_grouping=True)
-    if kind == "quantity":
+    if kind in ("quantity", "number"):
         return formats.number_format(Decimal(str(value)).normalize(), use_l10n=True, force_grouping=True)
     if kind == "decimal":
         return formats.number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=True)

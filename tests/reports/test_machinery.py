@@ -13,6 +13,7 @@ import html
 import io
 import os
 import re
+import tempfile
 import time
 import tracemalloc
 import zipfile
@@ -26,7 +27,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tenants.utils import get_tenant_model, tenant_context
-from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from customers.models import Customer
 from reports.charts import chart_svg
@@ -309,12 +309,18 @@ def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_aga
     assert response["Content-Disposition"] == f'attachment; filename="loyalty-points-{run_id}.xlsx"'
     sheet = _workbook(response)
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0][:2] == ["Loyalty points", None]
-    assert values[1][:2] == ["From", "01/01/2024"]
-    assert values[2][:2] == ["Until", "31/03/2024"]
-    assert values[3][0] == "Built"
-    assert abs(values[3][1] - timezone.localtime().replace(tzinfo=None)) < datetime.timedelta(minutes=5)
-    assert sheet["B4"].number_format == "yyyy-mm-dd hh:mm"
+    # The banner: one line each, merged across the table's eight columns.
+    assert [row[:2] for row in values[:3]] == [
+        ["Loyalty points", None],
+        ["From: 01/01/2024", None],
+        ["Until: 31/03/2024", None],
+    ]
+    assert {str(merged) for merged in sheet.merged_cells.ranges} == {f"A{row}:H{row}" for row in (1, 2, 3, 4)}
+    built = re.fullmatch(r"Built: (\d\d/\d\d/\d{4} \d\d:\d\d)", values[3][0])
+    assert built, values[3][0]
+    built_at = datetime.datetime.strptime(built.group(1), "%d/%m/%Y %H:%M")
+    assert abs(built_at - timezone.localtime().replace(tzinfo=None)) < datetime.timedelta(minutes=5)
+    assert values[4] == [None] * 8
     assert values[5] == LOYALTY_COLUMNS
     assert values[6:] == [[month, 0, 0, 0, 0, 0, 0, 0] for month in ("2024-01", "2024-02", "2024-03")]
     assert sheet.freeze_panes == "A7"
@@ -346,16 +352,18 @@ def test_a_marketer_builds_a_report_in_the_worker_downloads_it_and_builds_it_aga
 # --- failures, retries, stale runs, reaping and purging ----------------------------------------
 
 
-def test_a_failing_build_shows_its_error_and_offers_to_try_again(alpha, registered, files_removed, tenant_client):
+def test_a_failing_build_shows_its_error_and_offers_to_try_again(
+    alpha, registered, files_removed, tenant_client, tmp_path, monkeypatch
+):
     registered(BrokenReport)
     client = tenant_client(alpha, alpha.marketer)
-    temporary_files = list(ALL_TEMP_FILES)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
     run = _build_here(client, "test-broken", {}, alpha.tenant)
 
     assert (run.status, run.error, run.attempts, run.file.name) == ("failed", "broken on purpose", 1, "")
-    # The half-written sheet's temporary file is gone now, not when the worker ends.
-    assert ALL_TEMP_FILES == temporary_files
+    # The half-written file is gone now, not when the worker ends.
+    assert list(tmp_path.iterdir()) == []
     assert run.finished_at is not None
     page = _page(client.get(f"/reports/runs/{run.pk}/"))
     assert 'data-status="failed"' in page
@@ -643,8 +651,8 @@ def test_a_report_with_no_rows_has_a_header_only_file_and_says_so(alpha, registe
     sheet = _workbook(client.get(f"/reports/runs/{run.pk}/download/"))
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ["Nothing matches", None]
-    assert values[1:3] == [["From", "01/01/2024"], ["Until", "31/01/2024"]]
-    assert values[3][0] == "Built"
+    assert values[1:3] == [["From: 01/01/2024", None], ["Until: 31/01/2024", None]]
+    assert values[3][0].startswith("Built: ")
     assert values[5:] == [["Name", "Amount"]]
     assert sheet.freeze_panes == "A7"
 
@@ -704,8 +712,9 @@ def test_a_large_report_streams_with_flat_memory(alpha, registered, files_remove
         assert ManyRowsReport.progress_seen == {0: 0, 50_000: 22, 100_000: 45, 150_000: 67}
         with run.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
             sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
-    # The title, the build time, a blank line, the header and every row (read as XML: quicker).
-    assert sheet_xml.count("<row ") == 4 + 200_000
+    # The title, the build time, the header and every row (read as XML: quicker); the blank line
+    # between the banner and the header has no cell, so no row element.
+    assert sheet_xml.count("<row ") == 3 + 200_000
     assert sheet_xml.rindex("<t>Customer number 199999</t>") > sheet_xml.rindex("<t>Customer number 199998</t>")
     assert 'r="A200004"' in sheet_xml
     # The chart was drawn from the rows the build read: they were read once, not again for it.
