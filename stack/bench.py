@@ -92,6 +92,7 @@ def command_bench(argv: list[str]) -> int:
         manage(env, "collectstatic", "--no-input", "-v", "0")
         say("Migrating the database (public schema and every retailer)")
         manage(env, "migrate_schemas", "-v", "0")
+        manage(env, "template_migrate", "-v", "0")
         tokens = ROOT / "var" / profile.name / f"tokens-{'demo' if args.demo else args.size}.json"
         if args.demo:
             manage(env, "demo_setup")

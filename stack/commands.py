@@ -62,6 +62,7 @@ def command_run() -> int:
     manage(env, "compilemessages", "--ignore", ".venv", "-v", "0")
     say("Migrating the database (public schema and every retailer)")
     manage(env, "migrate_schemas", "-v", "0")
+    manage(env, "template_migrate", "-v", "0")
     logins = subprocess.run(
         [str(VENV_PYTHON), str(ROOT / "manage.py"), "demo_setup", "--port", port],
         env=env,

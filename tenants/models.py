@@ -55,6 +55,14 @@ class Tenant(TenantMixin):
     def is_public(self) -> bool:
         return self.schema_name == "public"
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the schema from the template (tenants.template), made ready first."""
+        if sync_schema and not self.is_public:
+            from tenants.template import template_schema_ready
+
+            template_schema_ready()
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
 
 class Domain(DomainMixin):
     class Meta:

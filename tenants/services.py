@@ -16,7 +16,16 @@ from tariffs.models import TariffPlan
 from tenants.models import Domain, Tenant, TenantEvent
 
 SCHEMA_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-RESERVED_SCHEMA_NAMES = {"public", "information_schema", "www", "admin", "static", "media", "api"}
+RESERVED_SCHEMA_NAMES = {
+    "public",
+    "information_schema",
+    "www",
+    "admin",
+    "static",
+    "media",
+    "api",
+    settings.TENANT_BASE_SCHEMA,
+}
 HOST_NAME_PATTERN = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
