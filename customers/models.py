@@ -175,6 +175,8 @@ class Customer(models.Model):
             models.Index(fields=["phone"], name="customer_phone_idx"),
             # Equality look-ups of the import's and the till's duplicate matching.
             models.Index(fields=["email"], name="customer_email_idx"),
+            # The import matches e-mail addresses whatever their case.
+            models.Index(Upper("email"), name="customer_email_upper_idx"),
             models.Index(fields=["registry_code"], name="customer_registry_code_idx"),
             GinIndex(fields=["properties"], opclasses=["jsonb_path_ops"], name="customer_properties_gin"),
             # Trigram indexes for the search box are made in migration 0001 (see docs/customers.md).

@@ -6,8 +6,11 @@ import hold one chunk of rows in memory at a time:
 
 - .csv: UTF-8 (a byte-order mark is dropped), comma or semicolon delimited (csv.Sniffer on the
   first 16 KB decides), one record per spreadsheet row (a quoted value may span lines);
-- .xlsx: the first sheet, read with openpyxl in read-only mode, formulas as their last
-  computed value; numbers, dates and yes/no cells are turned into the text a person would type.
+- .xlsx: the first sheet, formulas as their last computed value; numbers, dates and yes/no
+  cells are turned into the text a person would type. A sheet of up to CALAMINE_UP_TO bytes
+  (its XML unpacked: about 200,000 rows of ten columns) is read by python-calamine, Rust's
+  calamine, 30 times as fast as openpyxl; it holds the whole sheet in memory (about 1.7 times
+  the XML), so a larger sheet streams through openpyxl's read-only mode in flat memory.
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row is row 2.
 Rows whose cells are all empty are left out (spreadsheets often end with some).
@@ -18,6 +21,7 @@ import contextlib
 import csv
 import datetime
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -32,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from crm.xlsx import xlsx_text_row
 from customers.models import EDITABLE_FIELDS, Customer, ImportBatch, ImportRow
@@ -60,6 +65,10 @@ def import_file_kind(name: str) -> str | None:
     """ "csv" or "xlsx" by the file name's extension; None for any other file."""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return extension if extension in (CSV, XLSX) else None
+
+
+# The largest sheet (XML bytes, unpacked) read whole by python-calamine; larger ones stream.
+CALAMINE_UP_TO = 120 * 1024 * 1024
 
 
 def _cell_text(value) -> str:
@@ -126,7 +135,45 @@ def _xlsx_unreadable(name: str) -> FileUnreadable:
     return FileUnreadable(_("“%(name)s” cannot be read as an Excel workbook (.xlsx).") % {"name": name}, code="xlsx")
 
 
+def _xlsx_sheet_size(binary: IO[bytes]) -> int | None:
+    """The largest worksheet's XML size, unpacked (from the zip's directory: nothing is
+    unpacked), or None when the file is no zip archive."""
+    try:
+        with zipfile.ZipFile(binary) as archive:
+            sizes = [info.file_size for info in archive.infolist() if info.filename.startswith("xl/worksheets/")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        binary.seek(0)
+    return max(sizes, default=0)
+
+
 def _xlsx_records(binary: IO[bytes], name: str) -> Iterator[list[str]]:
+    size = _xlsx_sheet_size(binary)
+    if size is not None and size <= CALAMINE_UP_TO:
+        return _xlsx_records_calamine(binary, name)
+    return _xlsx_records_openpyxl(binary, name)
+
+
+def _xlsx_records_calamine(binary: IO[bytes], name: str) -> Iterator[list[str]]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(binary)
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as error:  # any failure of a damaged file means the same to the uploader
+        raise _xlsx_unreadable(name) from error
+    try:
+        # calamine gives the rows from the first one, but each from the first column in use:
+        # the columns before it are given back empty, as openpyxl gives them.
+        _first_row, first_column = sheet.start or (0, 0)
+        padding = [""] * first_column
+        for values in rows:
+            yield padding + [_cell_text(value) for value in values]
+    finally:
+        workbook.close()
+
+
+def _xlsx_records_openpyxl(binary: IO[bytes], name: str) -> Iterator[list[str]]:
     # A damaged or foreign file can make openpyxl fail in many ways; each means the same to the
     # person who uploaded it.
     try:

@@ -813,3 +813,36 @@ def test_a_marketer_imports_a_file_in_the_browser(
         assert Customer.objects.filter(email__endswith=f"-{tag}@example.com").count() == 5000
     page.goto(f"{base}{IMPORT_URL}")
     expect(page.get_by_test_id("import-batch-row").first).to_contain_text(f"browser-{tag}.csv")
+
+
+def test_both_xlsx_readers_give_the_same_rows_with_the_spreadsheets_row_numbers(monkeypatch):
+    """Sheets up to CALAMINE_UP_TO are read by python-calamine, larger ones stream through
+    openpyxl: the same rows either way, also for a sheet whose cells start below and right of A1."""
+    from customers.selectors import importing
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["B1"], sheet["C1"], sheet["D1"], sheet["E1"], sheet["F1"] = "first_name", "born", "size", "vip", "visit"
+    sheet.append([])
+    sheet.append([None, "Mari", datetime.date(1990, 1, 2), 38.0, True, datetime.datetime(2024, 5, 6, 7, 8)])
+    sheet.append([])
+    sheet.append([None, "Jaan", datetime.date(1985, 12, 31), 12.5, False, None])
+    binary = io.BytesIO()
+    workbook.save(binary)
+
+    def rows(reader_limit: int) -> list:
+        monkeypatch.setattr(importing, "CALAMINE_UP_TO", reader_limit)
+        binary.seek(0)
+        records = importing.import_file_records(binary, name="offset.xlsx")
+        return [next(records), *importing.import_data_rows(records, width=6)]
+
+    by_calamine, by_openpyxl = rows(10**9), rows(0)
+    assert (
+        by_calamine
+        == by_openpyxl
+        == [
+            ["", "first_name", "born", "size", "vip", "visit"],
+            (3, ["", "Mari", "1990-01-02", "38", "TRUE", "2024-05-06 07:08:00"]),
+            (5, ["", "Jaan", "1985-12-31", "12.5", "FALSE", ""]),
+        ]
+    )
