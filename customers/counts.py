@@ -47,3 +47,29 @@ DROP TRIGGER IF EXISTS {TABLE}_status_count_truncate ON {TABLE};
 DROP FUNCTION IF EXISTS customer_status_count_keep();
 DELETE FROM {COUNTS};
 """
+
+# The till updates a customer's purchase figures on every sale: a statement trigger with
+# transition tables cost that UPDATE 0.44 ms (measured with pgbench at L, 0.70 → 1.14 ms), with
+# nothing to count. A row trigger on the status column whose WHEN PostgreSQL checks itself costs
+# such an UPDATE nothing; a status that moves appends its two rows (migration 0012).
+ROW_UPDATE_SQL = f"""
+DROP TRIGGER IF EXISTS {TABLE}_status_count_update ON {TABLE};
+CREATE FUNCTION customer_status_count_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'INSERT INTO ' || quote_ident(TG_TABLE_SCHEMA) || '.{COUNTS} (status, count) '
+        'VALUES ($1, -1), ($2, 1)' USING OLD.status, NEW.status;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER {TABLE}_status_count_update AFTER UPDATE OF status ON {TABLE}
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION customer_status_count_move();
+"""
+
+ROW_UPDATE_DROP_SQL = f"""
+DROP TRIGGER IF EXISTS {TABLE}_status_count_update ON {TABLE};
+DROP FUNCTION IF EXISTS customer_status_count_move();
+CREATE TRIGGER {TABLE}_status_count_update AFTER UPDATE ON {TABLE}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION customer_status_count_keep();
+"""

@@ -202,10 +202,11 @@ class Customer(models.Model):
 
 
 class StatusCount(models.Model):
-    """How many customers are in each status, kept by statement triggers on the customers' table
-    (migration 0010, `customers.counts`): every statement that inserts, deletes, updates or
-    truncates customers appends one row per status it changed, with the change. The count of a
-    status is the sum of its rows. Appending never waits for another transaction (no counter row
+    """How many customers are in each status, kept by triggers on the customers' table
+    (migrations 0010 and 0012, `customers.counts`): every statement that inserts, deletes or
+    truncates customers appends one row per status it changed, with the change, and a status
+    that moves appends -1 for the old one, +1 for the new. The count of a status is the sum of
+    its rows. Appending never waits for another transaction (no counter row
     is locked), and the sum is exact in every transaction's snapshot; a nightly job folds the
     rows into one per status."""
 
