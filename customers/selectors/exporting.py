@@ -31,11 +31,26 @@ NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def _choice_sql(column: str, choices) -> RawSQL:
-    """The stored code of `column` as its label in the active language."""
+def choice_label_sql(expression: str, choices) -> tuple[str, list]:
+    """SQL (and its parameters) giving the stored code `expression` as its label in the active
+    language; a code without a label stays as it is."""
     whens = " ".join("WHEN %s THEN %s" for _ in choices)
     params = [item for value, label in choices for item in (value, str(label))]
-    return RawSQL(f"CASE {TABLE}.{column} {whens} ELSE {TABLE}.{column} END", params, output_field=CharField())
+    return f"CASE {expression} {whens} ELSE {expression} END", params
+
+
+def customer_name_sql(table: str) -> tuple[str, list]:
+    """SQL (and its parameters) giving the customer's name as the card shows it (Customer.__str__)
+    from the customers' table or alias `table`."""
+    return (
+        f"CASE WHEN {table}.kind = %s THEN {table}.company_name "
+        f"ELSE trim({table}.first_name || ' ' || {table}.last_name) END",
+        [Customer.Kind.BUSINESS],
+    )
+
+
+def _choice_sql(column: str, choices) -> RawSQL:
+    return RawSQL(*choice_label_sql(f"{TABLE}.{column}", choices), output_field=CharField())
 
 
 def _local_time_sql(column: str) -> RawSQL:
@@ -61,12 +76,7 @@ def _property_sql(code: str, kind: str) -> RawSQL:
 
 def _expression(column: Column):
     if column.key == "name":
-        return RawSQL(
-            f"CASE WHEN {TABLE}.kind = %s THEN {TABLE}.company_name "
-            f"ELSE trim({TABLE}.first_name || ' ' || {TABLE}.last_name) END",
-            [Customer.Kind.BUSINESS],
-            CharField(),
-        )
+        return RawSQL(*customer_name_sql(TABLE), CharField())
     if column.key == "kind":
         return _choice_sql("kind", Customer.Kind.choices)
     if column.key == "status":

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerGroup
+from customers.selectors.exporting import choice_label_sql, customer_name_sql
 from customers.selectors.rfm import RfmSegment, rfm_scores_sql
 from reports.forms import ReportForm
 from reports.parameters import customer_group_ids
@@ -89,20 +90,16 @@ class RfmReport(Report):
         """Every value of a row made in SQL (the name as the card shows it, the days since the last
         purchase, the segment in the user's words): the rows stream to the file as they come."""
         order = ", ".join(f"'{segment}'" for segment in RfmSegment.values)
-        labels = " ".join("WHEN %s THEN %s" for _ in RfmSegment.values)
+        name, name_params = customer_name_sql("customer")
+        segment, segment_params = choice_label_sql("rfm.segment", RfmSegment.choices)
         return _scored_customers_sql(
             parameters,
             select=(
-                "customer.id, CASE WHEN customer.kind = %s THEN customer.company_name "
-                "ELSE trim(customer.first_name || ' ' || customer.last_name) END, "
-                "customer_group.name, rfm.last_day, %s::date - rfm.last_day, customer.purchase_count, "
-                f"customer.purchase_total, rfm.recency, rfm.frequency, rfm.monetary, CASE rfm.segment {labels} END"
+                f"customer.id, {name}, customer_group.name, rfm.last_day, %s::date - rfm.last_day, "
+                "customer.purchase_count, customer.purchase_total, rfm.recency, rfm.frequency, rfm.monetary, "
+                f"{segment}"
             ),
-            select_params=(
-                Customer.Kind.BUSINESS,
-                timezone.localdate(),
-                *(item for value, label in RfmSegment.choices for item in (value, str(label))),
-            ),
+            select_params=(*name_params, timezone.localdate(), *segment_params),
             tail=(
                 f"ORDER BY array_position(ARRAY[{order}]::text[], rfm.segment), "
                 "customer.purchase_total DESC, customer.id"
