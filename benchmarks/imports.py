@@ -1,5 +1,5 @@
 """Imports and retailers: a new retailer ready to log in, customer imports over HTTP (upload, mapping,
-dry run, start) on the Celery worker, and `migrate_schemas` over many retailer schemas. Every import
+dry run, start) on the Celery worker, and many retailer schemas (benchmarks.schemas). Every import
 runs in a fresh retailer made for the group and dropped at the end, so the benchmark's retailer is
 left as bench_data made it."""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import re
 import statistics
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from django_tenants.utils import schema_context
 from benchmarks.client import CSRF_INPUT, BackOffice
 from benchmarks.context import BenchContext
 from benchmarks.results import Better, Limit, Row, Section, Stat
+from benchmarks.schemas import schemas_row
 from benchmarks.servers import PeakMemory
 
 NAME = "Imports and retailers"
@@ -44,10 +44,6 @@ T_1M = (
 T_HISTORY = (
     "import of the L sales history as one file (4,000,000 receipts / 12,000,000 lines)",
     "≤ 30 min (≥ 7,000 lines/s), figures exact after",
-)
-T_SCHEMAS = (
-    "1,000 retailer schemas: `migrate_schemas` of a no-op migration, all of them",
-    "report time per schema and the projection for 10,000",
 )
 
 
@@ -440,58 +436,6 @@ def _history_row(ctx: BenchContext, retailer: Retailer, customers: int) -> Row:
 # --- 5. many schemas ------------------------------------------------------------------------------
 
 
-def _schemas_row(ctx: BenchContext, base: Retailer) -> tuple[Row, str]:
-    from django_tenants.clone import CloneSchema
-
-    from tenants.models import Tenant
-
-    # Cloning takes seconds a schema here: L clones 50 and projects (the note says so).
-    count = 5 if ctx.smoke else 50
-    names = [f"bench_clone_{index:05d}" for index in range(count)]
-    plan = _plan()
-    try:
-        started = time.monotonic()
-        cloner = CloneSchema()
-        for name in names:
-            cloner.clone_schema(base.schema, name, set_connection=False)
-        connection.set_schema_to_public()
-        Tenant.objects.bulk_create(
-            [Tenant(name=f"Clone {name}", schema_name=name, plan=plan) for name in names], batch_size=500
-        )
-        cloned = time.monotonic() - started
-        schemas = Tenant.objects.count()
-        connection.close()
-        started = time.monotonic()
-        result = subprocess.run(
-            [str(ctx.root / ".venv" / "bin" / "python"), "manage.py", "migrate_schemas", "--noinput"],
-            cwd=ctx.root,
-            env=ctx.stack.env,
-            capture_output=True,
-            text=True,
-        )
-        seconds = time.monotonic() - started
-        if result.returncode != 0:
-            raise RuntimeError(f"migrate_schemas failed: {result.stderr[-500:]}")
-    finally:
-        connection.set_schema_to_public()
-        with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        Tenant.objects.filter(schema_name__in=names).delete()
-        connection.close()
-    per_schema = seconds / schemas
-    row = Row(
-        *T_SCHEMAS,
-        Stat.of("s", [per_schema]),
-        note=(
-            f"{per_schema * 1000:.0f} ms per schema; projected {per_schema * 10_000 / 60:.1f} min for 10,000; "
-            f"{seconds:.1f} s for {schemas:,} schemas ({count:,} cloned in {cloned:.1f} s); the run applies "
-            "nothing (every migration is already applied)"
-        ),
-    )
-    return row, result.stdout[-300:]
-
-
 def measure(ctx: BenchContext) -> Section:
     section = Section(NAME)
     section.targets.append(_tenant_row(ctx))
@@ -501,10 +445,11 @@ def measure(ctx: BenchContext) -> Section:
         retailer = _retailer_create(schema)
         section.targets += _import_rows(ctx, retailer)
         section.targets.append(_history_row(ctx, retailer, customers=300 if ctx.smoke else 5_000))
-        row, _output = _schemas_row(ctx, retailer)
-        section.targets.append(row)
     finally:
         _retailer_drop(schema)
+    row, detail = schemas_row(ctx)
+    section.targets.append(row)
+    section.details.append(detail)
     section.details.append(
         "Imports run in a fresh retailer (dropped after) over HTTP as a user does: upload, mapping (which "
         "starts the dry run), start, progress polling; the worker does the work. Rates are measured on bounded "

@@ -7,12 +7,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from tenants.selectors import tenant_of_hostname
+
 
 class TenantMiddleware(TenantMainMiddleware):
     """Pick the retailer's schema by host name; an unknown host gets a clear page."""
 
     def get_tenant(self, domain_model, hostname):
-        return domain_model.objects.select_related("tenant__plan").get(domain=hostname).tenant
+        tenant = tenant_of_hostname(hostname=hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist(hostname)
+        return tenant
 
     def no_tenant_found(self, request, hostname):
         return render(request, "errors/unknown_host.html", {"hostname": hostname}, status=404)

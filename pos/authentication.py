@@ -17,6 +17,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 
 from sales.models import Terminal
+from sales.selectors.terminals import terminal_of_token
 
 # How stale `last_used_at` may get before a request writes it again: one write a minute per
 # terminal at most, not one per sale.
@@ -52,10 +53,9 @@ class TerminalTokenAuthentication(BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError as error:
             raise exceptions.AuthenticationFailed(_("The token is not valid."), code="invalid_token") from error
-        try:
-            terminal = Terminal.objects.select_related("store").get(token_hash=Terminal.hash_token(token))
-        except Terminal.DoesNotExist as error:
-            raise exceptions.AuthenticationFailed(_("The token is not valid."), code="invalid_token") from error
+        terminal = terminal_of_token(token=token)
+        if terminal is None:
+            raise exceptions.AuthenticationFailed(_("The token is not valid."), code="invalid_token")
         if not terminal.is_active:
             raise exceptions.AuthenticationFailed(
                 _("The terminal's token was revoked; ask the back office for a new one."), code="token_revoked"

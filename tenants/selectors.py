@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 
+from crm.rows import Join, JoinedSelect
 from tenants.models import Tenant
 
 
@@ -10,3 +11,17 @@ def tenant_list() -> QuerySet[Tenant]:
 
 def tenant_get(*, schema_name: str) -> Tenant:
     return Tenant.objects.select_related("plan").get(schema_name=schema_name)
+
+
+# The retailer of a host name, on every request (crm.middleware.TenantMiddleware).
+_BY_HOSTNAME = JoinedSelect(
+    Tenant,
+    "d.domain = %s",
+    joins=(Join("plan", outer=True),),
+    extra_from='INNER JOIN "tenants_domain" AS d ON d.tenant_id = t0.id',
+)
+
+
+def tenant_of_hostname(*, hostname: str) -> Tenant | None:
+    """The tenant (with its plan) that the host name belongs to, or None: one statement."""
+    return _BY_HOSTNAME.first([hostname])
