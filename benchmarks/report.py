@@ -153,7 +153,9 @@ def size_part(
     ]
     for section in sections:
         if section.details:
-            lines += [f"### {section.name}: detail", "", *section.details, ""]
+            lines += [f"### {section.name}: detail", ""]
+            for detail in section.details:  # a blank line after each: a table must end before the next
+                lines += [detail.rstrip("\n"), ""]
     lines.append(f"<!-- /bench:{size} -->")
     return "\n".join(lines) + "\n"
 
