@@ -496,6 +496,17 @@ def _pgbench(ctx: BenchContext, script: Path, seconds: int) -> tuple[float, str]
     return float(found.group(1)), output
 
 
+def _pgbench_runs(ctx: BenchContext, script: Path, text: str, seconds: int, runs: int, unit: str) -> tuple[Stat, str]:
+    """The script written and run `runs` times: the rates, and the last run's output."""
+    script.write_text(text)
+    samples = []
+    output = ""
+    for _ in range(runs):
+        tps, output = _pgbench(ctx, script, seconds)
+        samples.append(tps)
+    return Stat.of(unit, samples), output
+
+
 # --- the profile --------------------------------------------------------------------------------
 
 FRAME_LINE = re.compile(r":\d+\)$")
@@ -718,14 +729,7 @@ def _lookup_limit(ctx: BenchContext, runs: int) -> tuple[Stat, str]:
     lines += [" ".join(sql.split()).replace(f"'{number}'", "':card'") + ";" for sql in statements]
     script_text = "\n".join(lines) + "\n"
     script = ctx.artifacts / "till-lookup.pgbench.sql"
-    script.write_text(script_text)
-    seconds = 3 if ctx.smoke else 15
-    samples = []
-    output = ""
-    for _ in range(runs):
-        tps, output = _pgbench(ctx, script, seconds)
-        samples.append(tps)
-    limit_stat = Stat.of("requests/s", samples)
+    limit_stat, output = _pgbench_runs(ctx, script, script_text, 3 if ctx.smoke else 15, runs, "requests/s")
     latency_line = next((line for line in output.splitlines() if "latency average" in line), "")
     return limit_stat, (
         f"**The card look-up's SQL** ({len(statements)} statements per request: the retailer of the host name, "
@@ -743,14 +747,8 @@ def _side_by_side(ctx: BenchContext, section: Section, throughput: Stat, runs: i
     connection.close()
     script_text = pgbench_script(statements, body, new_ids, card_customer["customer_id"], cards)
     script = ctx.artifacts / "till-sale.pgbench.sql"
-    script.write_text(script_text)
     pgbench_seconds = 3 if ctx.smoke else 20
-    tps_samples = []
-    pgbench_output = ""
-    for _ in range(runs):
-        tps, pgbench_output = _pgbench(ctx, script, pgbench_seconds)
-        tps_samples.append(tps)
-    limit_stat = Stat.of("sales/s", tps_samples)
+    limit_stat, pgbench_output = _pgbench_runs(ctx, script, script_text, pgbench_seconds, runs, "sales/s")
     ratio = throughput.median / limit_stat.median if limit_stat.median else None
     section.side_by_side.append(
         Row(
