@@ -30,6 +30,7 @@ PREFIX = "bench_many_"
 NOOP_SETTINGS = "benchmarks.noop.settings"
 NOOP_APP = "bench_noop"
 EXECUTOR = "multiprocessing"
+KEPT_OUT = "benchmark: kept out of the periodic jobs of many retailers"
 CATALOGS = (
     "pg_class",
     "pg_attribute",
@@ -101,19 +102,20 @@ def _restore(ctx: BenchContext, names: list[str]) -> None:
         env=env,
         check=True,
     ).stdout
-    psql = subprocess.Popen(
-        ["psql", *server, "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "regulars"],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    script = ctx.artifacts / "many-retailers.sql"
+    with script.open("w") as out:
+        for name in names:
+            # One transaction per schema: all of them in one would need a lock per table of each.
+            out.write(f"BEGIN;\n{dump.replace(template, name)}\nCOMMIT;\n")
+    result = subprocess.run(
+        ["psql", *server, "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", str(script), "regulars"],
+        capture_output=True,
         text=True,
         env=env,
     )
-    for name in names:
-        # One transaction per schema: all of them in one would need a lock per table of each.
-        psql.stdin.write(f"BEGIN;\n{dump.replace(template, name)}\nCOMMIT;\n")
-    _, errors = psql.communicate()
-    if psql.returncode != 0:
-        raise RuntimeError(f"psql could not restore the schemas: {errors[-500:]}")
+    script.unlink()
+    if result.returncode != 0:
+        raise RuntimeError(f"psql could not restore the schemas: {result.stderr[-500:]}")
 
 
 def _schemas_make(ctx: BenchContext, count: int) -> tuple[list[str], float, float, float]:
@@ -197,8 +199,14 @@ def _migrate(ctx: BenchContext, executor: str) -> float:
 
 
 def _queue_busy(client) -> bool:
-    """Whether the worker has a job waiting or running (acks_late: a running one stays unacked)."""
-    return bool(client.llen("celery") or client.hlen("unacked"))
+    """Whether the worker has a job waiting or running (acks_late: a running one stays unacked).
+    A job taken from the list is in neither for an instant before it is marked unacked, so idle
+    is only believed when seen twice, 0.1 s apart."""
+    for _ in range(2):
+        if client.llen("celery") or client.hlen("unacked"):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _fan_out(task: str, deadline: float) -> FannedOut:
@@ -207,14 +215,15 @@ def _fan_out(task: str, deadline: float) -> FannedOut:
     from tenants.tasks import tenants_fan_out
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    while _queue_busy(client) and time.monotonic() < deadline:
+    while _queue_busy(client):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the worker was still busy before the fan-out of {task}")
         time.sleep(0.2)
     started = time.monotonic()
     sent = tenants_fan_out.delay(task).get(timeout=max(deadline - time.monotonic(), 1))
     while _queue_busy(client):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the fan-out of {task} did not finish in time")
-        time.sleep(0.1)
     return FannedOut(task, sent, time.monotonic() - started)
 
 
@@ -229,16 +238,22 @@ def _fan_outs(names: list[str], seconds: float) -> list[FannedOut]:
         }
     )
     connection.set_schema_to_public()
-    kept_out = list(
-        Tenant.objects.filter(is_active=True).exclude(schema_name__in=[*names, "public"]).values_list("pk", flat=True)
-    )
-    Tenant.objects.filter(pk__in=kept_out).update(is_active=False, suspended_at=timezone.now())
+    kept_out = Tenant.objects.filter(is_active=True).exclude(schema_name__in=[*names, "public"])
+    kept_out.update(is_active=False, suspended_at=timezone.now(), suspension_reason=KEPT_OUT)
     try:
         deadline = time.monotonic() + seconds
         return [_fan_out(task, deadline) for task in tasks]
     finally:
-        Tenant.objects.filter(pk__in=kept_out).update(is_active=True, suspended_at=None)
-        connection.close()
+        _kept_out_back()
+
+
+def _kept_out_back() -> None:
+    """The benchmark's own retailers active again (also after a run that was killed mid-way)."""
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    Tenant.objects.filter(suspension_reason=KEPT_OUT).update(is_active=True, suspended_at=None, suspension_reason="")
+    connection.close()
 
 
 def schemas_row(ctx: BenchContext) -> tuple[Row, str]:
@@ -247,6 +262,8 @@ def schemas_row(ctx: BenchContext) -> tuple[Row, str]:
 
     count = 5 if ctx.smoke else 1000
     names = [f"{PREFIX}{index:05d}" for index in range(count)]
+    _kept_out_back()
+    _schemas_drop(names)  # what a killed run left
     try:
         names, made, first, last = _schemas_make(ctx, count)
         connection.set_schema_to_public()
@@ -254,6 +271,12 @@ def schemas_row(ctx: BenchContext) -> tuple[Row, str]:
         connection.close()
         migrated = Migrated(EXECUTOR, _migrate(ctx, EXECUTOR), schemas)
         fanned = _fan_outs(names, 120 if ctx.smoke else 1800)
+    except BaseException:
+        # Jobs still queued for the schemas would wait on their locks, then run in the next run.
+        from crm.celery import app
+
+        app.control.purge()
+        raise
     finally:
         _schemas_drop(names)
     processes = getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)

@@ -19,10 +19,10 @@ from django.db.models import Model
 
 @dataclass(frozen=True)
 class Join:
-    """A model joined to the first by its foreign key `field` (a field of the first model)."""
+    """A model joined to the first by its foreign key `field` (a field of the first model); a
+    LEFT JOIN when the key may be null, as `select_related()` makes it."""
 
     field: str
-    outer: bool = False  # LEFT JOIN: the key may be null
 
 
 class JoinedSelect:
@@ -44,11 +44,9 @@ class JoinedSelect:
             selected += [f't{index}."{field.column}"' for field in fields]
         for index, join in enumerate(joins, start=1):
             field = model._meta.get_field(join.field)
-            kind = "LEFT OUTER JOIN" if join.outer else "INNER JOIN"
-            target = field.related_model._meta
-            tables.append(
-                f'{kind} "{target.db_table}" AS t{index} ON t0."{field.column}" = t{index}."{target.pk.column}"'
-            )
+            kind = "LEFT OUTER JOIN" if field.null else "INNER JOIN"
+            target = f'"{field.related_model._meta.db_table}" AS t{index}'
+            tables.append(f'{kind} {target} ON t0."{field.column}" = t{index}."{field.target_field.column}"')
         self.sql = f"SELECT {', '.join(selected)} FROM {' '.join(tables)} WHERE {where}"
 
     def first(self, params: list) -> Model | None:

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from crm.rows import Join, JoinedSelect
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
 
 
 def tenant_list() -> QuerySet[Tenant]:
@@ -17,8 +17,11 @@ def tenant_get(*, schema_name: str) -> Tenant:
 _BY_HOSTNAME = JoinedSelect(
     Tenant,
     "d.domain = %s",
-    joins=(Join("plan", outer=True),),
-    extra_from='INNER JOIN "tenants_domain" AS d ON d.tenant_id = t0.id',
+    joins=(Join("plan"),),
+    extra_from=(
+        f'INNER JOIN "{Domain._meta.db_table}" AS d ON d."{Domain._meta.get_field("tenant").column}" = '
+        f't0."{Tenant._meta.pk.column}"'
+    ),
 )
 
 
