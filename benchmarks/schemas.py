@@ -50,17 +50,6 @@ CATALOGS = (
 
 
 @dataclass(frozen=True)
-class Migrated:
-    executor: str
-    seconds: float
-    schemas: int
-
-    @property
-    def per_schema(self) -> float:
-        return self.seconds / self.schemas
-
-
-@dataclass(frozen=True)
 class FannedOut:
     task: str
     sent: int
@@ -118,18 +107,17 @@ def _restore(ctx: BenchContext, names: list[str]) -> None:
         raise RuntimeError(f"psql could not restore the schemas: {result.stderr[-500:]}")
 
 
-def _schemas_make(ctx: BenchContext, count: int) -> tuple[list[str], float, float, float]:
-    """The schemas and their tenant rows: (names, seconds in all, the first clone's seconds, the
-    last clone's). The first and the last are cloned as a new retailer is, the rest restored."""
+def _schemas_make(ctx: BenchContext, names: list[str]) -> tuple[float, float, float]:
+    """The schemas and their tenant rows: (seconds in all, the first clone's seconds, the last
+    clone's). The first and the last are cloned as a new retailer is, the rest restored."""
     from tariffs.models import TariffPlan
     from tenants.models import Tenant
     from tenants.template import template_schema_ready
 
     template_schema_ready()
-    names = [f"{PREFIX}{index:05d}" for index in range(count)]
     started = time.monotonic()
     first = _clone_timed(names[0])
-    if count > 2:
+    if len(names) > 2:
         _restore(ctx, names[1:-1])
     last = _clone_timed(names[-1])
     connection.set_schema_to_public()
@@ -137,7 +125,17 @@ def _schemas_make(ctx: BenchContext, count: int) -> tuple[list[str], float, floa
     Tenant.objects.bulk_create(
         [Tenant(name=f"Retailer {name}", schema_name=name, plan=plan) for name in names], batch_size=500
     )
-    return names, time.monotonic() - started, first, last
+    return time.monotonic() - started, first, last
+
+
+def _noop_forget() -> None:
+    """Every tenant's schema (public too) without the record of the no-op app's migration: pending
+    again before a run, and gone after it."""
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname IN (SELECT schema_name FROM tenants_tenant)")
+        for (schema,) in cursor.fetchall():
+            cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', [NOOP_APP])
 
 
 def _schemas_drop(names: list[str]) -> None:
@@ -147,10 +145,7 @@ def _schemas_drop(names: list[str]) -> None:
     with connection.cursor() as cursor:
         for name in names:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        # Every schema (and public) recorded the no-op app's migration: forget it.
-        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname IN (SELECT schema_name FROM tenants_tenant)")
-        for (schema,) in cursor.fetchall():
-            cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', [NOOP_APP])
+    _noop_forget()
     Tenant.objects.filter(schema_name__in=names).delete()
     with connection.cursor() as cursor:
         # A thousand dropped schemas leave the catalogs full of dead rows, which slow every later
@@ -161,11 +156,7 @@ def _schemas_drop(names: list[str]) -> None:
 
 def _migrate(ctx: BenchContext, executor: str) -> float:
     """Seconds of `migrate_schemas` with the no-op migration pending in every schema."""
-    connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT schema_name FROM tenants_tenant")
-        for (schema,) in cursor.fetchall():
-            cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s', [NOOP_APP])
+    _noop_forget()
     connection.close()
     started = time.monotonic()
     result = subprocess.run(
@@ -265,11 +256,11 @@ def schemas_row(ctx: BenchContext) -> tuple[Row, str]:
     _kept_out_back()
     _schemas_drop(names)  # what a killed run left
     try:
-        names, made, first, last = _schemas_make(ctx, count)
+        made, first, last = _schemas_make(ctx, names)
         connection.set_schema_to_public()
         schemas = Tenant.objects.count()
         connection.close()
-        migrated = Migrated(EXECUTOR, _migrate(ctx, EXECUTOR), schemas)
+        migrated = _migrate(ctx, EXECUTOR)
         fanned = _fan_outs(names, 120 if ctx.smoke else 1800)
     except BaseException:
         # Jobs still queued for the schemas would wait on their locks, then run in the next run.
@@ -280,14 +271,15 @@ def schemas_row(ctx: BenchContext) -> tuple[Row, str]:
     finally:
         _schemas_drop(names)
     processes = getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
+    per_schema = migrated / schemas
     row = Row(
         *T_SCHEMAS,
-        Stat.of("s", [migrated.per_schema]),
+        Stat.of("s", [per_schema]),
         note=(
             f"{schemas:,} schemas, {count:,} of them made for the run in {made:.0f} s. `migrate_schemas "
             f"--executor={EXECUTOR}` ({processes} processes) applying one no-op migration to all: "
-            f"{migrated.seconds:.0f} s, {migrated.per_schema * 1000:.0f} ms per schema, "
-            f"{migrated.per_schema * 10_000 / 60:.0f} min projected for 10,000. A new retailer's schema (cloned "
+            f"{migrated:.0f} s, {per_schema * 1000:.0f} ms per schema, "
+            f"{per_schema * 10_000 / 60:.0f} min projected for 10,000. A new retailer's schema (cloned "
             f"from the template) took {first:.2f} s with none of them there and {last:.2f} s with all of them. "
             "Fan-outs of the periodic jobs in the detail."
         ),

@@ -9,6 +9,7 @@ by time only and the rate is counted from the 201 answers over wrk's measured du
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -367,11 +368,30 @@ def _card_range() -> tuple[int, int]:
         return cursor.fetchone()
 
 
+def _captured(request) -> tuple[object, list[str]]:
+    """The answer of `request()` and the SQL it ran."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = request()
+    return answer, [query["sql"] for query in captured.captured_queries]
+
+
+def _unthrottled(send) -> tuple:
+    """`send()` (a tuple, the answer first) again a second later while the answer is 429, at most
+    90 times: the load may have used the terminal's window up."""
+    for _ in range(90):
+        sent = send()
+        if sent[0].status_code != 429:
+            break
+        time.sleep(1)
+    return sent
+
+
 def _capture_sale(ctx: BenchContext) -> tuple[list[str], dict, dict[str, list[int]], dict[str, int]]:
     """One sale through django.test.Client with its SQL captured: (statements, body, the ids each
     table got, the ids before)."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     tables = [
         "sales_salesdocument",
@@ -380,38 +400,29 @@ def _capture_sale(ctx: BenchContext) -> tuple[list[str], dict, dict[str, list[in
         "pos_idempotentrequest",
     ]
     client = Client(HTTP_HOST=ctx.host)
-    # As a till's every sale but its first after a change of settings: this process's copy of the
-    # retailer's settings (crm.tenant_config) is read by a sale that is not captured.
-    for _ in range(90):
-        warm = client.post(
+
+    def sale(prefix: str):
+        body = _sale_body(ctx, f"{prefix}{uuid.uuid4().hex[:12]}", 3)
+        request = functools.partial(
+            client.post,
             "/api/v1/sales/",
-            data=json.dumps(_sale_body(ctx, f"bench-capture-warm-{uuid.uuid4().hex[:12]}", 3)),
+            data=json.dumps(body),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {ctx.tokens[0]}",
         )
-        if warm.status_code != 429:
-            break
-        time.sleep(1)
+        return (*_captured(request), body)
+
+    # As a till's every sale but its first after a change of settings: this process's copy of the
+    # retailer's settings (crm.tenant_config) is read by a sale that is not captured.
+    _unthrottled(lambda: sale("bench-capture-warm-"))
     with schema_context(ctx.schema):
         present = set(connection.introspection.table_names())
         tables = [table for table in tables if table in present]
         before = _table_max_ids(tables)
     connection.close()
-    for _ in range(90):  # the load may have used the terminal's window up: wait for the next one
-        body = _sale_body(ctx, f"bench-capture-{uuid.uuid4().hex[:12]}", 3)
-        with CaptureQueriesContext(connection) as captured:
-            answer = client.post(
-                "/api/v1/sales/",
-                data=json.dumps(body),
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {ctx.tokens[0]}",
-            )
-        if answer.status_code != 429:
-            break
-        time.sleep(1)
+    answer, statements, body = _unthrottled(lambda: sale("bench-capture-"))
     if answer.status_code != 201:
         raise RuntimeError(f"the captured sale was refused: {answer.status_code} {answer.content[:300]!r}")
-    statements = [query["sql"] for query in captured.captured_queries]
     with schema_context(ctx.schema):
         new_ids = {}
         with connection.cursor() as cursor:
@@ -694,22 +705,16 @@ def measure(ctx: BenchContext) -> Section:
 def _capture_lookup(ctx: BenchContext, number: str) -> list[str]:
     """The SQL of one GET /api/v1/cards/<number>/ through django.test.Client."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST=ctx.host)
     path = f"/api/v1/cards/{number}/"
     headers = {"HTTP_AUTHORIZATION": f"Bearer {ctx.tokens[0]}"}
     client.get(path, **headers)  # the first request of a process reads what later ones keep
-    for _ in range(90):  # the load may have used the terminal's window up: wait for the next one
-        with CaptureQueriesContext(connection) as captured:
-            answer = client.get(path, **headers)
-        if answer.status_code != 429:
-            break
-        time.sleep(1)
+    answer, statements = _unthrottled(lambda: _captured(functools.partial(client.get, path, **headers)))
     connection.close()
     if answer.status_code != 200:
         raise RuntimeError(f"the captured look-up was refused: {answer.status_code} {answer.content[:300]!r}")
-    return [query["sql"] for query in captured.captured_queries]
+    return statements
 
 
 def _lookup_limit(ctx: BenchContext, runs: int) -> tuple[Stat, str]:

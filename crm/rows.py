@@ -11,39 +11,31 @@ Only fields whose value PostgreSQL's driver already gives as Python wants it are
 not with a wrong value later.
 """
 
-from dataclasses import dataclass
-
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 
 
-@dataclass(frozen=True)
-class Join:
-    """A model joined to the first by its foreign key `field` (a field of the first model); a
-    LEFT JOIN when the key may be null, as `select_related()` makes it."""
-
-    field: str
-
-
 class JoinedSelect:
     """`SELECT <every column of model and of each join> FROM <model> t0 <extra_from> <joins> WHERE
-    <where>`; the joined models are t1, t2, … in the order of `joins`."""
+    <where>`. `joins` names foreign keys of the model; their models are t1, t2, … in that order,
+    each a LEFT JOIN when the key may be null, as `select_related()` makes it."""
 
-    def __init__(self, model: type[Model], where: str, *, joins: tuple[Join, ...] = (), extra_from: str = ""):
+    def __init__(self, model: type[Model], where: str, *, joins: tuple[str, ...] = (), extra_from: str = ""):
         self.model = model
-        self.joins = joins
-        self.parts: list[tuple[type[Model], list[str]]] = []
+        self.joins = [model._meta.get_field(name) for name in joins]
+        # Per part: the model, its fields' attribute names, where its primary key is among them.
+        self.parts: list[tuple[type[Model], list[str], int]] = []
         selected: list[str] = []
         tables = [f'"{model._meta.db_table}" AS t0', *([extra_from] if extra_from else [])]
-        for index, part in enumerate((model, *(model._meta.get_field(join.field).related_model for join in joins))):
+        for index, part in enumerate((model, *(field.related_model for field in self.joins))):
             fields = part._meta.concrete_fields
             for field in fields:
                 if hasattr(field, "from_db_value"):
                     raise TypeError(f"{part.__name__}.{field.name} needs a converter; use the ORM for it")
-            self.parts.append((part, [field.attname for field in fields]))
+            names = [field.attname for field in fields]
+            self.parts.append((part, names, names.index(part._meta.pk.attname)))
             selected += [f't{index}."{field.column}"' for field in fields]
-        for index, join in enumerate(joins, start=1):
-            field = model._meta.get_field(join.field)
+        for index, field in enumerate(self.joins, start=1):
             kind = "LEFT OUTER JOIN" if field.null else "INNER JOIN"
             target = f'"{field.related_model._meta.db_table}" AS t{index}'
             tables.append(f'{kind} {target} ON t0."{field.column}" = t{index}."{field.target_field.column}"')
@@ -58,12 +50,11 @@ class JoinedSelect:
             return None
         instances = []
         start = 0
-        for part, names in self.parts:
+        for part, names, pk_index in self.parts:
             values = row[start : start + len(names)]
             start += len(names)
-            pk = values[names.index(part._meta.pk.attname)]
-            instances.append(None if pk is None else part.from_db(DEFAULT_DB_ALIAS, names, values))
+            instances.append(None if values[pk_index] is None else part.from_db(DEFAULT_DB_ALIAS, names, values))
         main = instances[0]
-        for join, related in zip(self.joins, instances[1:], strict=True):
-            self.model._meta.get_field(join.field).set_cached_value(main, related)
+        for field, related in zip(self.joins, instances[1:], strict=True):
+            field.set_cached_value(main, related)
         return main

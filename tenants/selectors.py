@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from crm.rows import Join, JoinedSelect
+from crm.rows import JoinedSelect
 from tenants.models import Domain, Tenant
 
 
@@ -17,7 +17,7 @@ def tenant_get(*, schema_name: str) -> Tenant:
 _BY_HOSTNAME = JoinedSelect(
     Tenant,
     "d.domain = %s",
-    joins=(Join("plan"),),
+    joins=("plan",),
     extra_from=(
         f'INNER JOIN "{Domain._meta.db_table}" AS d ON d."{Domain._meta.get_field("tenant").column}" = '
         f't0."{Tenant._meta.pk.column}"'

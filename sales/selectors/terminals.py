@@ -1,9 +1,9 @@
 """The terminal a till's token belongs to, on every request of the till's API."""
 
-from crm.rows import Join, JoinedSelect
+from crm.rows import JoinedSelect
 from sales.models import Terminal
 
-_BY_TOKEN_HASH = JoinedSelect(Terminal, "t0.token_hash = %s", joins=(Join("store"),))
+_BY_TOKEN_HASH = JoinedSelect(Terminal, "t0.token_hash = %s", joins=("store",))
 
 
 def terminal_of_token(*, token: str) -> Terminal | None:
