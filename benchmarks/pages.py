@@ -31,7 +31,7 @@ class Timed:
 
 
 def _samples(ctx: BenchContext) -> int:
-    return 3 if ctx.smoke else ctx.runs * 4
+    return 3 if ctx.smoke else ctx.runs * 20
 
 
 def _timed(client, path: str, ctx: BenchContext) -> Timed:

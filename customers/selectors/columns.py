@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, CustomProperty
+from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.rules import phone_display, property_value_display
 
 
@@ -23,8 +25,9 @@ class Column:
 
 BASE_COLUMNS = (
     Column("name", _("Name"), str, True),
-    Column("kind", _("Type"), lambda c: c.get_kind_display()),
-    Column("status", _("Status"), lambda c: c.get_status_display(), True),
+    # The choice's label by its value: get_FOO_display() hashes every choice's lazy label per call.
+    Column("kind", _("Type"), lambda c: Customer.Kind(c.kind).label),
+    Column("status", _("Status"), lambda c: CustomerStatus(c.status).label, True),
     Column("group", _("Group"), lambda c: c.group.name if c.group else "", True),
     Column("phone", _("Phone"), lambda c: phone_display(c.phone), True),
     Column("email", _("E-mail"), lambda c: c.email, True),
@@ -66,3 +69,15 @@ def chosen_columns(keys: list[str], properties: list[CustomProperty]) -> list[Co
     columns = available_columns(properties)
     chosen = [column for column in columns if column.key in keys]
     return chosen or [column for column in columns if column.is_default]
+
+
+def cell_text(value: object) -> str:
+    """A value as the list's cell shows it: yes or no, a dash for nothing, dates and numbers in the
+    user's locale and time zone (what the template would make of it, done once per cell)."""
+    if value is True:
+        return gettext("Yes")
+    if value is False:
+        return gettext("No")
+    if value is None:
+        return "—"
+    return formats.localize(timezone.template_localtime(value))

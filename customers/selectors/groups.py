@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from crm.tenant_config import config_cached
 from crm.tree import tree_choices, tree_descendant_ids, tree_order, tree_paths
 from customers.models import Customer, CustomerGroup
 
@@ -30,9 +31,14 @@ def group_tree() -> list[GroupNode]:
     ]
 
 
-def group_choices() -> list[tuple[int, str]]:
-    """(id, indented name) for select boxes, in tree order."""
-    return tree_choices(CustomerGroup.objects.order_by("name"))
+def group_choices() -> tuple[tuple[int, str], ...]:
+    """(id, indented name) for select boxes, in tree order; built again only after a change of the
+    groups (crm.tenant_config), as every list page and form shows them."""
+    return config_cached("customers.group_choices", _group_choices_build)
+
+
+def _group_choices_build() -> tuple[tuple[int, str], ...]:
+    return tuple(tree_choices(CustomerGroup.objects.order_by("name")))
 
 
 def group_paths(*, separator: str = " › ") -> dict[int, str]:

@@ -1,9 +1,13 @@
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +18,7 @@ from customers.forms.customers import BulkActionForm, CustomerForm, NoteForm, Qu
 from customers.models import Customer, CustomerStatus
 from customers.rules import customer_missing
 from customers.selectors.card import customer_card
-from customers.selectors.columns import available_columns, chosen_columns
+from customers.selectors.columns import available_columns, cell_text, chosen_columns
 from customers.selectors.customers import control_queue, customer_filterset, customer_list
 from customers.selectors.properties import property_list
 from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
@@ -24,6 +28,34 @@ from reports.services import report_run_create
 from staff.roles import Right
 
 PAGE_SIZE = 50
+
+
+class ListRow(NamedTuple):
+    """A customer and its chosen columns' values as the list shows them."""
+
+    customer: Customer
+    values: list[str]
+    selectable: bool  # with the bulk actions' checkbox
+
+    @property
+    def cells(self) -> str:
+        """The row's cells, escaped: the checkbox, then the columns, the first a link to the card.
+        Put together here rather than in the template's loops, which took a third of the page's
+        rendering (50 rows of columns)."""
+        first, *rest = self.values
+        cells = [
+            format_html(
+                '<td><a href="{}">{}</a></td>', reverse("customers:customer_detail", args=[self.customer.pk]), first
+            ),
+            format_html_join("", "<td>{}</td>", ((value,) for value in rest)),
+        ]
+        if self.selectable:
+            label = _("Select %(customer)s") % {"customer": self.customer}
+            checkbox = (
+                '<td><input class="form-check-input" type="checkbox" name="selected" value="{}" aria-label="{}"></td>'
+            )
+            cells.insert(0, format_html(checkbox, self.customer.pk, label))
+        return mark_safe("".join(cells))
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -44,15 +76,19 @@ def customer_list_view(request):
     # scanned card number or a full phone number usually gives.
     if request.GET.get("go") and page.paginator.count == 1:
         return redirect("customers:customer_detail", customer_id=page.object_list[0].pk)
+    may_manage = request.user.has_perm(f"staff.{Right.MANAGE_CUSTOMERS}")
     context = {
         "filters": filters,
         "page": page,
         "columns": columns,
-        "rows": [(customer, [column.value(customer) for column in columns]) for customer in page.object_list],
+        "rows": [
+            ListRow(customer, [cell_text(column.value(customer)) for column in columns], may_manage)
+            for customer in page.object_list
+        ],
         "available_columns": available_columns(properties),
         "chosen_keys": {column.key for column in columns},
         "bulk_form": BulkActionForm(),
-        "may_manage": request.user.has_perm(f"staff.{Right.MANAGE_CUSTOMERS}"),
+        "may_manage": may_manage,
     }
     template = "customers/customer_list.html#results" if request.htmx else "customers/customer_list.html"
     return render(request, template, context)
