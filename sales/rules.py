@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.money import money
+
 EAN_LENGTHS = (8, 13)
 # Digits with an optional decimal part; no exponent, no "NaN" or "Infinity" (Decimal takes those).
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -102,6 +104,23 @@ def quantity_clean(raw) -> Decimal | None:
     if value > QUANTITY_MAX:
         raise ValidationError(_("“%(value)s” is too large.") % {"value": text}, code="too_large")
     return value
+
+
+def line_amounts(
+    *, list_price: Decimal, quantity: Decimal, unit_price: Decimal | None = None, line_total: Decimal | None = None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(price paid per unit, line total, discount) of `quantity` sold at `list_price`, from the
+    price paid per unit or, where what is known is the amount paid for the line (a history line
+    of 3 for 43.99), from that: the total then stays as paid and the unit price is the total over
+    the quantity to the cent, for display. The discount is what the line paid below the list
+    price, never negative."""
+    if line_total is None:
+        line_total = money(unit_price * quantity)
+        discount = money(max((list_price - unit_price) * quantity, Decimal("0")))
+    else:
+        unit_price = money(line_total / quantity)
+        discount = money(max(list_price * quantity - line_total, Decimal("0")))
+    return unit_price, line_total, discount
 
 
 def vat_rate_clean(raw) -> Decimal | None:

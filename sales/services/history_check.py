@@ -44,7 +44,8 @@ HISTORY_COLUMNS = (
     FileColumn("customer_code", "customer_code", frozenset({"customercode", "customer", "customerid"})),
     FileColumn("product", "product", frozenset({"product", "productcode", "sku", "ean"}), is_required=True),
     FileColumn("quantity", "quantity", frozenset({"quantity", "qty"}), is_required=True),
-    FileColumn("unit_price", "unit_price", frozenset({"unitprice", "price", "pricepaid"}), is_required=True),
+    FileColumn("unit_price", "unit_price", frozenset({"unitprice", "price", "pricepaid"})),
+    FileColumn("line_total", "line_total", frozenset({"linetotal", "lineamount", "amountpaid", "total", "amount"})),
     FileColumn("kind", "kind", frozenset({"kind", "type", "documenttype"})),
 )
 # What the lines of one document must agree on; a line may leave them empty.
@@ -63,9 +64,12 @@ class HistoryLine:
     product: Product | None = None
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    line_total: Decimal | None = None  # the amount paid for the line; wins over the unit price
 
     @property
     def total(self) -> Decimal:
+        if self.line_total is not None:
+            return self.line_total
         if self.quantity is None or self.unit_price is None:
             return Decimal("0")
         return money(self.unit_price * self.quantity)
@@ -219,10 +223,19 @@ class HistoryCheck:
                     )
             document.lines.append(HistoryLine(row=number, code=table.value(values, "product")))
             line = document.lines[-1]
-            for key, cleaner in (("quantity", quantity_clean), ("unit_price", money_clean)):
+            # The amount paid for the line where the file has it (3 for 43.99 has no unit price of
+            # two decimals), else the price paid per unit.
+            price_key = "line_total" if table.value(values, "line_total") or "unit_price" not in table.columns else ""
+            for key, cleaner in (("quantity", quantity_clean), (price_key or "unit_price", money_clean)):
                 text = table.value(values, key)
                 if not text:
-                    message = _("the quantity is missing.") if key == "quantity" else _("the price paid is missing.")
+                    message = {
+                        "quantity": _("the quantity is missing."),
+                        "unit_price": _("the price paid and the line total are missing.")
+                        if "line_total" in table.columns
+                        else _("the price paid is missing."),
+                        "line_total": _("the line total is missing."),
+                    }[key]
                     self._problem(document, number, key, message)
                     continue
                 try:

@@ -22,6 +22,7 @@ from crm.tenant_config import config_pinned
 from customers.models import Customer
 from sales.models import Product, Return, ReturnLine, SalesDocument, SalesLine, Store, Terminal
 from sales.registry import return_steps, sale_steps
+from sales.rules import line_amounts
 from sales.selectors.pricing import customer_prices
 from staff.models import User
 
@@ -190,8 +191,9 @@ def sale_register(
             discount_source = line.discount_source or (
                 SalesLine.DiscountSource.MANUAL if unit_price < product.list_price else ""
             )
-        line_total = money(unit_price * quantity)
-        discount = money(max((product.list_price - unit_price) * quantity, Decimal("0")))
+        unit_price, line_total, discount = line_amounts(
+            list_price=product.list_price, quantity=quantity, unit_price=unit_price
+        )
         total += line_total
         discount_total += discount
         documents_lines.append(

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -236,8 +237,12 @@ def test_bad_documents_are_refused_with_every_reason_and_the_file_is_not_importe
     [
         (
             b"document,date,store,product,quantity\n1,2025-01-01,TLN,TEA-1,1\n",
-            "“history.csv” has no column “unit_price”. The first row must name the columns: document, date, store, "
-            "phone, email, customer_code, product, quantity, unit_price, kind.",
+            "“history.csv” has neither a column “unit_price” nor “line_total”: one of them must say what was paid.",
+        ),
+        (
+            b"document,date,store,product,unit_price\n1,2025-01-01,TLN,TEA-1,1\n",
+            "“history.csv” has no column “quantity”. The first row must name the columns: document, date, store, "
+            "phone, email, customer_code, product, quantity, unit_price, line_total, kind.",
         ),
         (
             b"document,date,store,product,quantity,unit_price\n",
@@ -322,6 +327,100 @@ def test_the_import_registers_each_document_as_a_sale_and_updates_the_purchase_f
             "Jaan": (1, Decimal("6.00"), local(2025, 3, 5, 18, 40), local(2025, 3, 5, 18, 40)),
             "Kati": (1, Decimal("10.00"), local(2025, 3, 7), local(2025, 3, 7)),
         }
+
+
+def written() -> tuple:
+    """Every column an import writes, without ids and creation times: the documents, their lines,
+    the customers' figures, and the points (none)."""
+    from loyalty.models import EarnedLine, PointsEntry
+
+    document_fields = [
+        field.attname for field in SalesDocument._meta.concrete_fields if field.attname not in ("id", "created_at")
+    ]
+    line_fields = [
+        field.attname for field in SalesLine._meta.concrete_fields if field.attname not in ("id", "document_id")
+    ]
+    return (
+        sorted(SalesDocument.objects.values_list(*document_fields)),
+        sorted(SalesLine.objects.values_list("document__number", *line_fields)),
+        state(),
+        PointsEntry.objects.count(),
+        EarnedLine.objects.count(),
+    )
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_the_set_based_import_writes_what_sale_register_writes(alpha, history_shop):
+    """The import writes all documents at once (sales.services.history_write); registering the
+    same documents one by one through sale_register with the source "import" gives the same rows."""
+    from sales.services.sales import SaleSource
+    from staff.models import User
+
+    rows = good_rows(history_shop)
+    rows.append(["R-7", "2025-03-11 11:00", "TLN", "", "mari@example.com", "", "TEA-1", "2.5", "4.00", ""])
+    rows.append(["R-8", "2025-03-12 12:00", "TRT", "", "", str(history_shop.jaan.pk), "CUP-1", "1", "11.00", "invoice"])
+    with tenant_context(alpha.tenant):
+        Customer.objects.filter(pk=history_shop.jaan.pk).update(payment_terms_days=14)
+        admin = User.objects.get(username=alpha.admin.username)
+        before = written()
+        documents = sorted(check(rows).to_import, key=lambda document: (document.occurred_at, document.first_row))
+        try:
+            with transaction.atomic():
+                for document in documents:
+                    sale_register(
+                        store=document.store,
+                        customer=Customer.objects.get(pk=document.customer.pk) if document.customer else None,
+                        kind=document.kind,
+                        occurred_at=document.occurred_at,
+                        number=document.number,
+                        acting_user=admin,
+                        lines=[LineInput(line.product.sku, line.quantity, line.unit_price) for line in document.lines],
+                        source=SaleSource.IMPORT,
+                    )
+                by_sale_register = written()
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        assert written() == before
+        execute(rows, acting_user=admin)
+        assert written() == by_sale_register
+        # The rows compared are real: eight documents, among them an invoice due in 14 days.
+        assert len(by_sale_register[0]) == 8
+        assert SalesDocument.objects.get(number="R-8").due_date == datetime.date(2025, 3, 26)
+        assert Customer.objects.get(pk=history_shop.mari.pk).purchase_count == 2
+
+
+@pytest.mark.django_db
+def test_a_line_total_is_the_amount_paid_whatever_the_quantity(alpha, history_shop):
+    """3 for 43.99 has no unit price of two decimals: the line keeps 43.99, shows 14.66 a unit."""
+    rows = [
+        ["document", "date", "store", "email", "product", "quantity", "unit_price", "line_total"],
+        ["L-1", "2025-04-01 10:00", "TLN", "mari@example.com", "CUP-1", "3", "", "29.99"],
+        ["L-1", "2025-04-01 10:00", "TLN", "", "TEA-1", "2", "3.90", ""],
+        ["L-2", "2025-04-02 10:00", "TLN", "", "TEA-1", "1", "", ""],
+        ["L-3", "2025-04-02 11:00", "TLN", "", "TEA-1", "1", "", "x"],
+    ]
+    with tenant_context(alpha.tenant):
+        before = state()
+        result = outcomes(check(rows))
+        assert result["L-2"] == ("refuse", ["Row 4: unit_price: the price paid and the line total are missing."])
+        assert result["L-3"] == ("refuse", ["Row 5: line_total: “x” is not a number."])
+        with pytest.raises(ImportRefused):
+            execute(rows)
+        assert state() == before
+        execute(rows[:3])
+        sale = SalesDocument.objects.get(number="L-1")
+        assert list(sale.lines.order_by("pk").values_list("quantity", "unit_price", "line_total", "discount")) == [
+            (Decimal("3.000"), Decimal("10.00"), Decimal("29.99"), Decimal("0.01")),
+            (Decimal("2.000"), Decimal("3.90"), Decimal("7.80"), Decimal("0.20")),
+        ]
+        assert (sale.total, sale.discount_total) == (Decimal("37.79"), Decimal("0.21"))
+        mari = Customer.objects.get(pk=history_shop.mari.pk)
+        assert (mari.purchase_count, mari.purchase_total) == (1, Decimal("37.79"))
 
 
 @pytest.mark.django_db
