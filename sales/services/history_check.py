@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -379,12 +379,20 @@ class HistoryCheck:
             ),
             "phone": lambda values: Customer.objects.filter(phone__in=values),
         }
-        for key, query in queries.items():
-            if not wanted[key]:
-                continue
-            for customer in query(wanted[key]).order_by("-pk"):
-                value = {"customer_code": customer.pk, "email": customer.email.lower(), "phone": customer.phone}[key]
-                found[key][value] = customer
+        # B-tree index scans only, as the customer import looks up (customers' import_run): the
+        # search box's trigram indexes also answer equality, and the planner took them here (5,000
+        # e-mails of a 10,000-line file: 7.2 s, against 0.05 s through the b-tree on UPPER(email)).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            for key, query in queries.items():
+                if not wanted[key]:
+                    continue
+                for customer in query(wanted[key]).order_by("-pk"):
+                    value = {"customer_code": customer.pk, "email": customer.email.lower(), "phone": customer.phone}[
+                        key
+                    ]
+                    found[key][value] = customer
+            cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
         return found
 
     def _customer_match(self, document: HistoryDocument, keys: dict, customers: dict) -> None:
