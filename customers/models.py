@@ -3,6 +3,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import ExtractDay, ExtractMonth, Upper
+from django.db.models.lookups import Exact, In
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,33 @@ class CustomProperty(models.Model):
         return getattr(self, f"label_{language}", "") or self.label_en
 
 
+# The retailer's own number of a customer is unique whatever its case, among the customers that
+# have one: a unique B-tree index on UPPER(number), partial (WHERE NOT number = ''). A query
+# uses it only when it says both, as `CustomerQuerySet.number_q` does.
+NUMBER_HAS_ONE = ~Q(number="")
+
+
+class CustomerQuerySet(models.QuerySet):
+    @staticmethod
+    def number_q(numbers) -> Q:
+        """The condition "the customer's number is one of `numbers`" (case ignored, blanks never
+        match), written as the unique index on UPPER(number) is made, so that PostgreSQL looks
+        each number up in it: the one look-up by customer number of the search, the till, the
+        customer import and the sales history import."""
+        wanted = sorted({str(number).strip().upper() for number in numbers} - {""})
+        if not wanted:
+            return Q(pk__in=[])
+        lookup = Exact(Upper("number"), wanted[0]) if len(wanted) == 1 else In(Upper("number"), wanted)
+        return Q(lookup) & NUMBER_HAS_ONE
+
+    def by_numbers(self, numbers) -> "CustomerQuerySet":
+        """The customers whose number is one of `numbers`, whatever its case."""
+        return self.filter(self.number_q(numbers))
+
+    def by_number(self, number: str) -> "CustomerQuerySet":
+        return self.by_numbers([number])
+
+
 class Customer(models.Model):
     """A private person or a business the retailer sells to."""
 
@@ -103,6 +131,14 @@ class Customer(models.Model):
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
     status = models.CharField(
         _("status"), max_length=12, choices=CustomerStatus.choices, default=CustomerStatus.CONTROL
+    )
+    # The retailer's own identifier (from the old system, on printed cards): optional, unique
+    # among the customers that have one, whatever its case; stored stripped (rules.customer_number_clean).
+    number = models.CharField(
+        _("customer number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Your own number of the customer, e.g. from your previous system or a printed card."),
     )
     group = models.ForeignKey(
         CustomerGroup, verbose_name=_("group"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -156,6 +192,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -189,6 +227,8 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(condition=Q(purchase_total__gte=0), name="customer_purchase_total_not_negative"),
             models.CheckConstraint(condition=~Q(company=F("pk")), name="customer_not_own_company"),
+            # Also the B-tree index of every look-up by number (CustomerQuerySet.number_q).
+            models.UniqueConstraint(Upper("number"), condition=NUMBER_HAS_ONE, name="customer_number_unique"),
         ]
 
     def __str__(self) -> str:
@@ -314,6 +354,7 @@ class PropertyEvent(models.Model):
 
 # The fields a person may write through the forms, the import and the API.
 EDITABLE_FIELDS = (
+    "number",
     "kind",
     "group",
     "first_name",

@@ -54,6 +54,24 @@ def email_clean(raw: str) -> str:
     return raw
 
 
+NUMBER_MAX_LENGTH = Customer._meta.get_field("number").max_length
+
+
+def customer_number_clean(raw) -> str:
+    """The retailer's own customer number as stored: the text stripped ("" for none); a number
+    longer than the field, or on several lines, is refused."""
+    number = str(raw if raw is not None else "").strip()
+    if len(number) > NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            _("“%(value)s” is longer than %(max)s characters: not a customer number.")
+            % {"value": number, "max": NUMBER_MAX_LENGTH},
+            code="number",
+        )
+    if any(character in number for character in "\r\n\t"):
+        raise ValidationError(_("A customer number is one line of text."), code="number")
+    return number
+
+
 def date_parse(raw) -> datetime.date | None:
     """A date from a date, a datetime or text in one of DATE_FORMATS; None when empty."""
     if raw in (None, ""):

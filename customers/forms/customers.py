@@ -7,10 +7,17 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerGroup, CustomerStatus, CustomProperty
-from customers.rules import birth_date_clean, email_clean, phone_clean, property_value_clean
+from customers.rules import (
+    birth_date_clean,
+    customer_number_clean,
+    email_clean,
+    phone_clean,
+    property_value_clean,
+)
 from customers.selectors.groups import group_choices
 
 PERSON_FIELDS = (
+    "number",
     "first_name",
     "last_name",
     "birth_date",
@@ -26,6 +33,7 @@ PERSON_FIELDS = (
     "position_title",
 )
 BUSINESS_FIELDS = (
+    "number",
     "company_name",
     "registry_code",
     "vat_number",
@@ -142,6 +150,10 @@ class CustomerForm(forms.Form):
     def clean_phone(self):
         return phone_clean(self.cleaned_data.get("phone", ""), region=self.tenant.country)
 
+    def clean_number(self):
+        # Whether another customer has it is the service's to say (customer_create / _update).
+        return customer_number_clean(self.cleaned_data.get("number", ""))
+
     def clean_email(self):
         return email_clean(self.cleaned_data.get("email", ""))
 
@@ -191,12 +203,26 @@ class CustomerForm(forms.Form):
 
     def field_groups(self) -> list[tuple[str, list]]:
         """The form's fields in the sections the page shows."""
+        # The customer number heads the first section: the person's, or the company's.
+        is_business = self.kind == Customer.Kind.BUSINESS
         sections = {
             "person": (
                 _("Person"),
-                ["first_name", "last_name", "birth_date", "gender", "department", "position_title"],
+                [
+                    *([] if is_business else ["number"]),
+                    *("first_name", "last_name", "birth_date", "gender", "department", "position_title"),
+                ],
             ),
-            "business": (_("Company"), ["company_name", "registry_code", "vat_number", "payment_terms_days"]),
+            "business": (
+                _("Company"),
+                [
+                    *(["number"] if is_business else []),
+                    "company_name",
+                    "registry_code",
+                    "vat_number",
+                    "payment_terms_days",
+                ],
+            ),
             "contact": (_("Contact"), ["phone", "email", "billing_email", "language"]),
             "address": (
                 _("Billing address") if self.kind == Customer.Kind.BUSINESS else _("Address"),

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,8 +53,8 @@ class ImportMappingForm(forms.Form):
         label=gettext_lazy("When a customer exists"),
         choices=ImportBatch.DuplicateMode.choices,
         help_text=gettext_lazy(
-            "A customer exists when one has the same e-mail, else the same phone, else (a business) the same "
-            "registry code. Empty cells never erase what is stored."
+            "A customer exists when one has the same customer number, else the same e-mail, else the same phone, "
+            "else (a business) the same registry code. Empty cells never erase what is stored."
         ),
     )
 
@@ -88,8 +89,11 @@ class ImportMappingForm(forms.Form):
                 choices=choices,
                 required=False,
                 initial=mapping.get(index, IGNORE),
-                # Rendered as HTML by the form template: the file's values are escaped above.
-                help_text=_("In the file: %(values)s") % {"values": shown} if shown else _("Empty in the first rows."),
+                # HTML, marked safe so that the form template does not escape it twice: the
+                # file's values are escaped above, the sentence here.
+                help_text=mark_safe(escape(_("In the file: %(values)s")) % {"values": shown})
+                if shown
+                else _("Empty in the first rows."),
             )
         self.fields = {**columns, "duplicate_mode": self.fields["duplicate_mode"]}
 

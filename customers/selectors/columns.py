@@ -25,6 +25,7 @@ class Column:
 
 BASE_COLUMNS = (
     Column("name", _("Name"), str, True),
+    Column("number", _("Customer number"), lambda c: c.number, True),
     # The choice's label by its value: get_FOO_display() hashes every choice's lazy label per call.
     Column("kind", _("Type"), lambda c: Customer.Kind(c.kind).label),
     Column("status", _("Status"), lambda c: CustomerStatus(c.status).label, True),

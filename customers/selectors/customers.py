@@ -3,6 +3,7 @@ from django.db.models import QuerySet, Sum
 from customers.filters import CustomerFilter
 from customers.models import ACTIVE_STATUSES, Customer, CustomerStatus, StatusCount
 from customers.selectors.properties import property_list
+from customers.selectors.search import number_condition
 
 
 def customer_active_count() -> int:
@@ -28,6 +29,16 @@ def customer_filterset(data=None) -> CustomerFilter:
 def customer_list(*, filters: CustomerFilter) -> QuerySet[Customer]:
     """The customers the filters select, in their order, ready for the list page and the export."""
     return filters.qs.select_related("group")
+
+
+def customer_number_match(*, filters: CustomerFilter, term: str) -> int | None:
+    """The id of the customer among those the filters select whose number is exactly `term`
+    (case ignored), or None: what the header's search opens even when the term finds others too
+    (a number of digits is also in phone numbers)."""
+    condition = number_condition(term)
+    if condition is None:
+        return None
+    return filters.qs.filter(condition).order_by().values_list("pk", flat=True).first()
 
 
 def customer_get(*, customer_id: int) -> Customer:

@@ -48,10 +48,18 @@ PROGRESS_SECONDS = 24 * 60 * 60
 IGNORE = ""
 GROUP = "group"
 STATUS = "status"
+# A person's first and last name in one column ("Mari Tamm"), or a business's name.
+FULL_NAME = "full_name"
 PROPERTY_PREFIX = "property:"
 # Fields the import does not write as they are: the group is found by its name, and a contact's
 # company is a link to another customer, which a file cannot name reliably.
 NOT_IMPORTED_FIELDS = {"company", "group"}
+# Header names (normalised) that choose a field besides its name and its label in every language.
+FIELD_HEADER_NAMES = {
+    "number": frozenset(
+        {"customerno", "customernr", "customerid", "kundennr", "clientnumber", "clientno", "kliendinr"}
+    ),
+}
 
 
 class FileUnreadable(ValidationError):
@@ -288,15 +296,29 @@ def _names_in_every_language(label) -> set[str]:
 
 
 def import_targets() -> list[ImportTarget]:
-    """What a column can be imported into: the editable customer fields, the status, the group
-    (by name) and every live custom property, in the order the mapping page shows them."""
+    """What a column can be imported into: the editable customer fields, a person's whole name
+    (split into first and last name), the status, the group (by name) and every live custom
+    property, in the order the mapping page shows them."""
     targets = []
     for name in (*EDITABLE_FIELDS, STATUS):
         if name in NOT_IMPORTED_FIELDS:
             continue
         field = Customer._meta.get_field(name)
-        names = {header_normalise(name), *_names_in_every_language(field.verbose_name)}
+        names = {
+            header_normalise(name),
+            *_names_in_every_language(field.verbose_name),
+            *FIELD_HEADER_NAMES.get(name, ()),
+        }
         targets.append(ImportTarget(name, capfirst(field.verbose_name), frozenset(names)))
+    after_last_name = next(index for index, target in enumerate(targets) if target.key == "last_name") + 1
+    targets.insert(
+        after_last_name,
+        ImportTarget(
+            FULL_NAME,
+            _("Name (first and last name in one)"),
+            frozenset({"name", "fullname", *_names_in_every_language(gettext_lazy("full name"))}),
+        ),
+    )
     group_label = gettext_lazy("group")
     targets.append(
         ImportTarget(

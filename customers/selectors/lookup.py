@@ -1,5 +1,5 @@
-"""Finding the customer a till names: by one of a few keys (`?phone=`, `?email=`, `?code=`, and
-the `?card=` loyalty joins), each a `CustomerLookup` in one ordered registry that the till's API,
+"""Finding the customer a till names: by one of a few keys (`?phone=`, `?email=`, `?code=`,
+`?number=`, and the `?card=` loyalty joins), each a `CustomerLookup` in one ordered registry that the till's API,
 its schema and its docs follow."""
 
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.registry import Registry
 from customers.models import Customer, CustomerStatus
-from customers.rules import email_clean, phone_clean
+from customers.rules import NUMBER_MAX_LENGTH, email_clean, phone_clean
 
 MAX_CUSTOMER_ID = 2**63 - 1
 
@@ -54,6 +54,15 @@ def _code_condition(value: str, *, tenant) -> Q:
     return Q(pk=int(code))
 
 
+def _number_condition(value: str, *, tenant) -> Q:
+    number = value.strip()
+    if not number:
+        raise ValidationError(_("Give a customer number."))
+    if len(number) > NUMBER_MAX_LENGTH:
+        raise ValidationError(_("“%(value)s” is not a customer number.") % {"value": value})
+    return Customer.objects.number_q([number])
+
+
 # The customers' own keys, registered with the registry (later apps add theirs in ready()).
 customer_lookups.register(
     CustomerLookup(
@@ -70,8 +79,17 @@ customer_lookups.register(
 customer_lookups.register(
     CustomerLookup(
         name="code",
-        description=gettext_lazy("Customer code (the number on the customer's card in the back office)."),
+        description=gettext_lazy("Customer code: Regulars' own id of the customer (`code` in every answer)."),
         condition=_code_condition,
+    )
+)
+customer_lookups.register(
+    CustomerLookup(
+        name="number",
+        description=gettext_lazy(
+            "The retailer's own customer number (from its previous system or a printed card); case does not matter."
+        ),
+        condition=_number_condition,
     )
 )
 

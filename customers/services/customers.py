@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,7 @@ from customers.models import (
     CustomerNote,
     CustomerStatus,
 )
-from customers.rules import customer_missing
+from customers.rules import customer_missing, customer_number_clean
 from customers.selectors.properties import property_list
 from staff.models import User
 from tariffs.selectors import plan_limit_check
@@ -49,6 +49,47 @@ def _name_check(customer: Customer) -> None:
         raise ValidationError({"last_name": _("A person needs a first or a last name.")})
 
 
+NUMBER_CONSTRAINT = "customer_number_unique"
+
+
+def customer_number_taken_message(*, number: str, holder: Customer) -> str:
+    """The refusal of a customer number another customer has (forms, services, the import)."""
+    return _("The customer number “%(number)s” is already %(customer)s's (customer code %(code)s).") % {
+        "number": number,
+        "customer": holder,
+        "code": holder.pk,
+    }
+
+
+def _number_check(customer: Customer) -> None:
+    """Refuse a number another customer has (whatever its case), naming that customer."""
+    customer.number = customer_number_clean(customer.number)
+    if not customer.number:
+        return
+    holder = Customer.objects.by_number(customer.number).exclude(pk=customer.pk).first()
+    if holder is not None:
+        raise ValidationError(
+            {"number": customer_number_taken_message(number=customer.number, holder=holder)}, code="number_taken"
+        )
+
+
+def _customer_save(customer: Customer) -> None:
+    """Save, turning a number taken meanwhile by another transaction (the unique index refuses
+    it after `_number_check` passed) into the same refusal."""
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as error:
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", "") != NUMBER_CONSTRAINT:
+            raise
+        holder = Customer.objects.by_number(customer.number).exclude(pk=customer.pk).first()
+        if holder is None:
+            raise
+        raise ValidationError(
+            {"number": customer_number_taken_message(number=customer.number, holder=holder)}, code="number_taken"
+        ) from error
+
+
 def _consent_events(*, customer: Customer, before: dict, consent_source: str, acting_user: User | None) -> None:
     for field, channel in CONSENT_FIELDS.items():
         if before.get(field) != getattr(customer, field):
@@ -73,15 +114,17 @@ def customer_create(
     consent_source: str = "",
 ) -> Customer:
     """Create a customer from cleaned values. Introduced only when nothing required is missing;
-    an active status counts against the plan's customer limit."""
+    an active status counts against the plan's customer limit. A customer number another
+    customer has (whatever its case) is refused, naming that customer, and nothing is saved."""
     customer = Customer(**{name: value for name, value in fields.items() if name in EDITABLE_FIELDS})
     customer.properties = {code: value for code, value in (property_values or {}).items() if value is not None}
     customer.status = status
     _name_check(customer)
+    _number_check(customer)
     _status_check(customer, status)
     if status in ACTIVE_STATUSES:
         plan_limit_check(tenant=tenant, resource="active_customers")
-    customer.save()
+    _customer_save(customer)
     CustomerEvent.objects.create(
         customer=customer, kind=CustomerEvent.Kind.CREATED, new_value=str(customer), actor=acting_user, source=source
     )
@@ -108,7 +151,8 @@ def customer_update(
 ) -> Customer:
     """Change a customer; every changed field is written to its history with old and new value.
 
-    Properties not named in `property_values` keep their values (archived ones included)."""
+    Properties not named in `property_values` keep their values (archived ones included). A
+    customer number another customer has is refused, naming that customer, and nothing changes."""
     customer = Customer.objects.select_for_update(no_key=True, of=("self",)).get(pk=customer.pk)
     before = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
     before_properties = dict(customer.properties)
@@ -123,11 +167,12 @@ def customer_update(
             customer.properties[code] = value
     status = status or customer.status
     _name_check(customer)
+    _number_check(customer)
     _status_check(customer, status)
     if status in ACTIVE_STATUSES and before_status not in ACTIVE_STATUSES:
         plan_limit_check(tenant=tenant, resource="active_customers")
     customer.status = status
-    customer.save()
+    _customer_save(customer)
     events = [
         CustomerEvent(
             customer=customer,

@@ -88,9 +88,13 @@ class ImportColumns(Registry[ImportColumn]):
 
     def register(self, item: ImportColumn) -> ImportColumn:
         from customers.models import EDITABLE_FIELDS
-        from customers.selectors.importing import GROUP, PROPERTY_PREFIX, STATUS
+        from customers.selectors.importing import FULL_NAME, GROUP, PROPERTY_PREFIX, STATUS
 
-        if item.code in {*EDITABLE_FIELDS, GROUP, STATUS} or item.code.startswith(PROPERTY_PREFIX) or not item.code:
+        if (
+            item.code in {*EDITABLE_FIELDS, GROUP, STATUS, FULL_NAME}
+            or item.code.startswith(PROPERTY_PREFIX)
+            or not item.code
+        ):
             raise ImproperlyConfigured(f"the customer import has a column “{item.code}” already")
         return super().register(item)
 

@@ -13,13 +13,19 @@ Rules, the same the customer services apply:
   Introduced, or has no status, and misses something is imported as Control and says why;
 - an active customer (Introduced or Control) takes a seat of the plan; rows beyond the plan's
   limit are refused with the refusal `plan_limit_check` words; archived rows take none;
-- an existing customer is the one with the same e-mail, else the same phone, else (for a
-  business) the same registry code; it is updated, or the row skipped, as the batch says. On an
-  update, empty cells leave the stored values as they are;
-- a second row with the e-mail, phone or registry code of an earlier row is refused, naming it;
+- an existing customer is the one with the same customer number (the retailer's own, whatever
+  its case), else the same e-mail, else the same phone, else (for a business) the same registry
+  code; it is updated, or the row skipped, as the batch says. On an update, empty cells leave
+  the stored values as they are;
+- a customer number in more than one row of the file refuses every one of those rows, naming
+  them (a first pass over the file finds them); a second row with the e-mail, phone or registry
+  code of an earlier row is refused, naming it;
 - columns later apps registered (customers.services.import_columns: loyalty's opening balance and card
   number) are checked by their app in the dry run and written by it after the customers, in the
-  same transaction; a row they find a problem in is refused with it.
+  same transaction; a row they find a problem in is refused with it;
+- every check runs on every row, so that a refused row's reason names all its problems at once
+  (a bad e-mail and a card number with a wrong check digit, say), not the next one only after
+  the first is fixed.
 
 The import writes new customers, their history and the ImportRows with PostgreSQL's COPY, and
 changed customers with bulk_update, enforcing the services' rules above, instead of calling

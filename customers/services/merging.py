@@ -44,7 +44,8 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, acting_user: Use
     of them no longer exists.
 
     On `keep` (see `customer_merge_outcome` for the rules):
-    - every empty field, and every custom property value it lacks, is taken from `remove`;
+    - every empty field, and every custom property value it lacks, is taken from `remove` (the
+      customer number too: keep's own number stays when both have one);
     - purchase figures add up (count and total summed, earliest first and latest last purchase);
     - keep's own marketing consent stays; where it has none and `remove` gave consent, keep takes
       it (unless keep withdrew it later than that consent was given);
@@ -108,6 +109,9 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, acting_user: Use
             )
         )
     keep.properties = outcome.properties
+    if "number" in outcome.changes:
+        # The number is unique: it leaves the removed record before the kept one takes it.
+        Customer.objects.filter(pk=remove.pk).update(number="")
     keep.save()
 
     CustomerNote.objects.filter(customer=remove).update(customer=keep)
@@ -128,12 +132,16 @@ def customer_merge(*, tenant, keep: Customer, remove: Customer, acting_user: Use
                 source=SOURCE,
             )
         )
-    # Last, so that it tops keep's history.
+    # Last, so that it tops keep's history; it names the removed record's number when keep kept
+    # its own (the removed one is gone with the record, and a person may still look for it).
+    merged = f"{remove} (#{remove.pk})"
+    if remove.number and "number" not in outcome.changes:
+        merged = f"{remove} (#{remove.pk}, {_('customer number')} {remove.number})"
     events.append(
         CustomerEvent(
             customer=keep,
             kind=CustomerEvent.Kind.MERGED,
-            new_value=f"{remove} (#{remove.pk})",
+            new_value=merged,
             actor=acting_user,
             source=SOURCE,
         )

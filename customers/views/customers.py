@@ -19,7 +19,7 @@ from customers.models import Customer, CustomerStatus
 from customers.rules import customer_missing
 from customers.selectors.card import customer_card
 from customers.selectors.columns import available_columns, cell_text, chosen_columns
-from customers.selectors.customers import control_queue, customer_filterset, customer_list
+from customers.selectors.customers import control_queue, customer_filterset, customer_list, customer_number_match
 from customers.selectors.properties import property_list
 from customers.services.customers import customer_create, customer_note_add, customer_update, customers_bulk_action
 from reports.definitions.customer_export import CODE as CUSTOMER_EXPORT
@@ -73,9 +73,16 @@ def customer_list_view(request):
     columns = chosen_columns(request.GET.getlist("cols"), properties)
     page = BoundedPaginator(customer_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     # The header's search box ("go"): a single match opens the customer's card at once, as a
-    # scanned card number or a full phone number usually gives.
-    if request.GET.get("go") and page.paginator.count == 1:
-        return redirect("customers:customer_detail", customer_id=page.object_list[0].pk)
+    # scanned card number or a full phone number usually gives; so does a customer's exact
+    # number when the term finds others too.
+    if request.GET.get("go"):
+        if page.paginator.count == 1:
+            return redirect("customers:customer_detail", customer_id=page.object_list[0].pk)
+        numbered = (
+            customer_number_match(filters=filters, term=request.GET.get("q", "")) if page.paginator.count else None
+        )
+        if numbered is not None:
+            return redirect("customers:customer_detail", customer_id=numbered)
     may_manage = request.user.has_perm(f"staff.{Right.MANAGE_CUSTOMERS}")
     context = {
         "filters": filters,

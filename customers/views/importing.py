@@ -15,6 +15,7 @@ from crm.permissions import right_required
 from crm.xlsx import XLSX_CONTENT_TYPE
 from customers.forms.importing import ImportMappingForm, ImportUploadForm
 from customers.models import ImportBatch, ImportRow
+from customers.selectors.import_presets import import_preset_detect, import_preset_mapping
 from customers.selectors.importing import (
     import_batch_list,
     import_default_mapping,
@@ -58,8 +59,13 @@ def import_mapping_view(request, batch_id: int):
         messages.info(request, _("This import is running or done; its columns cannot change any more."))
         return redirect("customers:customer_import_batch", batch_id=batch.pk)
     targets = import_targets()
+    # An export of another system (Shopify, Odoo) is recognised by its header row and mapped as
+    # its preset says; a person may change every column.
+    preset = import_preset_detect(batch.headers)
     if batch.mapping:
         mapping = {int(index): target for index, target in batch.mapping.items()}
+    elif preset is not None:
+        mapping = import_preset_mapping(preset=preset, headers=batch.headers, targets=targets)
     else:
         mapping = import_default_mapping(headers=batch.headers, targets=targets)
     form = ImportMappingForm(
@@ -72,7 +78,7 @@ def import_mapping_view(request, batch_id: int):
             form.add_error(None, error)
         else:
             return redirect("customers:customer_import_batch", batch_id=batch.pk)
-    return render(request, "customers/import/mapping.html", {"batch": batch, "form": form})
+    return render(request, "customers/import/mapping.html", {"batch": batch, "form": form, "preset": preset})
 
 
 def _batch_context(request, batch: ImportBatch) -> dict:

@@ -61,6 +61,10 @@ class CustomerOutSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="customer.id")
     code = serializers.SerializerMethodField(help_text=_("What `GET /customers/?code=` finds the customer by."))
+    number = serializers.CharField(
+        source="customer.number",
+        help_text=_("The retailer's own customer number (empty if none): what `GET /customers/?number=` finds."),
+    )
     kind = serializers.CharField(source="customer.kind")
     name = serializers.CharField(source="customer.__str__")
     first_name = serializers.CharField(source="customer.first_name")

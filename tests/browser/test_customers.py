@@ -38,6 +38,7 @@ def test_a_marketers_day(page, live_server_port, tenants, browser_url, browser_l
     # A private customer with a property value.
     page.goto(browser_url(port, "/customers/"))
     page.get_by_role("link", name="New private customer").click()
+    page.get_by_label("Customer number").fill(" KK-1001 ")
     page.get_by_label("First name").fill("Kadri")
     page.get_by_label("Last name").fill("Kask")
     page.get_by_label("Phone").fill("5123 9876")
@@ -52,6 +53,7 @@ def test_a_marketers_day(page, live_server_port, tenants, browser_url, browser_l
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Customer Kadri Kask created.")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Introduced")
+    expect(page.get_by_test_id("customer-number")).to_have_text("KK-1001")
     save_screenshot(page, "customer-card")
 
     # A business customer.
@@ -60,8 +62,18 @@ def test_a_marketers_day(page, live_server_port, tenants, browser_url, browser_l
     page.get_by_label("Registry code").fill("14141414")
     page.get_by_label("E-mail", exact=True).fill("info@roheline.example")
     page.get_by_label("Status").select_option(label="Introduced")
+    # Kadri's number, typed in another case, is refused with her name.
+    page.get_by_label("Customer number").fill("kk-1001")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The customer number “kk-1001” is already Kadri Kask's")).to_be_visible()
+    page.get_by_label("Customer number").fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Customer Rohelise Aia Talu OÜ created.")).to_be_visible()
+
+    # The header's search opens Kadri's card by her number.
+    page.get_by_test_id("global-search").fill("kk-1001")
+    page.get_by_test_id("global-search").press("Enter")
+    expect(page.get_by_test_id("customer-number")).to_have_text("KK-1001")
 
     # Find them by phone and by a custom property.
     page.goto(browser_url(port, "/customers/"))

@@ -774,10 +774,11 @@ def test_a_marketer_imports_a_file_in_the_browser(
 ):
     setup = tenants["browser"]
     tag = unique()
-    rows = [["First name", "Last name", "E-mail", "Birth date"]] + [
-        ["Klient", f"Number {index}", f"browser-{index}-{tag}@example.com", "12.04.1985"] for index in range(5000)
+    rows = [["First name", "Last name", "E-mail", "Birth date", "Customer number"]] + [
+        ["Klient", f"Number {index}", f"browser-{index}-{tag}@example.com", "12.04.1985", f"B{tag}-{index}"]
+        for index in range(5000)
     ]
-    rows.append(["", "", f"nobody-{tag}@example.com", "31.02.1990"])
+    rows.append(["", "", f"nobody-{tag}@example.com", "31.02.1990", ""])
     base = f"http://{setup.host}:{live_server_port}"
     page.set_default_timeout(60_000)
     page.goto(f"{base}/login/")
@@ -793,6 +794,7 @@ def test_a_marketer_imports_a_file_in_the_browser(
     expect(page.get_by_role("heading", name=f"What do the columns of “browser-{tag}.csv” hold?")).to_be_visible()
     expect(page.get_by_label("First name")).to_have_value("first_name")
     expect(page.get_by_label("Birth date")).to_have_value("birth_date")
+    expect(page.get_by_label("Customer number")).to_have_value("number")
     save_screenshot(page, "import-mapping")
     page.get_by_role("button", name="Check the file").click()
 
@@ -811,8 +813,35 @@ def test_a_marketer_imports_a_file_in_the_browser(
     save_screenshot(page, "import-done")
     with tenant_context(setup.tenant):
         assert Customer.objects.filter(email__endswith=f"-{tag}@example.com").count() == 5000
+        assert Customer.objects.by_number(f"b{tag}-4999").get().email == f"browser-4999-{tag}@example.com"
     page.goto(f"{base}{IMPORT_URL}")
     expect(page.get_by_test_id("import-batch-row").first).to_contain_text(f"browser-{tag}.csv")
+
+
+@pytest.mark.browser
+def test_a_shopify_export_is_recognised_on_the_mapping_page_in_the_browser(
+    page, live_server_port, tenants, clean_tenants, save_screenshot
+):
+    setup = tenants["browser"]
+    header = ["Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing", "Phone"]
+    header += ["Accepts SMS Marketing", "Total Spent", "Total Orders", "Note", "Tax Exempt", "Tags"]
+    row = ["'7311992569910", "Mari", "Tamm", f"shopify-{unique()}@example.com", "yes", "'+372 5555 0201"]
+    row += ["no", "125.50", "3", "", "no", "VIP"]
+    base = f"http://{setup.host}:{live_server_port}"
+    page.goto(f"{base}/login/")
+    page.get_by_label("User name").fill("marketer")
+    page.get_by_label("Password").fill(setup.marketer.password)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}{IMPORT_URL}")
+    page.get_by_label("File").set_input_files(
+        files=[{"name": "customers_export.csv", "mimeType": "text/csv", "buffer": csv_bytes([header, row])}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("import-preset")).to_contain_text("Recognised: Shopify customers export.")
+    expect(page.get_by_label("Customer ID")).to_have_value("number")
+    expect(page.get_by_label("Accepts SMS Marketing")).to_have_value("sms_consent")
+    expect(page.get_by_label("Total Spent")).to_have_value("")
+    save_screenshot(page, "import-mapping-shopify")
 
 
 def test_both_xlsx_readers_give_the_same_rows_with_the_spreadsheets_row_numbers(monkeypatch):

@@ -74,6 +74,7 @@ def test_a_scripted_till_finds_and_creates_a_customer_sells_replays_and_takes_ba
     assert mari == {
         "id": mari["id"],
         "code": str(mari["id"]),
+        "number": "",
         "kind": "person",
         "name": "Mari Tamm",
         "first_name": "Mari",
@@ -237,22 +238,63 @@ def test_a_customer_is_found_by_email_and_the_most_recent_buyer_wins_a_shared_ph
     assert shop.api.get("customers/", {"code": str(old.pk)}).json()["status"] == "archived"
 
 
+def test_a_customer_is_found_by_the_retailers_own_number_whatever_its_case(alpha, beta, shop, till_api):
+    with tenant_context(alpha.tenant):
+        mari = Customer.objects.create(first_name="Mari", last_name="Tamm", number="K-1001", phone="+37255550003")
+    with tenant_context(beta.tenant):
+        Customer.objects.create(first_name="Beta", number="K-2002")
+        store = Store.objects.create(name="Tartu", code="TRT")
+        TerminalFactory(store=store, name="Till B", token="beta-till-token-number")
+    found = shop.api.get("customers/", {"number": " k-1001 "})
+    assert found.status_code == 200
+    assert (found.json()["id"], found.json()["number"], found.json()["name"]) == (mari.pk, "K-1001", "Mari Tamm")
+    assert found.json() == shop.api.get("customers/", {"phone": "55550003"}).json()
+    # Beta's number is not known at alpha, and alpha's not at beta.
+    missing = shop.api.get("customers/", {"number": "K-2002"})
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"code": "not_found", "message": "No customer with the number “K-2002”.", "fields": {}},
+    )
+    beta_api = till_api(beta.host, "beta-till-token-number")
+    assert beta_api.get("customers/", {"number": "K-2002"}).json()["first_name"] == "Beta"
+    assert beta_api.get("customers/", {"number": "K-1001"}).status_code == 404
+
+
+def test_the_look_up_by_number_costs_what_the_look_up_by_phone_costs(alpha, shop):
+    with tenant_context(alpha.tenant):
+        Customer.objects.create(first_name="Mari", last_name="Tamm", number="K-1001", phone="+37255550004")
+    shop.api.get("customers/", {"code": "1"})  # last_used_at is fresh: no write of it below
+    with CaptureQueriesContext(connection) as by_phone:
+        assert shop.api.get("customers/", {"phone": "55550004"}).status_code == 200
+    with CaptureQueriesContext(connection) as by_number:
+        assert shop.api.get("customers/", {"number": "K-1001"}).status_code == 200
+    assert len(by_number) == len(by_phone)
+    look_up = [query["sql"] for query in by_number if 'UPPER("customers_customer"."number")' in query["sql"]]
+    assert len(look_up) == 1, look_up
+
+
 @pytest.mark.parametrize(
     ("params", "message", "fields"),
     [
         (
             {},
-            "Give exactly one of: phone, email, code, card.",
-            {"non_field_errors": ["Give exactly one of: phone, email, code, card."]},
+            "Give exactly one of: phone, email, code, number, card.",
+            {"non_field_errors": ["Give exactly one of: phone, email, code, number, card."]},
         ),
         (
             {"phone": "1", "email": "a@b.ee"},
-            "Give exactly one of: phone, email, code, card.",
-            {"non_field_errors": ["Give exactly one of: phone, email, code, card."]},
+            "Give exactly one of: phone, email, code, number, card.",
+            {"non_field_errors": ["Give exactly one of: phone, email, code, number, card."]},
         ),
         ({"phone": "abc"}, "“abc” is not a phone number.", {"phone": ["“abc” is not a phone number."]}),
         ({"email": "nope"}, "“nope” is not an e-mail address.", {"email": ["“nope” is not an e-mail address."]}),
         ({"code": "A12"}, "“A12” is not a customer code.", {"code": ["“A12” is not a customer code."]}),
+        ({"number": "  "}, "Give a customer number.", {"number": ["Give a customer number."]}),
+        (
+            {"number": "9" * 41},
+            f"“{'9' * 41}” is not a customer number.",
+            {"number": [f"“{'9' * 41}” is not a customer number."]},
+        ),
     ],
 )
 def test_a_customer_look_up_needs_one_valid_key(shop, params, message, fields):
@@ -707,6 +749,7 @@ def test_the_openapi_schema_lists_the_endpoints(alpha, shop, till_api):
         "phone",
         "email",
         "code",
+        "number",
         "card",
     }
     assert schema["components"]["securitySchemes"]["terminalToken"] == {"type": "http", "scheme": "bearer"}

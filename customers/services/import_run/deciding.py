@@ -28,6 +28,15 @@ RESOURCE = "active_customers"
 _BEYOND_ANY_PLAN = 2**62
 # What an import may change on an existing customer: a contact's company is never in a file.
 UPDATABLE_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "company")
+# The targets a customer's name is made of.
+NAME_TARGETS = {"kind", "first_name", "last_name", "company_name"}
+# How the reasons name the key a row matched an existing customer by (in the run's language).
+KEY_LABELS = {
+    "number": lambda: _("customer number"),
+    "email": lambda: _("e-mail"),
+    "phone": lambda: _("phone"),
+    "registry_code": lambda: _("registry code"),
+}
 
 
 class RowDeciding:
@@ -64,6 +73,11 @@ class RowDeciding:
         # this import's own COPY: each chunk slower than the last (10,000 rows: 54 s of look-ups).
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_bitmapscan = off")
+            if wanted["number"]:
+                for value, pk in (
+                    Customer.objects.by_numbers(wanted["number"]).order_by("-pk").values_list("number", "pk")
+                ):
+                    found["number"][value.upper()] = pk
             if wanted["email"]:
                 upper = {email.upper(): email for email in wanted["email"]}
                 for value, pk in (
@@ -89,10 +103,12 @@ class RowDeciding:
         return found
 
     def _decide_chunk(self, rows: list[Row]) -> None:
-        candidates = [row for row in rows if not row.problems]
-        found = self._lookup(candidates)
+        """Every row of the chunk gets its outcome. Every check runs on every row, so that a
+        refused row names all its problems at once: its cells', the registered columns' (a card
+        number), a key an earlier row has, a customer an earlier row matched, a missing name."""
+        found = self._lookup(rows)
         matches: dict[int, tuple[int, str]] = {}
-        for row in candidates:
+        for row in rows:
             keys = row.keys()
             for key in KEYS:
                 if key in keys and keys[key] in found[key]:
@@ -103,13 +119,10 @@ class RowDeciding:
             # Lock the customers this chunk changes, in primary-key order.
             existing = existing.select_for_update(no_key=True, of=("self",))
         customers = {customer.pk: customer for customer in existing.order_by("pk")}
-        self._registered_check(candidates, {number: customers.get(pk) for number, (pk, _key) in matches.items()})
+        self._registered_check(rows, {number: customers.get(pk) for number, (pk, _key) in matches.items()})
         for row in rows:
-            if row.problems:
-                row.refuse(*row.problems)
-            else:
-                pk, key = matches.get(row.number, (None, ""))
-                self._decide(row, customers.get(pk), key)
+            pk, key = matches.get(row.number, (None, ""))
+            self._decide(row, customers.get(pk), key)
             if row.outcome != Outcome.REFUSE:
                 for key, value in row.keys().items():
                     self.seen[key].setdefault(value, row.number)
@@ -117,9 +130,9 @@ class RowDeciding:
                     self.matched[row.customer.pk] = row.number
 
     def _registered_check(self, rows: list[Row], existing: dict[int, Customer | None]) -> None:
-        """Run the registered columns' checks over the chunk's rows that are fine so far; their
-        problems refuse the row like any other. A row of an existing customer the batch skips is
-        not checked: nothing is written for it."""
+        """Run the registered columns' checks over the chunk's rows, those with other problems
+        too; their problems refuse the row like any other. A row of an existing customer the
+        batch skips is not checked: nothing is written for it."""
         skipping = self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP
         by_number = {row.number: row for row in rows}
         for registered, column, run in self.registered:
@@ -136,26 +149,59 @@ class RowDeciding:
                 ]
 
     def _decide(self, row: Row, existing: Customer | None, key: str) -> None:
+        problems = list(row.problems)
         for duplicate_key, value in row.keys().items():
             if value in self.seen[duplicate_key]:
-                column = self.field_columns.get(duplicate_key, duplicate_key)
-                return row.refuse(
+                problems.append(
                     _("%(column)s: “%(value)s” is already in row %(row)s.")
-                    % {"column": column, "value": value, "row": self.seen[duplicate_key][value]}
+                    % {
+                        "column": self.field_columns.get(duplicate_key, duplicate_key),
+                        "value": row.fields.get(duplicate_key, value),
+                        "row": self.seen[duplicate_key][value],
+                    }
                 )
-        if existing is None:
-            return self._create(row)
-        key_label = {"email": _("e-mail"), "phone": _("phone"), "registry_code": _("registry code")}[key]
-        if existing.pk in self.matched:
-            return row.refuse(
+        key_label = KEY_LABELS[key]() if existing is not None else ""
+        if existing is not None and existing.pk in self.matched:
+            problems.append(
                 _("%(name)s (same %(key)s) is already in row %(row)s.")
                 % {"name": existing, "key": key_label, "row": self.matched[existing.pk]}
             )
-        if self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP:
+        skipping = existing is not None and self.batch.duplicate_mode == ImportBatch.DuplicateMode.SKIP
+        customer = None
+        if not skipping:
+            customer = self._customer_of(row, existing)
+            # A name cell refused already says what is wrong with the name.
+            if not row.invalid & NAME_TARGETS:
+                problem = self._name_problem(customer)
+                if problem:
+                    problems.append(problem)
+        if problems:
+            return row.refuse(*problems)
+        if skipping:
             row.outcome, row.customer, row.display = Outcome.SKIP, existing, str(existing)[:200]
             row.reasons = [_("%(name)s (same %(key)s) exists already.") % {"name": existing, "key": key_label}]
             return None
-        return self._update(row, existing, key_label)
+        if existing is None:
+            return self._create(row, customer)
+        return self._update(row, existing, customer, key_label)
+
+    @staticmethod
+    def _customer_of(row: Row, existing: Customer | None) -> Customer:
+        """The customer as the row makes it: a new one of its values, or (a copy of) the existing
+        one with the row's values over it. A copy: when this row is refused, a later row matching
+        the same customer starts afresh."""
+        if existing is None:
+            customer = Customer(kind=row.kind, **{name: value for name, value in row.fields.items() if name != "kind"})
+            customer.properties = {code: value for code, value in row.properties.items() if value is not None}
+            return customer
+        customer = copy.copy(existing)
+        for name, value in row.fields.items():
+            setattr(customer, name, value)
+        # The number that matched, typed in another case, is the stored one: nothing changes.
+        if customer.number.upper() == existing.number.upper():
+            customer.number = existing.number
+        customer.properties = {**existing.properties, **row.properties}
+        return customer
 
     def _name_problem(self, customer: Customer) -> str:
         if customer.kind == Customer.Kind.BUSINESS and not customer.company_name:
@@ -189,29 +235,15 @@ class RowDeciding:
         row.takes_seat = True
         return True
 
-    def _create(self, row: Row) -> None:
-        customer = Customer(kind=row.kind, **{name: value for name, value in row.fields.items() if name != "kind"})
-        customer.properties = {code: value for code, value in row.properties.items() if value is not None}
-        problem = self._name_problem(customer)
-        if problem:
-            return row.refuse(problem)
+    def _create(self, row: Row, customer: Customer) -> None:
         customer.status = self._final_status(row, customer, row.status, None)
         row.outcome, row.customer, row.display = Outcome.CREATE, customer, str(customer)[:200]
         if customer.status in ACTIVE_STATUSES:
             self._seat_take(row)
-        return None
 
-    def _update(self, row: Row, existing: Customer, key_label: str) -> None:
-        # A copy: when this row is refused, a later row matching the same customer starts afresh.
-        customer = copy.copy(existing)
-        before = {name: getattr(customer, name) for name in UPDATABLE_FIELDS}
-        before["properties"], before["status"] = dict(customer.properties), customer.status
-        for name, value in row.fields.items():
-            setattr(customer, name, value)
-        customer.properties = {**customer.properties, **row.properties}
-        problem = self._name_problem(customer)
-        if problem:
-            return row.refuse(problem)
+    def _update(self, row: Row, existing: Customer, customer: Customer, key_label: str) -> None:
+        before = {name: getattr(existing, name) for name in UPDATABLE_FIELDS}
+        before["properties"], before["status"] = dict(existing.properties), existing.status
         row.reasons = [_("Updates %(name)s (same %(key)s).") % {"name": customer, "key": key_label}]
         customer.status = self._final_status(row, customer, row.status, before["status"])
         row.outcome, row.customer, row.before, row.display = Outcome.UPDATE, customer, before, str(customer)[:200]
@@ -221,7 +253,6 @@ class RowDeciding:
             row.reasons = [
                 _("%(name)s (same %(key)s) has these values already.") % {"name": customer, "key": key_label}
             ]
-        return None
 
     @staticmethod
     def _changes(row: Row) -> list[str]:

@@ -19,11 +19,13 @@ from customers.rules import (
     FALSE_WORDS,
     TRUE_WORDS,
     birth_date_clean,
+    customer_number_clean,
     email_clean,
     phone_clean,
     property_value_clean,
 )
 from customers.selectors.importing import (
+    FULL_NAME,
     GROUP,
     PROPERTY_PREFIX,
     STATUS,
@@ -31,7 +33,14 @@ from customers.selectors.importing import (
 from customers.services.import_columns import import_columns
 
 Outcome = ImportRow.Outcome
-KEYS = ("email", "phone", "registry_code")
+# The keys that name an existing customer, in the order they are tried: the retailer's own
+# customer number first, then the e-mail, the phone and (a business) the registry code.
+KEYS = ("number", "email", "phone", "registry_code")
+# How many rows of a customer number that is in several rows the refusal names.
+MAX_ROWS_NAMED = 10
+# Codes a spreadsheet keeps as text with a leading apostrophe ("'+3725…", "'00123"; Shopify's
+# export writes its ids, phones and postal codes so): the apostrophe is not part of the value.
+TEXT_MARKED_TARGETS = {"number", "phone", "postal_code", "delivery_postal_code", "registry_code", "vat_number"}
 
 
 @dataclass
@@ -42,6 +51,8 @@ class Row:
     properties: dict = field(default_factory=dict)
     status: str | None = None
     problems: list[str] = field(default_factory=list)
+    # The targets whose cell was refused (so that a rule over them, a person's name, says nothing more).
+    invalid: set[str] = field(default_factory=set)
     outcome: str = Outcome.REFUSE
     reasons: list[str] = field(default_factory=list)
     display: str = ""
@@ -60,12 +71,25 @@ class Row:
         return Customer.Kind.PERSON
 
     def keys(self) -> dict[str, str]:
-        keys = {"email": self.fields.get("email", ""), "phone": self.fields.get("phone", "")}
+        """The row's keys (KEYS) it has a value for; the number upper-cased, as it is compared."""
+        keys = {
+            "number": self.fields.get("number", "").upper(),
+            "email": self.fields.get("email", ""),
+            "phone": self.fields.get("phone", ""),
+        }
         keys["registry_code"] = self.fields.get("registry_code", "") if self.kind == Customer.Kind.BUSINESS else ""
         return {key: value for key, value in keys.items() if value}
 
     def refuse(self, *reasons: str) -> None:
         self.outcome, self.reasons, self.customer, self.takes_seat = Outcome.REFUSE, list(reasons), None, False
+
+
+def cell_text(target: str, raw: str) -> str:
+    """A cell's text as the column's target reads it: stripped, without a spreadsheet's text mark."""
+    text = raw.strip()
+    if target in TEXT_MARKED_TARGETS and text.startswith("'"):
+        text = text[1:].strip()
+    return text
 
 
 def choice_words(choices) -> dict[str, str]:
@@ -81,10 +105,15 @@ def choice_words(choices) -> dict[str, str]:
 
 class RowReading:
     """The part of an ImportRun that cleans one row's cells (set up by ImportRun.__init__:
-    columns, properties, region, choices, statuses, groups)."""
+    columns, properties, region, choices, statuses, groups; and by ImportRun.run, before the
+    rows: the customer numbers that are in more than one row, with their rows)."""
+
+    duplicate_numbers: dict[str, list[int]]
 
     def _value(self, name: str, text: str):
-        if name in ("email", "billing_email"):
+        if name == "number":
+            value = customer_number_clean(text)
+        elif name in ("email", "billing_email"):
             value = email_clean(text)
         elif name == "phone":
             value = phone_clean(text, region=self.region)
@@ -137,8 +166,9 @@ class RowReading:
 
     def _parse(self, number: int, values: list[str]) -> Row:
         row = Row(number=number, values=values)
+        full_name = ""
         for index, target, column in self.columns:
-            text = values[index].strip()
+            text = cell_text(target, values[index])
             if not text:
                 continue
             if import_columns.get(target) is not None:
@@ -148,6 +178,8 @@ class RowReading:
                 if target.startswith(PROPERTY_PREFIX):
                     code = target.removeprefix(PROPERTY_PREFIX)
                     row.properties[code] = property_value_clean(self.properties[code], text)
+                elif target == FULL_NAME:
+                    full_name = text
                 elif target == STATUS:
                     row.status = self._status(text)
                 elif target == GROUP:
@@ -155,11 +187,44 @@ class RowReading:
                 else:
                     row.fields[target] = self._value(target, text)
             except ValidationError as error:
+                row.invalid.add(target)
                 for message in error.messages:
                     row.problems.append(_("%(column)s: %(problem)s") % {"column": column, "problem": message})
+        if full_name:
+            self._full_name(row, full_name)
+        number = row.fields.get("number", "")
+        if number and number.upper() in self.duplicate_numbers:
+            rows = self.duplicate_numbers[number.upper()]
+            shown = ", ".join(str(other) for other in rows[:MAX_ROWS_NAMED]) + (
+                ", …" if len(rows) > MAX_ROWS_NAMED else ""
+            )
+            row.problems.append(
+                _("%(column)s: “%(value)s” is in rows %(rows)s of the file; a customer number belongs to one customer.")
+                % {"column": self.field_columns["number"], "value": number, "rows": shown}
+            )
         parts = [
             values[index].strip() for index, target, _column in self.columns if target in ("first_name", "last_name")
         ]
         company = [values[index].strip() for index, target, _column in self.columns if target == "company_name"]
-        row.display = (" ".join(part for part in parts if part) or " ".join(company))[:200]
+        row.display = (" ".join(part for part in parts if part) or full_name or " ".join(company))[:200]
         return row
+
+    def _full_name(self, row: Row, text: str) -> None:
+        """A name in one cell: a business's company name (unless a column gives that), else a
+        person's first name (the first word) and last name (the rest), unless columns give those."""
+        column = self.field_columns[FULL_NAME]
+        if row.fields.get("kind") == Customer.Kind.BUSINESS:
+            names = {} if row.fields.get("company_name") else {"company_name": text}
+        elif row.fields.get("first_name") or row.fields.get("last_name"):
+            names = {}
+        else:
+            first, _space, last = text.partition(" ")
+            names = {"first_name": first, "last_name": " ".join(last.split())}
+        for name, value in names.items():
+            try:
+                row.fields[name] = self._value(name, value)
+            except ValidationError as error:
+                row.invalid.add(name)
+                row.problems += [
+                    _("%(column)s: %(problem)s") % {"column": column, "problem": message} for message in error.messages
+                ]

@@ -18,6 +18,7 @@ from customers.models import (
     ImportRow,
 )
 from customers.selectors.importing import (
+    FULL_NAME,
     GROUP,
     PROGRESS_SECONDS,
     PROPERTY_PREFIX,
@@ -29,10 +30,11 @@ from customers.selectors.importing import (
 from customers.selectors.properties import property_list
 from customers.services.import_columns import ImportColumnRun, import_columns
 from customers.services.import_run.deciding import RowDeciding
-from customers.services.import_run.rows import KEYS, Outcome, Row, RowReading, choice_words
+from customers.services.import_run.rows import KEYS, Outcome, Row, RowReading, cell_text, choice_words
 from customers.services.import_run.writing import RowWriting, copy_rows
 
 CHUNK_SIZE = 1000
+KIND_WORDS = {"company": Customer.Kind.BUSINESS, "individual": Customer.Kind.PERSON}
 
 
 class ImportFailed(Exception):
@@ -72,14 +74,15 @@ class ImportRun(RowReading, RowDeciding, RowWriting):
                     _("The column “%(column)s” is mapped to a property that is archived or deleted; map it again.")
                     % {"column": column}
                 )
-            if not target.startswith(PROPERTY_PREFIX) and target not in fields | {GROUP, STATUS}:
+            if not target.startswith(PROPERTY_PREFIX) and target not in fields | {GROUP, STATUS, FULL_NAME}:
                 raise ImportFailed(_("The column “%(column)s” is mapped to an unknown field.") % {"column": column})
             self.columns.append((index, target, column))
         self.properties = properties
         self.field_columns = {target: column for _index, target, column in self.columns}
         self.region = getattr(tenant, "country", "") or ""
         self.choices = {
-            "kind": choice_words(Customer.Kind.choices),
+            # Besides our own words, those other systems' exports use (Odoo's "Company Type").
+            "kind": {**choice_words(Customer.Kind.choices), **KIND_WORDS},
             "gender": choice_words(Customer.Gender.choices),
             "language": choice_words(settings.LANGUAGES),
         }
@@ -92,12 +95,14 @@ class ImportRun(RowReading, RowDeciding, RowWriting):
         self.counts = {outcome: 0 for outcome in Outcome.values}
         self.consent_source = (_("import of “%(name)s”") % {"name": batch.original_name})[:100]
         self.seats_left, self.limit_message = self._seats()
+        self.duplicate_numbers: dict[str, list[int]] = {}
         self.done = 0
 
     def run(self) -> dict[str, int]:
         """Go through the file chunk by chunk; returns how many rows got each outcome."""
         if not self.batch.file or not self.batch.file.storage.exists(self.batch.file.name):
             raise ImportFailed(_("The uploaded file is no longer there; upload it again."))
+        self.duplicate_numbers = self._duplicate_numbers()
         with import_batch_rows(self.batch) as rows:
             chunk: list[Row] = []
             for number, values in rows:
@@ -108,6 +113,29 @@ class ImportRun(RowReading, RowDeciding, RowWriting):
             if chunk:
                 self._chunk(chunk)
         return self.counts
+
+    def _duplicate_numbers(self) -> dict[str, list[int]]:
+        """The customer numbers (upper-cased) that are in more than one row of the file, with
+        their rows: a first pass over the file when a column is mapped to the number, so that
+        every row of such a number is refused, the first one too (which of them is the customer
+        only the person who made the file can tell)."""
+        indexes = [index for index, target, _column in self.columns if target == "number"]
+        if not indexes:
+            return {}
+        first: dict[str, int] = {}
+        duplicates: dict[str, list[int]] = {}
+        with import_batch_rows(self.batch) as rows:
+            for number, values in rows:
+                key = cell_text("number", values[indexes[0]]).upper()
+                if not key:
+                    continue
+                if key in duplicates:
+                    duplicates[key].append(number)
+                elif key in first:
+                    duplicates[key] = [first[key], number]
+                else:
+                    first[key] = number
+        return duplicates
 
     def _chunk(self, rows: list[Row]) -> None:
         self._decide_chunk(rows)
