@@ -12,6 +12,7 @@ urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("", include("staff.urls")),
     path("settings/plan/", plan_usage_view, name="plan_usage"),
+    path("", include("tenants.urls")),
     path("", include("customers.urls")),
     path("settings/sales/", include("sales.urls")),
     path("", include("loyalty.urls")),

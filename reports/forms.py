@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import CustomerGroup
+from reports.parameters import period_default
+from reports.selectors import sales_document_span
 from sales.models import Product, ProductGroup, Store
 
 ALL_FILTERS = ("period", "stores", "products", "product_groups", "customer_groups")
@@ -72,11 +74,17 @@ class ReportForm(forms.Form):
             self.fields["product_groups"].queryset = ProductGroup.objects.order_by("name")
         if "customer_groups" in self.fields:
             self.fields["customer_groups"].queryset = CustomerGroup.objects.order_by("name")
-        if "period" in self.filters and not self.is_bound:
-            # The retailer's day (the tenant's time zone is active), not the server's.
-            today = timezone.localdate()
-            self.initial.setdefault("date_from", today - relativedelta(months=12) + datetime.timedelta(days=1))
-            self.initial.setdefault("date_to", today)
+        if "period" in self.filters and not self.is_bound and not {"date_from", "date_to"} <= self.initial.keys():
+            # The retailer's days (the tenant's time zone is active), not the server's; a period
+            # the caller gives wins over the proposed one.
+            first, last = sales_document_span()
+            date_from, date_to = period_default(
+                today=timezone.localdate(),
+                first_day=timezone.localdate(first) if first else None,
+                last_day=timezone.localdate(last) if last else None,
+            )
+            self.initial.setdefault("date_from", date_from)
+            self.initial.setdefault("date_to", date_to)
 
     def clean_products(self):
         text = self.cleaned_data.get("products") or ""

@@ -6,11 +6,29 @@ product groups add up.
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 
 from customers.selectors.groups import group_descendant_ids
 from sales.selectors.products import product_group_descendant_ids
+
+DEFAULT_PERIOD_MONTHS = 12
+
+
+def period_default(
+    *, today: datetime.date, first_day: datetime.date | None, last_day: datetime.date | None
+) -> tuple[datetime.date, datetime.date]:
+    """The period a report's form proposes: the last 12 months up to today. When no sales
+    document falls in them but older ones exist (a history imported, a retailer that stopped
+    selling), the 12 months of the data instead, ending on the last document's day and not
+    starting before the first one's: a report of those shows figures, not an empty sheet, and is
+    never longer than the usual default, so it fits every plan that fits that."""
+    start = today - relativedelta(months=DEFAULT_PERIOD_MONTHS) + datetime.timedelta(days=1)
+    if first_day is None or last_day is None or last_day >= start:
+        return start, today
+    data_start = last_day - relativedelta(months=DEFAULT_PERIOD_MONTHS) + datetime.timedelta(days=1)
+    return max(data_start, first_day), last_day
 
 
 def period_days(parameters: dict) -> tuple[datetime.date | None, datetime.date | None]:

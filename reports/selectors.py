@@ -1,5 +1,10 @@
+import datetime
+
+from django.db.models import Max, Min
+
 from customers.selectors.customers import customer_status_counts
 from reports.models import ReportRun
+from sales.models import SalesDocument
 from staff.selectors import staff_active_count
 from tariffs.selectors import tenant_usage
 
@@ -17,3 +22,11 @@ def dashboard_figures(*, tenant, include_usage: bool) -> dict:
 def report_runs_of(*, user, limit: int = 50) -> list[ReportRun]:
     """The user's latest runs, newest first."""
     return list(ReportRun.objects.filter(requested_by=user).order_by("-created_at", "-pk")[:limit])
+
+
+def sales_document_span() -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The moments of the retailer's first and last sales document (of any kind), or (None, None)
+    when it has none: one statement, which PostgreSQL answers from the two ends of the index on
+    `occurred_at` whatever the number of documents."""
+    span = SalesDocument.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    return span["first"], span["last"]

@@ -9,11 +9,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tariffs.models import TariffPlan
 from tenants.models import Domain, Tenant, TenantEvent
+from tenants.rules import DEFAULT_CURRENCY, DEFAULT_TIME_ZONE, currency_choices, time_zone_choices
+from tenants.selectors import tenant_currency_time_zone_lock
 from tenants.services import (
     tenant_create,
     tenant_default_domain,
@@ -28,8 +31,19 @@ admin.site.site_header = _("Regulars platform")
 admin.site.site_title = _("Regulars platform")
 admin.site.index_title = _("Retailers and tariff plans")
 
+CURRENCY_LABEL = capfirst(Tenant._meta.get_field("currency").verbose_name)
+CURRENCY_HELP = _("ISO 4217 code; it can be changed only before the retailer's first sale.")
+TIME_ZONE_LABEL = capfirst(Tenant._meta.get_field("time_zone").verbose_name)
+TIME_ZONE_HELP = _("Where the retailer's shops are; it can be changed only before the first sale.")
+
 
 class TenantCreateForm(forms.ModelForm):
+    currency = forms.ChoiceField(
+        label=CURRENCY_LABEL, choices=currency_choices, initial=DEFAULT_CURRENCY, help_text=CURRENCY_HELP
+    )
+    time_zone = forms.ChoiceField(
+        label=TIME_ZONE_LABEL, choices=time_zone_choices, initial=DEFAULT_TIME_ZONE, help_text=TIME_ZONE_HELP
+    )
     domain = forms.CharField(
         label=_("Host name"),
         required=False,
@@ -60,6 +74,8 @@ class TenantCreateForm(forms.ModelForm):
                 domain=(cleaned.get("domain") or tenant_default_domain(schema_name)).strip().lower(),
                 plan=cleaned.get("plan"),
                 admin_email=cleaned.get("admin_email") or "",
+                currency=cleaned.get("currency") or DEFAULT_CURRENCY,
+                time_zone=cleaned.get("time_zone") or DEFAULT_TIME_ZONE,
             )
         except ValidationError as error:
             for field, field_messages in error.message_dict.items():
@@ -77,6 +93,9 @@ class TenantCreateForm(forms.ModelForm):
 
 
 class TenantChangeForm(forms.ModelForm):
+    currency = forms.ChoiceField(label=CURRENCY_LABEL, help_text=CURRENCY_HELP)
+    time_zone = forms.ChoiceField(label=TIME_ZONE_LABEL, help_text=TIME_ZONE_HELP)
+
     class Meta:
         model = Tenant
         fields = ("name", "plan", "language", "currency", "time_zone")
@@ -84,6 +103,13 @@ class TenantChangeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].required = True
+        self.fields["currency"].choices = currency_choices(self.instance.currency)
+        self.fields["time_zone"].choices = time_zone_choices(self.instance.time_zone)
+        lock_reason = tenant_currency_time_zone_lock(tenant=self.instance)
+        if lock_reason is not None:
+            for name in ("currency", "time_zone"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = lock_reason
 
 
 class DomainInline(admin.TabularInline):

@@ -1,7 +1,9 @@
 from django.db.models import QuerySet
+from django_tenants.utils import tenant_context
 
 from crm.rows import JoinedSelect
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, Tenant, TenantEvent
+from tenants.registry import currency_time_zone_locks
 
 
 def tenant_list() -> QuerySet[Tenant]:
@@ -28,3 +30,20 @@ _BY_HOSTNAME = JoinedSelect(
 def tenant_of_hostname(*, hostname: str) -> Tenant | None:
     """The tenant (with its plan) that the host name belongs to, or None: one statement."""
     return _BY_HOSTNAME.first([hostname])
+
+
+def tenant_currency_time_zone_lock(*, tenant: Tenant) -> str | None:
+    """Why the retailer's currency and time zone can no longer change (the first registered lock
+    that holds in its schema: its first sale, say), or None while they still may."""
+    with tenant_context(tenant):
+        for lock in currency_time_zone_locks.items():
+            if lock.is_locked():
+                return str(lock.reason)
+    return None
+
+
+def tenant_currency_time_zone_history(*, tenant: Tenant, limit: int = 20) -> list[TenantEvent]:
+    """The latest changes of the retailer's currency and time zone, by its owner or by the
+    platform operator (whose change of the retailer's details may include them), newest first."""
+    kinds = (TenantEvent.Kind.CURRENCY_TIME_ZONE_CHANGED, TenantEvent.Kind.DETAILS_CHANGED)
+    return list(TenantEvent.objects.filter(tenant=tenant, kind__in=kinds)[:limit])

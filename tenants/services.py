@@ -14,6 +14,8 @@ from staff.roles import Role
 from staff.services import staff_create
 from tariffs.models import TariffPlan
 from tenants.models import Domain, Tenant, TenantEvent
+from tenants.rules import DEFAULT_CURRENCY, DEFAULT_TIME_ZONE, currency_check, time_zone_check
+from tenants.selectors import tenant_currency_time_zone_lock
 
 SCHEMA_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 RESERVED_SCHEMA_NAMES = {
@@ -36,9 +38,19 @@ def tenant_default_domain(schema_name: str) -> str:
     return f"{schema_name.replace('_', '-')}.{settings.BASE_DOMAIN}"
 
 
-def tenant_validate(*, name: str, schema_name: str, domain: str, plan: TariffPlan, admin_email: str) -> None:
+def tenant_validate(
+    *,
+    name: str,
+    schema_name: str,
+    domain: str,
+    plan: TariffPlan,
+    admin_email: str,
+    currency: str = DEFAULT_CURRENCY,
+    time_zone: str = DEFAULT_TIME_ZONE,
+) -> None:
     """Raise a ValidationError naming each field that would stop tenant_create."""
     errors: dict[str, list[str]] = {}
+    _currency_time_zone_errors(errors, currency=currency, time_zone=time_zone)
     if not name.strip():
         errors.setdefault("name", []).append(_("Enter the retailer's name."))
     if (
@@ -66,6 +78,15 @@ def tenant_validate(*, name: str, schema_name: str, domain: str, plan: TariffPla
         raise ValidationError(errors)
 
 
+def _currency_time_zone_errors(errors: dict[str, list[str]], *, currency: str, time_zone: str) -> None:
+    """Add the messages of a currency or a time zone a retailer may not have to `errors`."""
+    for field, check, value in (("currency", currency_check, currency), ("time_zone", time_zone_check, time_zone)):
+        try:
+            check(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
+
+
 def _actor(acting_user: User | None, source: str = "") -> str:
     """Who an event names: the operator's user name (platform users live in the public schema,
     so the event keeps the name, not a key), else what acted without a person."""
@@ -82,21 +103,32 @@ def tenant_create(
     admin_password: str,
     domain: str | None = None,
     language: str = "en",
-    currency: str = "EUR",
-    time_zone: str = "Europe/Tallinn",
+    currency: str = DEFAULT_CURRENCY,
+    time_zone: str = DEFAULT_TIME_ZONE,
     acting_user: User | None = None,
     source: str = "",
     validate_admin_password: bool = True,
 ) -> Tenant:
-    """Create a retailer ready to log in to: its schema, its domain and its first admin. The event
-    names `acting_user` (the platform operator) or, when no person acts, the `source` (a command).
+    """Create a retailer ready to log in to: its schema, its domain and its first admin, keeping
+    its books in `currency` (an ISO 4217 code) and its days in `time_zone` (a zone's name such as
+    Europe/Tallinn). The event names `acting_user` (the platform operator) or, when no person
+    acts, the `source` (a command).
 
     Everything is checked before anything is written; if a later step fails all the same, the
     schema and the rows already made are removed, so no half-made retailer is left behind.
     """
     schema_name = schema_name.strip().lower()
     domain = (domain or tenant_default_domain(schema_name)).strip().lower()
-    tenant_validate(name=name, schema_name=schema_name, domain=domain, plan=plan, admin_email=admin_email)
+    tenant_validate(
+        name=name,
+        schema_name=schema_name,
+        domain=domain,
+        plan=plan,
+        admin_email=admin_email,
+        currency=currency,
+        time_zone=time_zone,
+    )
+    currency, time_zone = currency_check(currency), time_zone_check(time_zone)
     if validate_admin_password:
         try:
             validate_password(admin_password)
@@ -188,13 +220,30 @@ def tenant_plan_change(*, tenant: Tenant, plan: TariffPlan, acting_user: User | 
     return tenant
 
 
+def _currency_time_zone_validated(*, tenant: Tenant, currency: str, time_zone: str) -> tuple[str, str]:
+    """The currency and time zone as stored, refused (naming the value) if the retailer may not
+    have them, or, when either changes, if data recorded in the old ones fixes them already."""
+    errors: dict[str, list[str]] = {}
+    _currency_time_zone_errors(errors, currency=currency, time_zone=time_zone)
+    if errors:
+        raise ValidationError(errors)
+    currency, time_zone = currency_check(currency), time_zone_check(time_zone)
+    if (currency, time_zone) != (tenant.currency, tenant.time_zone):
+        reason = tenant_currency_time_zone_lock(tenant=tenant)
+        if reason is not None:
+            raise ValidationError(reason, code="locked")
+    return currency, time_zone
+
+
 @transaction.atomic
 def tenant_details_update(
     *, tenant: Tenant, name: str, language: str, currency: str, time_zone: str, acting_user: User | None
 ) -> Tenant:
     """Change the retailer's name, language, currency and time zone; a change writes an event with
-    the values before and after."""
+    the values before and after. The currency and the time zone change only before the first sale
+    (see tenants.registry); afterwards a change of either is refused and nothing is written."""
     tenant = Tenant.objects.select_for_update(of=("self",)).get(pk=tenant.pk)
+    currency, time_zone = _currency_time_zone_validated(tenant=tenant, currency=currency, time_zone=time_zone)
     before = (tenant.name, tenant.language, tenant.currency, tenant.time_zone)
     after = (name.strip(), language, currency, time_zone)
     if before == after:
@@ -205,6 +254,29 @@ def tenant_details_update(
         tenant=tenant,
         kind=TenantEvent.Kind.DETAILS_CHANGED,
         actor=_actor(acting_user),
+        old_value=" / ".join(before),
+        new_value=" / ".join(after),
+    )
+    return tenant
+
+
+@transaction.atomic
+def tenant_currency_time_zone_update(*, tenant: Tenant, currency: str, time_zone: str, acting_user: User) -> Tenant:
+    """The retailer's owner changes its currency and time zone from its own back office: allowed
+    before the first sale only (see tenants.registry). A change writes an event naming the owner
+    and the retailer ("admin (alpha)": the event lives in the public schema, beside the operator's,
+    whose user names are another set); no change, or a refused one, writes nothing."""
+    tenant = Tenant.objects.select_for_update(of=("self",)).get(pk=tenant.pk)
+    currency, time_zone = _currency_time_zone_validated(tenant=tenant, currency=currency, time_zone=time_zone)
+    before, after = (tenant.currency, tenant.time_zone), (currency, time_zone)
+    if before == after:
+        return tenant
+    tenant.currency, tenant.time_zone = after
+    tenant.save(update_fields=["currency", "time_zone"])
+    TenantEvent.objects.create(
+        tenant=tenant,
+        kind=TenantEvent.Kind.CURRENCY_TIME_ZONE_CHANGED,
+        actor=f"{acting_user.get_username()} ({tenant.schema_name})"[: TenantEvent._meta.get_field("actor").max_length],
         old_value=" / ".join(before),
         new_value=" / ".join(after),
     )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tariffs.models import TariffPlan
+from tenants.rules import DEFAULT_CURRENCY, DEFAULT_TIME_ZONE
 from tenants.services import tenant_create
 
 
@@ -19,6 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", help="asked for when not given")
         parser.add_argument("--language", default="en", choices=["en", "de", "et"])
+        parser.add_argument(
+            "--currency",
+            default=DEFAULT_CURRENCY,
+            help=f"ISO 4217 code of the retailer's currency (default: {DEFAULT_CURRENCY}); fixed after the first sale",
+        )
+        parser.add_argument(
+            "--time-zone",
+            default=DEFAULT_TIME_ZONE,
+            help=f"the shops' time zone, e.g. Europe/Berlin (default: {DEFAULT_TIME_ZONE}); fixed after the first sale",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -37,6 +48,8 @@ class Command(BaseCommand):
                 admin_email=options["admin_email"],
                 admin_password=password,
                 language=options["language"],
+                currency=options["currency"],
+                time_zone=options["time_zone"],
                 acting_user=None,
                 source="manage.py tenant_provision",
             )
