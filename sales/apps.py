@@ -9,10 +9,11 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from customers.card_tabs import CardTab, card_tabs
         from customers.services.merging import merge_steps
-        from sales.selectors.documents import returns_tab_context, sales_tab_context
+        from sales.selectors.documents import returns_tab_context, sales_document_exists, sales_tab_context
         from sales.services.merging import sales_merge_step
         from sales.services.stores import store_active_count, terminal_active_count
         from tariffs.registry import usage_counter_register
+        from tenants.registry import CurrencyTimeZoneLock, currency_time_zone_locks
 
         usage_counter_register(resource="stores", counter=store_active_count)
         usage_counter_register(resource="terminals", counter=terminal_active_count)
@@ -35,5 +36,17 @@ class SalesConfig(AppConfig):
                 right=None,
                 template="sales/card/_tab_returns.html",
                 provider=returns_tab_context,
+            )
+        )
+        # Amounts are kept in the retailer's currency and reports cut the sales into its days:
+        # once a sales document exists, another currency or zone would change what they said.
+        currency_time_zone_locks.register(
+            CurrencyTimeZoneLock(
+                code="sales",
+                is_locked=sales_document_exists,
+                reason=_(
+                    "The currency and the time zone can be changed only before the first sale, "
+                    "and this retailer has recorded sales already."
+                ),
             )
         )

@@ -420,3 +420,40 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sale_line.product} × {self.quantity}"
+
+
+class HistoryImport(models.Model):
+    """One upload of a sales history file: its dry run and its import, both run by the worker
+    (sales.services.history_import). `documents` keeps what the results page shows: every refused
+    document (up to HISTORY_SHOWN_REFUSED) and the first of the others, as the check gave them."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Check in progress")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Import in progress")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="sales-imports/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    line_count = models.PositiveIntegerField(default=0)
+    import_count = models.PositiveIntegerField(default=0)
+    skip_count = models.PositiveIntegerField(default=0)
+    refuse_count = models.PositiveIntegerField(default=0)
+    matched_count = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    ignored_columns = models.JSONField(default=list)
+    documents = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Who started the import: the author of the sales it writes.
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name

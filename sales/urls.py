@@ -40,10 +40,19 @@ urlpatterns = [
     path("import/products/<str:token>/", importing.product_import_check_view, name="product_import_check"),
     path("import/products/<str:token>/import/", importing.product_import_run_view, name="product_import_run"),
     path("import/history/", importing.sales_history_import_view, name="sales_history_import"),
-    path("import/history/<str:token>/", importing.sales_history_import_check_view, name="sales_history_import_check"),
     path(
-        "import/history/<str:token>/import/",
+        "import/history/<int:import_id>/",
+        importing.sales_history_import_detail_view,
+        name="sales_history_import_detail",
+    ),
+    path(
+        "import/history/<int:import_id>/import/",
         importing.sales_history_import_run_view,
         name="sales_history_import_run",
+    ),
+    path(
+        "import/history/<int:import_id>/refused.csv",
+        importing.sales_history_import_refused_view,
+        name="sales_history_import_refused",
     ),
 ]

@@ -9,6 +9,7 @@ use `committed_db` and write rows that no other test depends on.
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -147,9 +148,9 @@ def client_for(setup: TenantSetup, login: Login | None = None) -> Client:
 # --- a real Celery worker ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup):
-    """A Celery worker in its own process, on the test database and the test Redis."""
+def worker_start(*, queue: str = "", name: str = "tests") -> subprocess.Popen:
+    """A Celery worker in its own process (and process group), on the test database and the test
+    Redis, consuming `queue` (else the default queue); returns once it answers a ping."""
     from crm.celery import app
 
     settings_dict = connection.settings_dict
@@ -158,6 +159,7 @@ def celery_worker(django_db_setup):
     env["REGULARS_DATABASE_URL"] = (
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
+    hostname = f"{name}-{os.getpid()}@%h"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -171,16 +173,26 @@ def celery_worker(django_db_setup):
             "-l",
             "WARNING",
             "--hostname",
-            f"tests-{os.getpid()}@%h",
+            hostname,
+            *(["-Q", queue] if queue else []),
         ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
+    while not app.control.ping(destination=[hostname.replace("%h", socket.gethostname())], timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the Celery worker did not start")
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup):
+    """A Celery worker in its own process, on the test database and the test Redis."""
+    from crm.celery import app
+
+    worker = worker_start()
     yield app
     os.killpg(worker.pid, signal.SIGTERM)
     worker.wait(timeout=30)

@@ -5,15 +5,18 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
+from crm.money import money as money_round
+
 register = template.Library()
 
 
 @register.filter
 def money(value, currency: str = "EUR") -> str:
-    """An amount in the user's language: 1,234.50 EUR / 1.234,50 EUR / 1 234,50 EUR."""
+    """An amount in the user's language: 1,234.50 EUR / 1.234,50 EUR / 1 234,50 EUR; a half cent (an
+    average of 61.49 over two receipts) rounds up, as money does (crm.money), not to the even."""
     if value is None or value == "":
         return ""
-    return f"{number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)} {currency}"
+    return f"{number_format(money_round(Decimal(value)), 2, use_l10n=True, force_grouping=True)} {currency}"
 
 
 @register.simple_tag(takes_context=True)

@@ -73,3 +73,8 @@ def sales_tab_context(customer, *, page=None) -> dict:
 def returns_tab_context(customer, *, page=None) -> dict:
     """The card's Returns tab (registered in SalesConfig.ready())."""
     return {"returns_page": customer_returns_page(customer=customer, page=page)}
+
+
+def sales_document_exists() -> bool:
+    """Whether the retailer has recorded any sales document: a sale, an imported one, an order."""
+    return SalesDocument.objects.exists()

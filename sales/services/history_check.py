@@ -41,6 +41,11 @@ HISTORY_COLUMNS = (
     FileColumn("store", "store", frozenset({"store", "storecode"}), is_required=True),
     FileColumn("phone", "phone", frozenset({"phone", "customerphone"})),
     FileColumn("email", "email", frozenset({"email", "customeremail"})),
+    FileColumn(
+        "customer_number",
+        "customer_number",
+        frozenset({"customernumber", "customerno", "customernr", "clientnumber", "customerreference"}),
+    ),
     FileColumn("customer_code", "customer_code", frozenset({"customercode", "customer", "customerid"})),
     FileColumn("product", "product", frozenset({"product", "productcode", "sku", "ean"}), is_required=True),
     FileColumn("quantity", "quantity", frozenset({"quantity", "qty"}), is_required=True),
@@ -49,8 +54,8 @@ HISTORY_COLUMNS = (
     FileColumn("kind", "kind", frozenset({"kind", "type", "documenttype"})),
 )
 # What the lines of one document must agree on; a line may leave them empty.
-HEAD_KEYS = ("date", "store", "phone", "email", "customer_code", "kind")
-CUSTOMER_KEYS = ("customer_code", "email", "phone")
+HEAD_KEYS = ("date", "store", "phone", "email", "customer_number", "customer_code", "kind")
+CUSTOMER_KEYS = ("customer_number", "customer_code", "email", "phone")
 KINDS = {
     **{header_normalise(value): value for value in (SalesDocument.Kind.RECEIPT, SalesDocument.Kind.INVOICE)},
     "bill": SalesDocument.Kind.INVOICE,
@@ -307,6 +312,9 @@ class HistoryCheck:
         """The customer keys of the document, cleaned; a key that cannot be one is noted."""
         keys: dict[str, object] = {}
         head = document.head
+        if head.get("customer_number"):
+            # The retailer's own number, whatever its case (customers' number_q).
+            keys["customer_number"] = head["customer_number"].upper()
         if head.get("customer_code"):
             text = head["customer_code"]
             if text.isdigit() and len(text) < 19:
@@ -371,6 +379,7 @@ class HistoryCheck:
                 wanted[key].add(value)
         found: dict[str, dict[object, Customer]] = {key: {} for key in CUSTOMER_KEYS}
         queries = {
+            "customer_number": lambda values: Customer.objects.by_numbers(values),
             "customer_code": lambda values: Customer.objects.filter(pk__in=values),
             # Stored e-mails may keep a person's capitals; compare without case (an index on
             # email serves the customer import's look-up the same way).
@@ -388,15 +397,19 @@ class HistoryCheck:
                 if not wanted[key]:
                     continue
                 for customer in query(wanted[key]).order_by("-pk"):
-                    value = {"customer_code": customer.pk, "email": customer.email.lower(), "phone": customer.phone}[
-                        key
-                    ]
+                    value = {
+                        "customer_number": customer.number.upper(),
+                        "customer_code": customer.pk,
+                        "email": customer.email.lower(),
+                        "phone": customer.phone,
+                    }[key]
                     found[key][value] = customer
             cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
         return found
 
     def _customer_match(self, document: HistoryDocument, keys: dict, customers: dict) -> None:
         labels = {
+            "customer_number": _("customer number"),
             "customer_code": _("customer code"),
             "email": _("e-mail"),
             "phone": _("phone"),

@@ -1,11 +1,13 @@
 """Settings → Import products and Import sales history: upload a file, see the dry run, import.
 
-The uploaded file waits in the retailer's file storage between the dry run and "Import now",
-under a random name; the person's session holds which uploads are theirs (so a link to another
-person's upload answers 404). Both pages run their service synchronously (see the services for
-the size limits); an upload left behind is deleted a day later, at the next upload.
+The product import runs in the request: the uploaded file waits in the retailer's file storage
+between the dry run and "Import now", under a random name; the person's session holds which
+uploads are theirs (so a link to another person's upload answers 404); an upload left behind is
+deleted a day later, at the next upload. The sales history import is a HistoryImport, checked
+and imported by the worker (sales.services.history_import); its page follows it.
 """
 
+import csv
 import datetime
 import os
 import uuid
@@ -14,18 +16,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from crm.permissions import right_required
 from customers.selectors.importing import import_file_kind
-from sales.services.history_check import HistoryDocumentOutcome
-from sales.services.history_import import MAX_LINES, sales_history_check, sales_history_execute
+from sales.models import HistoryImport
+from sales.selectors.history_imports import history_import_list, history_import_refused, history_import_view_data
+from sales.services.history_import import MAX_LINES, history_import_create, history_import_start
 from sales.services.importing import ImportRefused
 from sales.services.product_import import MAX_ROWS, ProductRowOutcome, product_import_check, product_import_execute
 from staff.roles import Right
@@ -35,6 +40,8 @@ UPLOAD_FOLDER = "sales-imports"
 UPLOAD_KEEP = datetime.timedelta(days=1)
 # The results page lists every refused row and the first of the others.
 SHOWN_ROWS = 500
+# The upload page lists the latest history imports.
+HISTORY_LISTED = 10
 PRODUCTS, HISTORY = "products", "history"
 
 
@@ -223,69 +230,59 @@ def product_import_run_view(request, token: str):
 # --- sales history ---------------------------------------------------------------------------
 
 
-def _history_context(result, token: str) -> dict:
-    return _check_context(result, token, items=result.documents, refuse=HistoryDocumentOutcome.REFUSE)
-
-
 @right_required(Right.MANAGE_SETTINGS)
 def sales_history_import_view(request):
-    """The upload form; a file that can be read goes on to its dry run."""
-    return _upload_view(
-        request,
-        kind=HISTORY,
-        service=sales_history_check,
-        max_rows=MAX_LINES,
-        template="sales/import/history_upload.html",
-        check_url="sales:sales_history_import_check",
-    )
+    """The upload form and the latest imports; a file that can be read is stored and checked by
+    the worker, and its page follows the check."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None, max_rows=MAX_LINES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            history = history_import_create(upload=form.cleaned_data["file"], acting_user=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("sales:sales_history_import_detail", import_id=history.pk)
+    context = {"form": form, "imports": history_import_list()[:HISTORY_LISTED]}
+    return render(request, "sales/import/history_upload.html", context, status=400 if form.is_bound else 200)
 
 
 @right_required(Right.MANAGE_SETTINGS)
-def sales_history_import_check_view(request, token: str):
-    """The dry run of an upload: each document's outcome, customer and reasons."""
-    upload = _upload(request, kind=HISTORY, token=token)
-    try:
-        result = _run(upload, sales_history_check)
-    except _UploadGone:
-        return _gone(request, "sales:sales_history_import")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("sales:sales_history_import")
-    return render(request, "sales/import/history_check.html", _history_context(result, token))
+def sales_history_import_detail_view(request, import_id: int):
+    """An import's page: its check or import in progress (the page asks again every two
+    seconds), then each document's outcome, customer and reasons, or the result."""
+    history = get_object_or_404(HistoryImport.objects.select_related("created_by", "started_by"), pk=import_id)
+    context = {"history": history, **history_import_view_data(history)}
+    if request.htmx:
+        if context["is_running"]:
+            return render(request, "sales/import/history_import.html#status", context)
+        # Done: the whole page again, with the results.
+        return HttpResponseClientRefresh()
+    return render(request, "sales/import/history_import.html", context)
 
 
 @require_POST
 @right_required(Right.MANAGE_SETTINGS)
-def sales_history_import_run_view(request, token: str):
-    """Import the upload (every document to import, or none)."""
-    upload = _upload(request, kind=HISTORY, token=token)
+def sales_history_import_run_view(request, import_id: int):
+    """Send the import of a checked file (every document to import, or none) to the worker."""
+    history = get_object_or_404(HistoryImport, pk=import_id)
     try:
-        result = _run(upload, sales_history_execute, acting_user=request.user)
-    except _UploadGone:
-        return _gone(request, "sales:sales_history_import")
-    except ImportRefused as refused:
-        context = _history_context(refused.result, token)
-        context["error"] = " ".join(refused.messages)
-        return render(request, "sales/import/history_check.html", context, status=400)
+        with transaction.atomic():
+            history_import_start(history=history, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("sales:sales_history_import_check", token=token)
-    _upload_forget(request, token)
-    counts = result.counts
-    messages.success(
-        request,
-        _("“%(name)s” is imported: %(sales)s (%(lines)s), %(matched)s with a customer; %(skipped)s.")
-        % {
-            "name": result.file_name,
-            "sales": ngettext("%(count)s sale", "%(count)s sales", counts["import"]) % {"count": counts["import"]},
-            "lines": ngettext("%(count)s line", "%(count)s lines", result.line_count) % {"count": result.line_count},
-            "matched": result.matched_count,
-            "skipped": ngettext(
-                "%(count)s document skipped as imported before",
-                "%(count)s documents skipped as imported before",
-                counts["skip"],
-            )
-            % {"count": counts["skip"]},
-        },
-    )
-    return redirect("sales:sales_history_import")
+    return redirect("sales:sales_history_import_detail", import_id=history.pk)
+
+
+@right_required(Right.MANAGE_SETTINGS)
+def sales_history_import_refused_view(request, import_id: int):
+    """The refused documents of a check as a CSV file: document, rows, reasons (one per line)."""
+    history = get_object_or_404(HistoryImport, pk=import_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stem = os.path.splitext(history.original_name)[0] or "history"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-refused.csv"'
+    response.write("\ufeff")  # Excel reads a UTF-8 CSV by its byte order mark
+    writer = csv.writer(response)
+    writer.writerow([_("Document"), _("Rows"), _("Reason")])
+    for document in history_import_refused(history):
+        writer.writerow([document.number, document.rows, "\n".join(document.reasons)])
+    return response

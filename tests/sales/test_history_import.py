@@ -1,5 +1,6 @@
 """The sales history import: documents from lines, customer matching, the dry run's outcomes and
-reasons, the all-or-nothing import through sale_register, idempotency, pages, rights, tenancy."""
+reasons, the all-or-nothing import written as sale_register writes, idempotency, the pages and the
+worker, rights, tenancy."""
 
 import csv
 import datetime
@@ -17,8 +18,13 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
-from sales.models import Return, SalesDocument, SalesLine, Store
-from sales.services.history_import import sales_history_check, sales_history_execute
+from sales.models import HistoryImport, Return, SalesDocument, SalesLine, Store
+from sales.services.history_import import (
+    history_import_check,
+    history_import_execute,
+    sales_history_check,
+    sales_history_execute,
+)
 from sales.services.importing import ImportRefused
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from tests.factories import CustomerFactory, StoreFactory
@@ -242,7 +248,7 @@ def test_bad_documents_are_refused_with_every_reason_and_the_file_is_not_importe
         (
             b"document,date,store,product,unit_price\n1,2025-01-01,TLN,TEA-1,1\n",
             "“history.csv” has no column “quantity”. The first row must name the columns: document, date, store, "
-            "phone, email, customer_code, product, quantity, unit_price, line_total, kind.",
+            "phone, email, customer_number, customer_code, product, quantity, unit_price, line_total, kind.",
         ),
         (
             b"document,date,store,product,quantity,unit_price\n",
@@ -424,6 +430,35 @@ def test_a_line_total_is_the_amount_paid_whatever_the_quantity(alpha, history_sh
 
 
 @pytest.mark.django_db
+def test_a_customer_number_from_the_old_system_finds_the_customer_first(alpha, beta, history_shop):
+    """The retailer's own number wins over the other keys, whatever its case; another retailer's
+    customer of the same number is never matched."""
+    with tenant_context(beta.tenant):
+        CustomerFactory(first_name="Beta", last_name="Number", number="K-77")
+    with tenant_context(alpha.tenant):
+        Customer.objects.filter(pk=history_shop.jaan.pk).update(number="K-1001")
+        rows = [
+            ["document", "date", "store", "customer_number", "email", "product", "quantity", "unit_price"],
+            ["N-1", "2025-05-01 10:00", "TLN", "k-1001", "mari@example.com", "TEA-1", "1", "4.00"],
+            ["N-2", "2025-05-02 10:00", "TLN", "K-77", "", "TEA-1", "1", "4.00"],
+        ]
+        result = check(rows)
+        by_number = {document.number: document for document in result.documents}
+        assert (by_number["N-1"].customer, by_number["N-1"].matched_by) == (history_shop.jaan, "customer number")
+        assert by_number["N-2"].customer is None
+        assert by_number["N-2"].reasons == [
+            "No customer matches (customer number K-77): the sale is imported without a customer."
+        ]
+        execute(rows)
+        jaan = Customer.objects.get(pk=history_shop.jaan.pk)
+        assert (jaan.purchase_count, jaan.purchase_total) == (1, Decimal("4.00"))
+        assert Customer.objects.get(pk=history_shop.mari.pk).purchase_count == 0
+    with tenant_context(beta.tenant):
+        assert Customer.objects.get(number="K-77").purchase_count == 0
+        assert SalesDocument.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_importing_the_same_file_again_adds_nothing(alpha, history_shop):
     with tenant_context(alpha.tenant):
         execute(good_rows(history_shop))
@@ -480,9 +515,18 @@ def upload(client, content: bytes, name: str = "history.csv"):
     return client.post(URL, {"file": SimpleUploadedFile(name, content)})
 
 
-def token_of(response) -> str:
+def import_id_of(response) -> int:
     assert response.status_code == 302, response.content.decode()[:3000]
-    return response["Location"].removeprefix(URL).strip("/")
+    return int(response["Location"].removeprefix(URL).strip("/"))
+
+
+def work(setup) -> None:
+    """What the worker does with the imports waiting for it, here in the test's transaction (which
+    a worker process cannot see; test_the_worker_checks_and_imports_a_file runs the real one)."""
+    with tenant_context(setup.tenant):
+        for history in HistoryImport.objects.filter(status__in=["checking", "importing"]).order_by("pk"):
+            run = history_import_check if history.status == "checking" else history_import_execute
+            run(import_id=history.pk, tenant=setup.tenant)
 
 
 @pytest.mark.django_db
@@ -490,28 +534,40 @@ def test_upload_check_and_import_through_the_pages_then_again(alpha, history_sho
     client = tenant_client(alpha, alpha.admin)
     assert client.get(URL).status_code == 200
     content = csv_bytes(good_rows(history_shop))
-    token = token_of(upload(client, content))
-    text = client.get(f"{URL}{token}/").content.decode()
+    import_id = import_id_of(upload(client, content))
+    assert "The file is being checked." in client.get(f"{URL}{import_id}/").content.decode()
+    # While the worker has it, the page asks for its status again, and gets just that.
+    polled = client.get(f"{URL}{import_id}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-status="checking"' in polled and "<html" not in polled
+    work(alpha)
+    assert client.get(f"{URL}{import_id}/", HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    text = client.get(f"{URL}{import_id}/").content.decode()
     assert "Import now" in text
     assert "No customer in the file: the sale is imported without a customer." in text
     with tenant_context(alpha.tenant):
         before = state()
-    response = client.post(f"{URL}{token}/import/", follow=True)
-    assert response.redirect_chain[-1][0] == URL
-    assert (
-        "“history.csv” is imported: 6 sales (7 lines), 3 with a customer; "
-        "0 documents skipped as imported before." in response.content.decode()
-    )
+    assert client.post(f"{URL}{import_id}/import/").status_code == 302
+    with tenant_context(alpha.tenant):
+        assert state() == before  # the worker writes, not the request
+    work(alpha)
+    text = client.get(f"{URL}{import_id}/").content.decode()
+    assert "6 sales are imported (7 lines, 3 with a customer)." in text
+    assert "history.csv" in client.get(URL).content.decode()
     with tenant_context(alpha.tenant):
         assert SalesDocument.objects.count() == before[0] + 6
         assert set(SalesDocument.objects.values_list("author__username", flat=True)) == {"admin"}
         after = state()
     # The same file again: nothing to import, no button, nothing written.
-    token = token_of(upload(client, content))
-    text = client.get(f"{URL}{token}/").content.decode()
+    import_id = import_id_of(upload(client, content))
+    work(alpha)
+    text = client.get(f"{URL}{import_id}/").content.decode()
     assert "There is nothing to import: every document of the file is in the stores already." in text
     assert "Import now" not in text
-    assert client.post(f"{URL}{token}/import/").status_code == 302
+    response = client.post(f"{URL}{import_id}/import/", follow=True)
+    assert "Only a checked file with documents to import and none refused can be imported." in (
+        response.content.decode()
+    )
+    work(alpha)
     with tenant_context(alpha.tenant):
         assert state() == after
 
@@ -520,42 +576,76 @@ def test_upload_check_and_import_through_the_pages_then_again(alpha, history_sho
 def test_a_refused_import_through_the_pages_writes_nothing(alpha, history_shop, uploads_cleaned, tenant_client):
     client = tenant_client(alpha, alpha.admin)
     rows = [*good_rows(history_shop), ["R-9", "2025-03-01", "NOPE", "", "", "", "TEA-1", "1", "1.00", ""]]
-    token = token_of(upload(client, csv_bytes(rows)))
-    text = client.get(f"{URL}{token}/").content.decode()
+    import_id = import_id_of(upload(client, csv_bytes(rows)))
+    work(alpha)
+    text = client.get(f"{URL}{import_id}/").content.decode()
     assert "Row 9: store: there is no store with the code “NOPE”." in text
+    assert "1 document is refused." in text
     assert "Import now" not in text
+    refused = client.get(f"{URL}{import_id}/refused.csv")
+    assert refused["Content-Disposition"] == 'attachment; filename="history-refused.csv"'
+    assert list(csv.reader(io.StringIO(refused.content.decode("utf-8-sig")))) == [
+        ["Document", "Rows", "Reason"],
+        ["R-9", "9", "Row 9: store: there is no store with the code “NOPE”."],
+    ]
     with tenant_context(alpha.tenant):
         before = state()
-    response = client.post(f"{URL}{token}/import/")
-    assert response.status_code == 400
-    assert "1 document is refused; nothing was imported." in response.content.decode()
+    response = client.post(f"{URL}{import_id}/import/", follow=True)
+    assert "Only a checked file with documents to import and none refused can be imported." in (
+        response.content.decode()
+    )
+    work(alpha)
     with tenant_context(alpha.tenant):
         assert state() == before
+        assert HistoryImport.objects.get(pk=import_id).status == "checked"
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_be_read_is_refused_at_the_upload_and_nothing_is_kept(
+    alpha, history_shop, uploads_cleaned, tenant_client
+):
+    client = tenant_client(alpha, alpha.admin)
+    response = upload(client, b"document,date\n", name="history.csv")
+    assert response.status_code == 400
+    assert "“history.csv” has no columns “store”, “product”, “quantity”." in response.content.decode()
+    response = upload(client, b"hello", name="history.txt")
+    assert response.status_code == 400
+    assert "“history.txt” is neither a .csv nor an .xlsx file." in response.content.decode()
+    with tenant_context(alpha.tenant):
+        assert not HistoryImport.objects.exists()
 
 
 @pytest.mark.django_db
 def test_marketers_and_cashiers_may_not_import_sales(alpha, history_shop, uploads_cleaned, tenant_client):
-    token = token_of(upload(tenant_client(alpha, alpha.admin), csv_bytes(good_rows(history_shop))))
+    import_id = import_id_of(upload(tenant_client(alpha, alpha.admin), csv_bytes(good_rows(history_shop))))
+    work(alpha)
     with tenant_context(alpha.tenant):
         before = state()
     for login in (alpha.marketer, alpha.cashier):
         client = tenant_client(alpha, login)
         assert client.get(URL).status_code == 403
         assert upload(client, csv_bytes(good_rows(history_shop))).status_code == 403
-        assert client.get(f"{URL}{token}/").status_code == 403
-        assert client.post(f"{URL}{token}/import/").status_code == 403
+        assert client.get(f"{URL}{import_id}/").status_code == 403
+        assert client.get(f"{URL}{import_id}/refused.csv").status_code == 403
+        assert client.post(f"{URL}{import_id}/import/").status_code == 403
+    work(alpha)
     with tenant_context(alpha.tenant):
         assert state() == before
+        assert list(HistoryImport.objects.values_list("status", flat=True)) == ["checked"]
 
 
 @pytest.mark.django_db
 def test_another_retailer_sees_none_of_the_imported_sales(alpha, beta, history_shop, uploads_cleaned, tenant_client):
     alpha_client = tenant_client(alpha, alpha.admin)
-    token = token_of(upload(alpha_client, csv_bytes(good_rows(history_shop))))
+    import_id = import_id_of(upload(alpha_client, csv_bytes(good_rows(history_shop))))
+    work(alpha)
     beta_client = tenant_client(beta, beta.admin)
-    assert beta_client.get(f"{URL}{token}/").status_code == 404
-    assert beta_client.post(f"{URL}{token}/import/").status_code == 404
-    assert alpha_client.post(f"{URL}{token}/import/").status_code == 302
+    assert beta_client.get(f"{URL}{import_id}/").status_code == 404
+    assert beta_client.get(f"{URL}{import_id}/refused.csv").status_code == 404
+    assert beta_client.post(f"{URL}{import_id}/import/").status_code == 404
+    assert "history.csv" not in beta_client.get(URL).content.decode()
+    assert alpha_client.post(f"{URL}{import_id}/import/").status_code == 302
+    work(alpha)
     with tenant_context(alpha.tenant):
         assert SalesDocument.objects.filter(number__startswith="R-").count() == 6
     with tenant_context(beta.tenant):
@@ -563,6 +653,7 @@ def test_another_retailer_sees_none_of_the_imported_sales(alpha, beta, history_s
         assert not Store.objects.filter(code="TLN").exists()
         assert not Customer.objects.filter(purchase_count__gt=0).exists()
     # Beta's own import cannot reach alpha's stores or customers either.
-    token = token_of(upload(beta_client, csv_bytes(good_rows(history_shop))))
-    text = beta_client.get(f"{URL}{token}/").content.decode()
+    import_id = import_id_of(upload(beta_client, csv_bytes(good_rows(history_shop))))
+    work(beta)
+    text = beta_client.get(f"{URL}{import_id}/").content.decode()
     assert "Row 2: store: there is no store with the code “TLN”." in text

@@ -1,0 +1,81 @@
+"""The sales history imports as their pages show them (sales.services.history_import keeps each
+import's documents as JSON: the refused ones and the first of the others)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from sales.models import HistoryImport, SalesDocument
+from sales.services.history_check import HistoryDocumentOutcome
+
+
+@dataclass(frozen=True)
+class ShownDocument:
+    """One document of a checked file as its row on the page."""
+
+    number: str
+    first_row: int
+    rows: str
+    outcome: str
+    occurred_at: datetime.datetime | None
+    store: str
+    kind: str
+    customer_id: int | None
+    customer: str
+    matched_by: str
+    lines: int
+    total: Decimal
+    reasons: list[str]
+
+    @property
+    def reason(self) -> str:
+        return " ".join(self.reasons)
+
+    def get_outcome_display(self) -> str:
+        return HistoryDocumentOutcome(self.outcome).label
+
+    def get_kind_display(self) -> str:
+        return SalesDocument.Kind(self.kind).label
+
+
+def _shown(record: dict) -> ShownDocument:
+    occurred_at = record.get("occurred_at")
+    return ShownDocument(
+        **{
+            **record,
+            "occurred_at": datetime.datetime.fromisoformat(occurred_at) if occurred_at else None,
+            "total": Decimal(record["total"]),
+        }
+    )
+
+
+def history_import_list() -> QuerySet[HistoryImport]:
+    """The retailer's history imports, the latest first."""
+    return HistoryImport.objects.select_related("created_by", "started_by").order_by("-created_at", "-id")
+
+
+def history_import_running() -> tuple[str, ...]:
+    """The statuses in which the worker has the import (the page asks again until it is done)."""
+    return (HistoryImport.Status.CHECKING, HistoryImport.Status.IMPORTING)
+
+
+def history_import_refused(history: HistoryImport) -> list[ShownDocument]:
+    return [_shown(record) for record in history.documents if record["outcome"] == HistoryDocumentOutcome.REFUSE]
+
+
+def history_import_view_data(history: HistoryImport) -> dict:
+    """What the import's page shows besides the import itself: the refused documents, the first
+    others and how many others there are."""
+    refused = history_import_refused(history)
+    others = [_shown(record) for record in history.documents if record["outcome"] != HistoryDocumentOutcome.REFUSE]
+    return {
+        "refused": refused,
+        "others": others,
+        "others_count": history.import_count + history.skip_count,
+        "is_importable": history.status == HistoryImport.Status.CHECKED
+        and not history.refuse_count
+        and history.import_count > 0,
+        "is_running": history.status in history_import_running(),
+    }
