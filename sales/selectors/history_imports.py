@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from sales.models import HistoryImport, SalesDocument
-from sales.services.history_check import HistoryDocumentOutcome
+from sales.models import HistoryImport
+from sales.services.history_check import DocumentShown, HistoryDocumentOutcome
 
 
 @dataclass(frozen=True)
-class ShownDocument:
+class ShownDocument(DocumentShown):
     """One document of a checked file as its row on the page."""
 
     number: str
@@ -28,16 +28,6 @@ class ShownDocument:
     lines: int
     total: Decimal
     reasons: list[str]
-
-    @property
-    def reason(self) -> str:
-        return " ".join(self.reasons)
-
-    def get_outcome_display(self) -> str:
-        return HistoryDocumentOutcome(self.outcome).label
-
-    def get_kind_display(self) -> str:
-        return SalesDocument.Kind(self.kind).label
 
 
 def _shown(record: dict) -> ShownDocument:

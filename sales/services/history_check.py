@@ -80,8 +80,27 @@ class HistoryLine:
         return money(self.unit_price * self.quantity)
 
 
+class DocumentShown:
+    """How a document's outcome, kind and reasons read on the results page (the checked document
+    and the one kept on a HistoryImport alike)."""
+
+    outcome: str
+    kind: str
+    reasons: list[str]
+
+    @property
+    def reason(self) -> str:
+        return " ".join(self.reasons)
+
+    def get_outcome_display(self) -> str:
+        return HistoryDocumentOutcome(self.outcome).label
+
+    def get_kind_display(self) -> str:
+        return SalesDocument.Kind(self.kind).label
+
+
 @dataclass
-class HistoryDocument:
+class HistoryDocument(DocumentShown):
     number: str
     rows: list[int] = field(default_factory=list)
     head: dict[str, str] = field(default_factory=dict)
@@ -122,16 +141,6 @@ class HistoryDocument:
         if self.outcome == HistoryDocumentOutcome.REFUSE:
             return [message for _row, _column, message in sorted(self.problems, key=lambda problem: problem[:2])]
         return self.notes
-
-    @property
-    def reason(self) -> str:
-        return " ".join(self.reasons)
-
-    def get_outcome_display(self) -> str:
-        return HistoryDocumentOutcome(self.outcome).label
-
-    def get_kind_display(self) -> str:
-        return SalesDocument.Kind(self.kind).label
 
 
 @dataclass
