@@ -2,7 +2,10 @@
 
 `BoundedPaginator` counts exactly up to `EXACT_LIMIT` rows (a COUNT over at most that many, which
 an index walk answers in milliseconds); above it the list says "about 1.2 million", the
-planner's estimate of the query's rows (EXPLAIN, no scan). Pages stop at the limit too: OFFSET
+planner's estimate of the query's rows (EXPLAIN, no scan). The estimate comes first: when it is
+ten times the limit or more the COUNT is skipped, since walking 10,001 index entries costs 3 ms
+on a table whose visibility map is current and 10–20 ms on one the tills keep updating (each
+sale rewrites its customer's figures, so the index-only scan goes to the heap). Pages stop at the limit too: OFFSET
 makes PostgreSQL walk every row before the page, so page 20,000 of a million would cost a scan
 for nobody's use; past the last page a filter or another order finds the rest.
 """
@@ -15,6 +18,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 EXACT_LIMIT = 10_000
+SKIP_COUNT_FACTOR = 10
 
 
 class BoundedPaginator(Paginator):
@@ -23,18 +27,24 @@ class BoundedPaginator(Paginator):
     @cached_property
     def _counted(self) -> tuple[int, bool]:
         queryset = self.object_list.order_by()
-        counted = queryset[: self.exact_limit + 1].count()
-        if counted <= self.exact_limit:
-            return counted, False
+        estimate = self._estimate(queryset)
+        if estimate < self.exact_limit * SKIP_COUNT_FACTOR:
+            counted = queryset[: self.exact_limit + 1].count()
+            if counted <= self.exact_limit:
+                return counted, False
+            estimate = max(estimate, counted)
+        # Two significant digits: "about 1.2 million", "about 15,000", not a precise-looking guess.
+        return round(estimate, 2 - len(str(estimate))), True
+
+    @staticmethod
+    def _estimate(queryset) -> int:
         sql, params = queryset.query.sql_with_params()
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):
             plan = json.loads(plan)
-        estimate = max(int(plan[0]["Plan"]["Plan Rows"]), counted)
-        # Two significant digits: "about 1.2 million", "about 15,000", not a precise-looking guess.
-        return round(estimate, 2 - len(str(estimate))), True
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     @cached_property
     def count(self) -> int:

@@ -6,10 +6,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from markupsafe import escape
 
 from crm.pagination import BoundedPaginator
 from crm.permissions import right_required
@@ -31,31 +31,34 @@ PAGE_SIZE = 50
 
 
 class ListRow(NamedTuple):
-    """A customer and its chosen columns' values as the list shows them."""
+    """A customer, its chosen columns' values and the row's cells as the list shows them."""
 
     customer: Customer
     values: list[str]
-    selectable: bool  # with the bulk actions' checkbox
+    cells: str  # escaped HTML
 
-    @property
-    def cells(self) -> str:
-        """The row's cells, escaped: the checkbox, then the columns, the first a link to the card.
-        Put together here rather than in the template's loops, which took a third of the page's
-        rendering (50 rows of columns)."""
-        first, *rest = self.values
-        cells = [
-            format_html(
-                '<td><a href="{}">{}</a></td>', reverse("customers:customer_detail", args=[self.customer.pk]), first
-            ),
-            format_html_join("", "<td>{}</td>", ((value,) for value in rest)),
-        ]
-        if self.selectable:
-            label = _("Select %(customer)s") % {"customer": self.customer}
-            checkbox = (
-                '<td><input class="form-check-input" type="checkbox" name="selected" value="{}" aria-label="{}"></td>'
+
+def list_rows(customers, columns, *, selectable: bool) -> list[ListRow]:
+    """The page's rows: the checkbox, then the chosen columns, the first a link to the card. Put
+    together here rather than in the template's loops, which took a third of the page's rendering
+    (50 rows of columns); markupsafe's escape is Django's without its per-call wrappers, and the
+    card's address is reversed once and filled per row (reverse() costs some 30 µs a call)."""
+    card = reverse("customers:customer_detail", args=[0]).replace("/0/", "/{}/")
+    label = _("Select %(customer)s") if selectable else ""
+    rows = []
+    for customer in customers:
+        values = [cell_text(column.value(customer)) for column in columns]
+        first, *rest = values
+        cells = [f'<td><a href="{card.format(customer.pk)}">{escape(first)}</a></td>']
+        cells += [f"<td>{escape(value)}</td>" for value in rest]
+        if selectable:
+            cells.insert(
+                0,
+                f'<td><input class="form-check-input" type="checkbox" name="selected" value="{customer.pk}"'
+                f' aria-label="{escape(label % {"customer": customer})}"></td>',
             )
-            cells.insert(0, format_html(checkbox, self.customer.pk, label))
-        return mark_safe("".join(cells))
+        rows.append(ListRow(customer, values, mark_safe("".join(cells))))
+    return rows
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -88,10 +91,7 @@ def customer_list_view(request):
         "filters": filters,
         "page": page,
         "columns": columns,
-        "rows": [
-            ListRow(customer, [cell_text(column.value(customer)) for column in columns], may_manage)
-            for customer in page.object_list
-        ],
+        "rows": list_rows(page.object_list, columns, selectable=may_manage),
         "available_columns": available_columns(properties),
         "chosen_keys": {column.key for column in columns},
         "bulk_form": BulkActionForm(),

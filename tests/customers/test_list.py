@@ -186,3 +186,17 @@ def test_a_cashier_cannot_bulk_change_or_export(alpha, directory, tenant_client)
     assert client.post("/customers/export/", {"query": ""}).status_code == 403
     with tenant_context(alpha.tenant):
         assert Customer.objects.filter(status="archived").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_rows_escape_what_customers_are_called(alpha, directory, tenant_client):
+    with tenant_context(alpha.tenant):
+        odd = Customer.objects.create(first_name='<b>Bold</b> "Q"', last_name="O'Hara & Co", city="<i>Tartu</i>")
+    response = tenant_client(alpha, alpha.marketer).get("/customers/?q=Hara&cols=name&cols=city")
+    html = response.content.decode()
+    assert (
+        f'<td><a href="/customers/{odd.pk}/">&lt;b&gt;Bold&lt;/b&gt; &#34;Q&#34; O&#39;Hara &amp; Co</a></td>' in html
+    )
+    assert "<td>&lt;i&gt;Tartu&lt;/i&gt;</td>" in html
+    assert 'aria-label="Select &lt;b&gt;Bold&lt;/b&gt; &#34;Q&#34; O&#39;Hara &amp; Co"' in html
+    assert "<b>Bold</b>" not in html and "<i>Tartu</i>" not in html

@@ -49,3 +49,22 @@ def test_a_directory_above_ten_thousand_says_about_how_many(alpha):
     # A page past the last one the list offers shows the last one.
     last = client_for(alpha, alpha.marketer).get("/customers/", {"status": "all", "page": "9999"})
     assert last.context["page"].number == 200
+
+
+def test_an_estimate_ten_times_the_limit_skips_the_count(alpha):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_context(alpha.tenant):
+        Customer.objects.bulk_create([Customer(first_name="Lots", last_name=str(n)) for n in range(200)])
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE customers_customer")
+        lots = SmallLimit(Customer.objects.filter(first_name="Lots").order_by("pk"), 2)
+        with CaptureQueriesContext(connection) as captured:
+            assert (lots.count, lots.is_estimated) == (200, True)
+        assert [q["sql"].split()[0] for q in captured.captured_queries] == ["EXPLAIN"]
+        # Below ten times the limit the COUNT still decides: four rows are four, not "about".
+        few = SmallLimit(Customer.objects.filter(first_name="Lots", last_name__in=list("1234")).order_by("pk"), 2)
+        with CaptureQueriesContext(connection) as captured:
+            assert (few.count, few.is_estimated) == (4, False)
+        assert [q["sql"].split()[0] for q in captured.captured_queries] == ["EXPLAIN", "SELECT"]
