@@ -46,6 +46,17 @@ class BoundedPaginator(Paginator):
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
 
+    def get_page(self, number):
+        """The page; the first one read before anything is counted: when it is not full, its rows
+        are the whole list and their number is the count (a search finding a few customers costs
+        one statement, not the search twice)."""
+        if number in (None, "", 1, "1") and "_counted" not in self.__dict__:
+            rows = list(self.object_list[: self.per_page])
+            if len(rows) < self.per_page:
+                self.__dict__["_counted"] = (len(rows), False)
+                return self._get_page(rows, 1, self)
+        return super().get_page(number)
+
     @cached_property
     def count(self) -> int:
         """Exact up to the limit, else the planner's estimate (see `is_estimated`)."""

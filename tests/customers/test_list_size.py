@@ -68,3 +68,20 @@ def test_an_estimate_ten_times_the_limit_skips_the_count(alpha):
         with CaptureQueriesContext(connection) as captured:
             assert (few.count, few.is_estimated) == (4, False)
         assert [q["sql"].split()[0] for q in captured.captured_queries] == ["EXPLAIN", "SELECT"]
+
+
+def test_a_first_page_that_is_not_full_is_the_count(alpha):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_context(alpha.tenant):
+        Customer.objects.bulk_create([Customer(first_name="Three", last_name=str(n)) for n in range(3)])
+        paginator = BoundedPaginator(Customer.objects.filter(first_name="Three").order_by("pk"), 50)
+        with CaptureQueriesContext(connection) as captured:
+            page = paginator.get_page("1")
+            assert (paginator.count, paginator.is_estimated, paginator.num_pages) == (3, False, 1)
+        assert [c.last_name for c in page.object_list] == ["0", "1", "2"]
+        assert len(captured.captured_queries) == 1 and "COUNT" not in captured.captured_queries[0]["sql"]
+        # A full first page still counts: 3 rows, 2 a page.
+        two = BoundedPaginator(Customer.objects.filter(first_name="Three").order_by("pk"), 2)
+        assert (two.get_page(None).paginator.count, two.num_pages) == (3, 2)

@@ -214,7 +214,9 @@ def test_the_segment_filter_adds_no_query_per_row(alpha, scored, django_assert_m
     with django_assert_max_num_queries(16), CaptureQueriesContext(connection) as filtered:
         response = client.get(f"/customers/?segment={largest}&cols=name&cols=group&cols=purchase_total")
     assert len(response.context["rows"]) == min(50, segments.count(largest))
-    assert len(filtered) == len(plain)
+    # No query per row: at most the plain list's (which counts its full first page, EXPLAIN and
+    # COUNT, where a first page that is not full is its own count).
+    assert len(filtered) <= len(plain)
 
 
 @pytest.mark.django_db
