@@ -109,12 +109,12 @@ def card_search_condition(term: str) -> Q | None:
     return Q(pk__in=customer_ids)
 
 
-def card_type_for_number(number: str) -> CardType | None:
+def card_type_for_number(number: str, *, types: list[CardType] | None = None) -> CardType | None:
     """The active card type whose prefix is the longest start of `number`, a type whose barcode has
-    the number's length first (an EAN-8 and an EAN-13 type may share a prefix)."""
-    candidates = [
-        card_type for card_type in CardType.objects.filter(is_active=True) if number.startswith(card_type.prefix)
-    ]
+    the number's length first (an EAN-8 and an EAN-13 type may share a prefix). `types`: the
+    active types read once for many numbers (an import's chunk), else read here."""
+    active = types if types is not None else CardType.objects.filter(is_active=True)
+    candidates = [card_type for card_type in active if number.startswith(card_type.prefix)]
 
     def fits(card_type: CardType) -> bool:
         return card_type.symbology not in LENGTHS or len(number) == LENGTHS[card_type.symbology]

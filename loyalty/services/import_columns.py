@@ -10,7 +10,8 @@
   insert trigger checks).
 - card_number: the card is given to the customer as `card_assign` does (a number not in stock yet
   is taken into the card type its prefix names and checked against that type's barcode; a first
-  bonus card brings the welcome bonus once), the importing person its author. A card that is
+  bonus card brings the welcome bonus once), the importing person its author; a chunk's cards
+  are written together (cards_assign_bulk). A card that is
   already this customer's is fine (importing again changes nothing); one active on another
   customer, blocked, replaced, removed or used, a number no card type has, a wrong check digit,
   or the same card on two rows of the file refuse the row in the dry run.
@@ -26,11 +27,11 @@ from django.utils.translation import gettext_lazy
 
 from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun
 from loyalty.barcodes import number_clean
-from loyalty.models import Card, PointsEntry
+from loyalty.models import Card, CardType, PointsEntry
 from loyalty.rules import REFUSED_STATUS, card_number_clean, expiry_date
 from loyalty.selectors.cards import card_type_for_number
 from loyalty.selectors.programme import programme_read
-from loyalty.services.cards import card_assign
+from loyalty.services.cards import cards_assign_bulk
 from loyalty.services.ledger import accounts_lock
 
 OPENING_KEY = "opening"
@@ -99,11 +100,11 @@ def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
 # --- the card number ---------------------------------------------------------------------------
 
 
-def _card_problem(cell: ImportCell, card: Card | None) -> tuple[str, str]:
+def _card_problem(cell: ImportCell, card: Card | None, types: list[CardType]) -> tuple[str, str]:
     """The number as stored and what refuses it ("" when nothing does)."""
     number = card_number_clean(cell.text)
     if card is None:
-        card_type = card_type_for_number(number)
+        card_type = card_type_for_number(number, types=types)
         if card_type is None:
             return number, _(
                 "No card type of this retailer has numbers like “%(number)s”; it may be another retailer's card or "
@@ -134,9 +135,10 @@ def card_check(cells: list[ImportCell], run: ImportColumnRun) -> dict[int, list[
             "customer"
         )
     }
+    types = list(CardType.objects.filter(is_active=True))
     problems = {}
     for cell in cells:
-        number, problem = _card_problem(cell, cards.get(card_number_clean(cell.text)))
+        number, problem = _card_problem(cell, cards.get(card_number_clean(cell.text)), types)
         if not problem and number in seen:
             problem = _("Card %(number)s is already in row %(row)s.") % {"number": number, "row": seen[number]}
         if problem:
@@ -147,7 +149,8 @@ def card_check(cells: list[ImportCell], run: ImportColumnRun) -> dict[int, list[
 
 
 def card_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
-    """Assign each row's card to its customer, unless it is this customer's already."""
+    """Assign each row's card to its customer, unless it is this customer's already: the chunk's
+    cards in a few statements (cards_assign_bulk), not a card_assign per row."""
     numbers = {cell.row_number: card_number_clean(cell.text) for cell in cells}
     owned = set(
         Card.objects.filter(
@@ -156,9 +159,12 @@ def card_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
             status=Card.Status.ACTIVE,
         ).values_list("number", "customer_id")
     )
-    for cell in cells:
-        if (numbers[cell.row_number], cell.customer.pk) not in owned:
-            card_assign(customer=cell.customer, number=cell.text, acting_user=run.acting_user)
+    cards_assign_bulk(
+        assignments=[
+            (cell.customer, cell.text) for cell in cells if (numbers[cell.row_number], cell.customer.pk) not in owned
+        ],
+        acting_user=run.acting_user,
+    )
 
 
 POINTS_BALANCE = ImportColumn(

@@ -27,6 +27,7 @@ from loyalty.services.cards import (
     card_remove,
     card_replace,
     card_unblock,
+    cards_assign_bulk,
 )
 from sales.rules import ean_check_digit
 from staff.models import User
@@ -364,6 +365,66 @@ def test_a_card_active_on_another_customer_is_refused(alpha, shop, card_shop):
         assert error.message_dict == {"number": [f"Card {number} is already active on another customer (Jaan Saar)."]}
         error = refused(card_assign, customer=card_shop.jaan, number=number, acting_user=shop.admin)
         assert error.message_dict == {"number": [f"Card {number} is already this customer's."]}
+
+
+@pytest.mark.django_db
+def test_many_cards_are_given_at_once_as_one_by_one(alpha, shop, card_shop):
+    from loyalty.models import PointsEntry
+    from tests.factories import ProgrammeFactory
+
+    with tenant_context(alpha.tenant):
+        ProgrammeFactory(welcome_bonus=25)
+        stock = card_batch_generate(card_type=card_shop.bonus, quantity=1, acting_user=shop.admin).first_number
+        anu = CustomerFactory(first_name="Anu", last_name="Sepp")
+        new, gift = ean13("200100000900"), ean13("200200000900")
+        cards = cards_assign_bulk(
+            assignments=[(card_shop.mari, f" {stock} "), (card_shop.jaan, new), (anu, gift)], acting_user=shop.admin
+        )
+        assert sorted(
+            (c.number, c.customer.first_name, c.status, c.card_type.name, c.balance) for c in cards
+        ) == sorted(
+            [
+                (stock, "Mari", "active", "Bonus card", None),
+                (new, "Jaan", "active", "Bonus card", None),
+                (gift, "Anu", "active", "Gift card", Decimal("50.00")),
+            ]
+        )
+        assert set(Card.objects.filter(status="active").values_list("number", "customer__first_name")) == {
+            (stock, "Mari"),
+            (new, "Jaan"),
+            (gift, "Anu"),
+        }
+        events = CardEvent.objects.filter(kind="assigned").values_list("card__number", "author_id")
+        assert sorted(events) == sorted([(stock, shop.admin.pk), (new, shop.admin.pk), (gift, shop.admin.pk)])
+        # The welcome bonus once per customer of a bonus card (not for the gift card), as card_assign gives it.
+        welcome = PointsEntry.objects.filter(once_key="welcome").values_list("customer__first_name", "points")
+        assert sorted(welcome) == [("Jaan", 25), ("Mari", 25)]
+        again = ean13("200100000901")
+        cards_assign_bulk(assignments=[(card_shop.mari, again)], acting_user=shop.admin)
+        assert PointsEntry.objects.filter(once_key="welcome", customer=card_shop.mari).count() == 1
+
+
+@pytest.mark.django_db
+def test_many_cards_at_once_refuse_as_one_by_one_and_write_nothing(alpha, shop, card_shop):
+    with tenant_context(alpha.tenant):
+        taken = ean13("200100000042")
+        card_assign(customer=card_shop.jaan, number=taken, acting_user=shop.admin)
+        fine = ean13("200100000043")
+        error = refused(
+            cards_assign_bulk, assignments=[(card_shop.mari, fine), (card_shop.mari, taken)], acting_user=shop.admin
+        )
+        assert error.messages == [f"Card {taken} is already active on another customer (Jaan Saar)."]
+        error = refused(
+            cards_assign_bulk, assignments=[(card_shop.mari, fine), (card_shop.jaan, fine)], acting_user=shop.admin
+        )
+        assert error.messages == [f"Card {fine} is given twice."]
+        wrong = wrong_check_digit(fine)
+        error = refused(cards_assign_bulk, assignments=[(card_shop.mari, wrong)], acting_user=shop.admin)
+        assert error.messages == [f"“{wrong}” is not a valid EAN-13 number: its check digit should be {fine[-1]}."]
+        error = refused(cards_assign_bulk, assignments=[(card_shop.mari, "9990001")], acting_user=shop.admin)
+        assert error.messages == [
+            "No card type of this retailer has numbers like “9990001”; it may be another retailer's card or mistyped."
+        ]
 
 
 @pytest.mark.django_db

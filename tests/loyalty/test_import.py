@@ -254,7 +254,7 @@ def test_an_error_while_writing_loyalty_fails_the_whole_import_and_nothing_stays
         def card_assign_failing(**kwargs):
             raise RuntimeError("the card service is down")
 
-        monkeypatch.setattr(import_columns_module, "card_assign", card_assign_failing)
+        monkeypatch.setattr(import_columns_module, "cards_assign_bulk", card_assign_failing)
         batch = run_import(alpha, batch)
         assert batch.status == "failed"
         assert "the card service is down" in batch.error
