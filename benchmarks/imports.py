@@ -310,7 +310,7 @@ def _import_rows(ctx: BenchContext, retailer: Retailer) -> list[Row]:
         )
     connection.close()
     # The 100,000 rows themselves (a 5,000-row file, projected, also counts the upload's and the
-    # queue's fixed seconds 20 times over); the 1,000,000-row import is projected from 5,000 rows.
+    # queue's fixed seconds 20 times over); the 1,000,000-row import is projected from 100,000 rows.
     rows_100k = 300 if ctx.smoke else 100_000
     cap = 300 if ctx.smoke else 400
     path = ctx.artifacts / "import-customers.xlsx"
@@ -326,7 +326,7 @@ def _import_rows(ctx: BenchContext, retailer: Retailer) -> list[Row]:
         )
     )
 
-    rows_1m = 300 if ctx.smoke else 5_000
+    rows_1m = 300 if ctx.smoke else 100_000
     path = ctx.artifacts / "import-customers-loyalty.xlsx"
     _customers_xlsx(path, rows_1m, loyalty=True, seed=2)
     run = _import(ctx, retailer, path, rows_1m, cap)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.copy import copy_rows
 from customers.models import Customer
 from loyalty.barcodes import number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
@@ -174,7 +175,7 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
     numbers' cards locked in one statement, the new ones made active in one INSERT, the ones in
     stock activated in one UPDATE, their events in one INSERT and the welcome bonuses in one. A
     number that cannot be given (as card_assign would refuse it, or twice in `assignments`)
-    raises a ValidationError naming it, and the transaction writes nothing."""
+    raises a ValidationError naming it, and the transaction writes nothing. Rows go in by COPY."""
     wanted = [(customer, (number or "").strip()) for customer, number in assignments]
     cleaned = [card_number_clean(raw) for _customer, raw in wanted]
     repeated = {number for number in cleaned if cleaned.count(number) > 1} if len(set(cleaned)) < len(cleaned) else ()
@@ -215,14 +216,16 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
                 raise ValidationError(refusal)
             activated.append(card)
         card.customer, card.status, card.assigned_at = customer, Card.Status.ACTIVE, now
-    Card.objects.bulk_create(made, batch_size=1000)
+    copy_rows(Card, made, with_ids=True)
     Card.objects.bulk_update(activated, ["customer", "status", "assigned_at"], batch_size=1000)
     cards = made + activated
+    author_id = acting_user.pk if acting_user is not None else None
     events = [
-        CardEvent(card=card, customer=card.customer, kind=CardEvent.Kind.ASSIGNED, author=acting_user) for card in cards
+        CardEvent(card_id=card.pk, customer_id=card.customer_id, kind=CardEvent.Kind.ASSIGNED, author_id=author_id)
+        for card in cards
     ]
-    CardEvent.objects.bulk_create(events, batch_size=1000)
-    _welcome_bonuses([card.customer.pk for card in cards if card.card_type.kind == CardType.Kind.BONUS])
+    copy_rows(CardEvent, events)
+    _welcome_bonuses([card.customer_id for card in cards if card.card_type.kind == CardType.Kind.BONUS])
     return cards
 
 
@@ -270,7 +273,7 @@ def _welcome_bonuses(customer_ids: list[int]) -> None:
                 expires_on=expires_on,
             )
         )
-    PointsEntry.objects.bulk_create(entries, batch_size=1000)
+    copy_rows(PointsEntry, entries)
 
 
 def _lock_customers_card(card: Card, *, statuses) -> Card:

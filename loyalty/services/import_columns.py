@@ -5,7 +5,7 @@
   written once per customer, as an OPENING entry with the once-key "opening" (source import,
   author the importing person, expiring as any credit of the programme does): importing the same
   file again adds nothing, and neither does a second file with another balance. 0 writes nothing.
-  The entries of a chunk are written in one INSERT on the chunk's locked accounts (each customer
+  The entries of a chunk are written in one COPY on the chunk's locked accounts (each customer
   once, so each entry's balance_after is its account's balance plus the points, as the ledger's
   insert trigger checks).
 - card_number: the card is given to the customer as `card_assign` does (a number not in stock yet
@@ -25,6 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.copy import copy_rows
 from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun
 from loyalty.barcodes import number_clean
 from loyalty.models import Card, CardType, PointsEntry
@@ -89,12 +90,12 @@ def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
                 balance_after=account.balance,
                 source=PointsEntry.Source.IMPORT,
                 reason=reason,
-                author=run.acting_user,
+                author_id=run.acting_user.pk if run.acting_user is not None else None,
                 once_key=OPENING_KEY,
                 expires_on=expires_on,
             )
         )
-    PointsEntry.objects.bulk_create(entries, batch_size=1000)
+    copy_rows(PointsEntry, entries)
 
 
 # --- the card number ---------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from crm.copy import copy_rows
 from customers.models import Customer
-from customers.services.import_run.writing import copy_rows
 from sales.models import Product, SalesDocument, SalesLine, Store
 from sales.rules import line_amounts
 from staff.models import User

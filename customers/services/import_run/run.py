@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from crm.copy import copy_rows
 from customers.models import (
     EDITABLE_FIELDS,
     Customer,
@@ -31,7 +32,7 @@ from customers.selectors.properties import property_list
 from customers.services.import_columns import ImportColumnRun, import_columns
 from customers.services.import_run.deciding import RowDeciding
 from customers.services.import_run.rows import KEYS, Outcome, Row, RowReading, cell_text, choice_words
-from customers.services.import_run.writing import RowWriting, copy_rows
+from customers.services.import_run.writing import RowWriting
 
 CHUNK_SIZE = 1000
 KIND_WORDS = {"company": Customer.Kind.BUSINESS, "individual": Customer.Kind.PERSON}
@@ -146,13 +147,13 @@ class ImportRun(RowReading, RowDeciding, RowWriting):
             ImportRow,
             [
                 ImportRow(
-                    batch=self.batch,
+                    batch_id=self.batch.pk,
                     row_number=row.number,
                     outcome=row.outcome,
                     reason=" ".join(row.reasons),
                     display=row.display,
                     values=row.values,
-                    customer=row.customer if row.customer is not None and row.customer.pk else None,
+                    customer_id=row.customer.pk if row.customer is not None else None,
                 )
                 for row in rows
             ],

@@ -1,0 +1,63 @@
+"""Inserting many new rows with PostgreSQL's COPY, for the bulk paths (imports): several times
+faster than bulk_create's INSERT for a large file, with values prepared as bulk_create prepares
+them. Triggers and constraints hold as for any INSERT."""
+
+from django.db import connection, models
+from django.utils import timezone
+
+# Fields whose value goes to COPY as the instance holds it (what their get_db_prep_save would
+# give back); the others (JSON, decimals, …) are prepared by Django.
+_AS_HELD = (models.BooleanField, models.IntegerField, models.DateField, models.ForeignKey)
+_TEXT = (models.CharField, models.TextField)
+
+
+def _preparer(field, now):
+    """How one field's value of an instance is prepared for COPY: the instance's own value where
+    Django would hand it on unchanged (a quarter of a large import's time went into preparing
+    them one by one), the one time of the batch for auto_now fields."""
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+
+        def stamped(instance):
+            setattr(instance, field.attname, now)
+            return now
+
+        return stamped
+    if isinstance(field, _TEXT) and not isinstance(field, models.JSONField):
+        attname = field.attname
+
+        def text(instance):
+            value = getattr(instance, attname)
+            # Text choices are str subclasses: their str() is the stored value.
+            return value if value is None or value.__class__ is str else str(value)
+
+        return text
+    if isinstance(field, _AS_HELD) and not isinstance(field, models.DateTimeField):
+        attname = field.attname
+        return lambda instance: getattr(instance, attname)
+    return lambda instance: field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+
+
+def copy_rows(model, objects: list, *, with_ids: bool = False) -> None:
+    """Insert new rows with PostgreSQL's COPY: for a large file several times faster than
+    bulk_create's INSERT. Values are prepared as bulk_create prepares them (auto_now, JSON,
+    foreign keys). COPY returns no ids: `with_ids` takes them from the table's sequence first
+    and sets them on the objects, for the rows that refer to them."""
+    if not objects:
+        return
+    table = model._meta.db_table
+    fields = [field for field in model._meta.concrete_fields if with_ids or not field.primary_key]
+    now = timezone.now()
+    preparers = [_preparer(field, now) for field in fields]
+    with connection.cursor() as cursor:
+        if with_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, len(objects)],
+            )
+            for instance, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+                instance.pk = pk
+                instance._state.adding, instance._state.db = False, connection.alias
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for instance in objects:
+                copy.write_row([prepare(instance) for prepare in preparers])
