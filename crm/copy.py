@@ -2,6 +2,9 @@
 faster than bulk_create's INSERT for a large file, with values prepared as bulk_create prepares
 them. Triggers and constraints hold as for any INSERT."""
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.db import connection, models
 from django.utils import timezone
 
@@ -34,6 +37,18 @@ def _preparer(field, now):
     if isinstance(field, _AS_HELD) and not isinstance(field, models.DateTimeField):
         attname = field.attname
         return lambda instance: getattr(instance, attname)
+    if isinstance(field, models.DecimalField):
+        attname = field.attname
+
+        def decimal(instance):
+            # A Decimal or a whole number goes to PostgreSQL's numeric as it is (what Django's
+            # preparation gives back for one); anything else is prepared by Django.
+            value = getattr(instance, attname)
+            if value is None or value.__class__ is Decimal or value.__class__ is int:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return decimal
     return lambda instance: field.get_db_prep_save(field.pre_save(instance, add=True), connection)
 
 
@@ -61,3 +76,28 @@ def copy_rows(model, objects: list, *, with_ids: bool = False) -> None:
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for instance in objects:
                 copy.write_row([prepare(instance) for prepare in preparers])
+
+
+def copy_values(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Insert new rows given as tuples of database values, one per field named in `names` (their
+    attnames: `document_id`, not `document`): for millions of rows, without a model instance
+    each. The model's other fields (its primary key aside) take their defaults."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    rest = [field for field in fields if field.attname not in names]
+    now = timezone.now()
+    defaults = tuple(
+        now
+        if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add)
+        else field.get_db_prep_save(field.get_default(), connection)
+        for field in rest
+    )
+    columns = [
+        *(model._meta.get_field(name.removesuffix("_id")).column if name.endswith("_id") else name for name in names),
+        *(field.column for field in rest),
+    ]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(model._meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row + defaults)

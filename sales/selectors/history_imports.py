@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from sales.models import HistoryImport
@@ -55,6 +56,21 @@ def history_import_refused(history: HistoryImport) -> list[ShownDocument]:
     return [_shown(record) for record in history.documents if record["outcome"] == HistoryDocumentOutcome.REFUSE]
 
 
+def history_import_progress_key(import_id: int) -> str:
+    # The cache's key function adds the retailer's schema to every key.
+    return f"sales:history:{import_id}:progress"
+
+
+def history_import_progress(history: HistoryImport) -> dict:
+    """How far the running check or import is: {"done", "total", "percent"} in lines, written to
+    the cache by the worker after every chunk (the import's own transaction shows nothing until
+    it ends); a total of 0 while the file is still being read."""
+    progress = cache.get(history_import_progress_key(history.pk)) or {}
+    total = progress.get("total", 0) or 0
+    done = min(progress.get("done", 0), total)
+    return {"done": done, "total": total, "percent": round(done * 100 / total) if total else 0}
+
+
 def history_import_view_data(history: HistoryImport) -> dict:
     """What the import's page shows besides the import itself: the refused documents, the first
     others and how many others there are."""
@@ -68,4 +84,5 @@ def history_import_view_data(history: HistoryImport) -> dict:
         and not history.refuse_count
         and history.import_count > 0,
         "is_running": history.status in history_import_running(),
+        "progress": history_import_progress(history) if history.status in history_import_running() else None,
     }

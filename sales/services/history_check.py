@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models.functions import Upper
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,6 +22,7 @@ from sales.models import Product, SalesDocument, Store
 from sales.rules import money_clean, quantity_clean, sale_time_clean
 from sales.services.importing import FileColumn, ImportTable
 
+SPACES = re.compile(r"\s+")
 NUMBER_MAX = SalesDocument._meta.get_field("number").max_length
 
 
@@ -182,9 +184,9 @@ class HistoryImportResult:
         return not self.refused
 
 
-def _same(text: str) -> str:
+def same_text(text: str) -> str:
     """Text as compared between the lines of a document: without case and spaces."""
-    return re.sub(r"\s+", "", text).casefold()
+    return SPACES.sub("", text).casefold() if text else ""
 
 
 class HistoryCheck:
@@ -216,7 +218,7 @@ class HistoryCheck:
                 self._problem(document, number, "document", _("the document is missing."))
                 loose.append(document)
                 continue
-            key = (_same(table.value(values, "store")), document_id)
+            key = (same_text(table.value(values, "store")), document_id)
             document = documents.get(key)
             if document is None:
                 document = documents[key] = HistoryDocument(number=document_id)
@@ -227,7 +229,7 @@ class HistoryCheck:
                     continue
                 if key not in document.head:
                     document.head[key], document.head_rows[key] = text, number
-                elif _same(text) != _same(document.head[key]):
+                elif same_text(text) != same_text(document.head[key]):
                     self._problem(
                         document,
                         number,
@@ -416,13 +418,17 @@ class HistoryCheck:
             cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
         return found
 
-    def _customer_match(self, document: HistoryDocument, keys: dict, customers: dict) -> None:
-        labels = {
+    @cached_property
+    def _key_labels(self) -> dict[str, str]:
+        return {
             "customer_number": _("customer number"),
             "customer_code": _("customer code"),
             "email": _("e-mail"),
             "phone": _("phone"),
         }
+
+    def _customer_match(self, document: HistoryDocument, keys: dict, customers: dict) -> None:
+        labels = self._key_labels
         for key in CUSTOMER_KEYS:
             if key in keys and keys[key] in customers[key]:
                 document.customer, document.matched_by = customers[key][keys[key]], str(labels[key])

@@ -39,10 +39,11 @@ rather than the old system's. A later return of an imported sale therefore takes
 
 On the pages both run in the background (HistoryImport: `history_import_create` stores the
 upload and sends its check to the worker, `history_import_start` its import; the page follows the
-status). The check reads the whole file into memory, so a file holds at most MAX_LINES (200,000)
-lines, as many as a customer file; a longer history is imported in several files, split by date:
-a document's lines must stay in one file (the document of a second file with the same number
-would be skipped as imported).
+progress). A file has no limit of lines: it is never held in memory. Its lines go by COPY into a
+temporary table with their document's key and come back sorted by it, in chunks of whole
+documents (CHUNK_LINES lines or a little more), each checked (HistoryCheck) and, in the import,
+written (history_sales_write) before the next is read, all in the one transaction; what the page
+shows of the documents is bounded (SHOWN_REFUSED, SHOWN).
 
 An import the worker does not finish (killed, the database gone) writes nothing, its one
 transaction being rolled back; the task is acknowledged only after it ran, so the broker hands
@@ -53,103 +54,232 @@ progress").
 import logging
 import os
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.selectors.importing import import_file_kind
 from sales.models import HistoryImport
+from sales.selectors.history_imports import history_import_progress_key
 from sales.services.history_check import (
     HISTORY_COLUMNS,
     HistoryCheck,
     HistoryDocument,
     HistoryDocumentOutcome,
     HistoryImportResult,
+    same_text,
 )
 from sales.services.history_write import HistoryLineInput, HistorySaleInput, history_sales_write
-from sales.services.importing import ImportRefused, ImportTable, import_lock, import_table_read
+from sales.services.importing import (
+    ImportRefused,
+    ImportStream,
+    ImportTable,
+    import_lock,
+    import_stream_open,
+    no_rows_error,
+)
 from staff.models import User
 
 logger = logging.getLogger(__name__)
 
-MAX_LINES = 200_000
+# How long the page can read a run's progress after the last chunk told it.
+PROGRESS_SECONDS = 24 * 3600
+
 # What a HistoryImport keeps for its page: the refused documents (all of them, up to this many)
 # and the first of the others.
 SHOWN_REFUSED = 5_000
 SHOWN = 500
+# Lines checked and written together: whole documents, so a chunk may be a document longer.
+CHUNK_LINES = 20_000
+STAGING = "history_staging"
 
 
-def _table(binary: IO[bytes], name: str) -> ImportTable:
-    name = os.path.basename(name)
-    table = import_table_read(binary, name=name, columns=HISTORY_COLUMNS, max_rows=MAX_LINES)
-    if "unit_price" not in table.columns and "line_total" not in table.columns:
+def _price_columns_check(stream: ImportStream) -> None:
+    if "unit_price" not in stream.columns and "line_total" not in stream.columns:
         raise ValidationError(
             _("“%(name)s” has neither a column “unit_price” nor “line_total”: one of them must say what was paid.")
-            % {"name": name},
+            % {"name": stream.file_name},
             code="columns_missing",
         )
-    return table
+
+
+def _staged(stream: ImportStream) -> int:
+    """The file's lines by COPY into a temporary table, each with its document's key (the store as
+    documents compare it, the document id); returns how many lines there are."""
+    store_at, document_at = stream.columns["store"], stream.columns["document"]
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGING} (row integer NOT NULL, store text NOT NULL, document text NOT NULL,"
+            " cells text[] NOT NULL) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY {STAGING} (row, store, document, cells) FROM STDIN") as copy:
+            for number, values in stream.rows:
+                # PostgreSQL's text holds no NUL character; nothing a person types has one.
+                values = [value.replace("\x00", "") for value in values]
+                copy.write_row((number, same_text(values[store_at]), values[document_at].strip(), values))
+                count += 1
+    return count
+
+
+def _chunks(stream: ImportStream) -> Iterator[ImportTable]:
+    """The staged lines sorted by document, as tables of whole documents (lines without a document
+    id last, each its own)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT row, store, document, cells FROM {STAGING} ORDER BY document = '', store, document, row"
+        )
+        chunk: list[tuple[int, list[str]]] = []
+        last = None
+        while fetched := cursor.fetchmany(5_000):
+            for number, store, document, cells in fetched:
+                key = (store, document) if document else None
+                if len(chunk) >= CHUNK_LINES and (key is None or key != last):
+                    yield stream.table(chunk)
+                    chunk = []
+                chunk.append((number, cells))
+                last = key
+        if chunk:
+            yield stream.table(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+
+
+def _file_order(document: HistoryDocument) -> tuple[bool, int]:
+    # As the file has them: by their first row, the lines without a document id after the others.
+    return (not document.number, document.first_row)
+
+
+@dataclass
+class HistorySummary:
+    """What a whole file came to, chunk after chunk: the counts and sums of all its documents, and
+    the ones its page shows (every refused one up to SHOWN_REFUSED, the first others up to
+    SHOWN), in the file's order."""
+
+    file_name: str
+    ignored_columns: list[str]
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HistoryDocumentOutcome.values, 0))
+    line_count: int = 0
+    matched_count: int = 0
+    total: Decimal = Decimal("0")
+    refused: list[HistoryDocument] = field(default_factory=list)
+    others: list[HistoryDocument] = field(default_factory=list)
+    is_written: bool = False
+
+    def add(self, result: HistoryImportResult) -> None:
+        for outcome, count in result.counts.items():
+            self.counts[outcome] += count
+        self.line_count += result.line_count
+        self.matched_count += result.matched_count
+        self.total += result.total
+        self.refused = sorted([*self.refused, *result.refused], key=_file_order)[:SHOWN_REFUSED]
+        others = [document for document in result.documents if document.outcome != HistoryDocumentOutcome.REFUSE]
+        self.others = sorted([*self.others, *others], key=_file_order)[:SHOWN]
+
+
+def _sales_of(result: HistoryImportResult) -> list[HistorySaleInput]:
+    return [
+        HistorySaleInput(
+            store=document.store,
+            number=document.number,
+            kind=document.kind,
+            occurred_at=document.occurred_at,
+            customer=document.customer,
+            lines=[
+                HistoryLineInput(line.product, line.quantity, line.unit_price, line.line_total)
+                for line in document.lines
+            ],
+        )
+        for document in sorted(result.to_import, key=lambda document: (document.occurred_at, document.first_row))
+    ]
+
+
+def _refusal(refused: int) -> str:
+    return ngettext(
+        "%(count)s document is refused; nothing was imported. Correct it and upload the file again.",
+        "%(count)s documents are refused; nothing was imported. Correct them and upload the file again.",
+        refused,
+    ) % {"count": refused}
+
+
+def _history_pass(
+    binary: IO[bytes], name: str, *, write: bool, acting_user: User | None = None, progress=None
+) -> Iterator[HistoryImportResult]:
+    """Check the file chunk by chunk (in the caller's transaction), writing each chunk's documents
+    to import when `write` and none was refused so far; yields each chunk's result.
+    `progress(done, total)` hears of every chunk."""
+    name = os.path.basename(name)
+    stream = import_stream_open(binary, name=name, columns=HISTORY_COLUMNS)
+    try:
+        _price_columns_check(stream)
+        total = _staged(stream)
+        if not total:
+            raise no_rows_error(name)
+        done, refused = 0, False
+        for chunk in _chunks(stream):
+            result = HistoryCheck(chunk).run()
+            refused = refused or bool(result.refused)
+            if write and not refused:
+                history_sales_write(_sales_of(result), acting_user=acting_user)
+            done += len(chunk.rows)
+            if progress is not None:
+                progress(done, total)
+            yield result
+    finally:
+        stream.close()
+
+
+def _whole(name: str, results: Iterator[HistoryImportResult]) -> HistoryImportResult:
+    documents: list[HistoryDocument] = []
+    ignored: list[str] = []
+    for result in results:
+        documents += result.documents
+        ignored = result.ignored_columns
+    return HistoryImportResult(
+        file_name=os.path.basename(name), documents=sorted(documents, key=_file_order), ignored_columns=ignored
+    )
 
 
 def sales_history_check(*, binary: IO[bytes], name: str) -> HistoryImportResult:
     """The dry run: each document of the file with its outcome (import, skip, refuse), the
-    customer it goes to and the reasons. Writes nothing. A file that cannot be read at all
-    raises a ValidationError (see import_table_read)."""
-    return HistoryCheck(_table(binary, name)).run()
+    customer it goes to and the reasons, every document kept (for a file of a few thousand
+    lines; the background job keeps a summary). Writes nothing. A file that cannot be read at all
+    raises a ValidationError (see import_stream_open)."""
+    with transaction.atomic():
+        return _whole(name, _history_pass(binary, name, write=False))
 
 
 def sales_history_execute(*, binary: IO[bytes], name: str, acting_user: User | None = None) -> HistoryImportResult:
     """Import the file: check it again and write each document to import as a sale (number, date,
-    store, customer, lines at the prices paid), oldest first, set-based (history_sales_write), all
-    in one transaction. Refused as a whole (ImportRefused, nothing written) when any document
-    is refused; skipped documents are left out."""
-    table = _table(binary, name)
+    store, customer, lines at the prices paid), oldest first within each chunk, set-based
+    (history_sales_write), all in one transaction. Refused as a whole (ImportRefused, nothing
+    written) when any document is refused; skipped documents are left out."""
     try:
         with transaction.atomic():
             import_lock("sales.history_import")
-            result = HistoryCheck(table).run()
-            refused = len(result.refused)
-            if refused:
-                raise ImportRefused(
-                    ngettext(
-                        "%(count)s document is refused; nothing was imported. Correct it and upload the file again.",
-                        "%(count)s documents are refused; nothing was imported. Correct them and upload the file "
-                        "again.",
-                        refused,
-                    )
-                    % {"count": refused},
-                    result=result,
-                )
-            history_sales_write(
-                [
-                    HistorySaleInput(
-                        store=document.store,
-                        number=document.number,
-                        kind=document.kind,
-                        occurred_at=document.occurred_at,
-                        customer=document.customer,
-                        lines=[
-                            HistoryLineInput(line.product, line.quantity, line.unit_price, line.line_total)
-                            for line in document.lines
-                        ],
-                    )
-                    for document in sorted(
-                        result.to_import, key=lambda document: (document.occurred_at, document.first_row)
-                    )
-                ],
-                acting_user=acting_user,
-            )
+            result = _whole(name, _history_pass(binary, name, write=True, acting_user=acting_user))
+            if result.refused:
+                raise ImportRefused(_refusal(len(result.refused)), result=result)
     except IntegrityError as error:
-        raise ValidationError(
-            _("The sales changed while the file was imported; nothing was imported. Check the file again.")
-        ) from error
+        raise _changed_error() from error
     result.is_written = True
     return result
+
+
+def _changed_error() -> ValidationError:
+    return ValidationError(
+        _("The sales changed while the file was imported; nothing was imported. Check the file again.")
+    )
 
 
 # --- the background import: upload, check, import ----------------------------------------------
@@ -157,10 +287,17 @@ def sales_history_execute(*, binary: IO[bytes], name: str, acting_user: User | N
 
 def history_import_create(*, upload, acting_user: User | None) -> HistoryImport:
     """Store an uploaded file and send its check to the worker. A file that cannot be imported at
-    all (another type, unreadable, no columns or rows, too many lines) is refused here with a
-    ValidationError naming why, and nothing is stored."""
+    all (another type, unreadable, no columns, no rows) is refused here with a ValidationError
+    naming why, and nothing is stored; its header and first row are read here, the rest by the
+    worker."""
     name = os.path.basename(upload.name or "")
-    _table(upload.file, name)
+    stream = import_stream_open(upload.file, name=name, columns=HISTORY_COLUMNS)
+    try:
+        _price_columns_check(stream)
+        if next(stream.rows, None) is None:
+            raise no_rows_error(name)
+    finally:
+        stream.close()
     upload.seek(0)
     history = HistoryImport(original_name=name[:200], created_by=acting_user)
     history.file.save(f"{uuid.uuid4().hex}.{import_file_kind(name)}", upload, save=False)
@@ -205,15 +342,30 @@ def _document_record(document: HistoryDocument) -> dict:
     }
 
 
-def _result_save(history: HistoryImport, result: HistoryImportResult, status: str, *, error: str = "") -> None:
-    counts = result.counts
-    others = [document for document in result.documents if document.outcome != HistoryDocumentOutcome.REFUSE]
-    history.line_count, history.matched_count, history.total = result.line_count, result.matched_count, result.total
+def _result_save(history: HistoryImport, summary: HistorySummary, status: str, *, error: str = "") -> None:
+    counts = summary.counts
+    history.line_count, history.matched_count, history.total = summary.line_count, summary.matched_count, summary.total
     history.import_count, history.skip_count, history.refuse_count = counts["import"], counts["skip"], counts["refuse"]
-    history.ignored_columns = result.ignored_columns
-    history.documents = [_document_record(document) for document in [*result.refused[:SHOWN_REFUSED], *others[:SHOWN]]]
+    history.ignored_columns = summary.ignored_columns
+    history.documents = [_document_record(document) for document in [*summary.refused, *summary.others]]
     history.status, history.error, history.finished_at = status, error, timezone.now()
     history.save()
+
+
+def _progress_setter(history: HistoryImport):
+    def progress(done: int, total: int) -> None:
+        cache.set(history_import_progress_key(history.pk), {"done": done, "total": total}, PROGRESS_SECONDS)
+
+    progress(0, 0)
+    return progress
+
+
+def _summary(history: HistoryImport, results: Iterator[HistoryImportResult]) -> HistorySummary:
+    summary = HistorySummary(file_name=history.original_name, ignored_columns=[])
+    for result in results:
+        summary.ignored_columns = result.ignored_columns
+        summary.add(result)
+    return summary
 
 
 def _language(history: HistoryImport, tenant) -> str:
@@ -246,10 +398,12 @@ def history_import_check(*, import_id: int, tenant) -> HistoryImport:
         return history  # a task sent twice, or for an import changed since
     try:
         with translation.override(_language(history, tenant)), history.file.open("rb") as binary:
-            result = sales_history_check(binary=binary, name=history.original_name)
+            with transaction.atomic():
+                results = _history_pass(binary, history.original_name, write=False, progress=_progress_setter(history))
+                summary = _summary(history, results)
+            _result_save(history, summary, HistoryImport.Status.CHECKED)
     except Exception as error:
         return _failed(history, error)
-    _result_save(history, result, HistoryImport.Status.CHECKED)
     return history
 
 
@@ -261,12 +415,24 @@ def history_import_execute(*, import_id: int, tenant) -> HistoryImport:
     if history.status != HistoryImport.Status.IMPORTING:
         return history
     try:
-        with transaction.atomic(), translation.override(_language(history, tenant)):
-            with history.file.open("rb") as binary:
-                result = sales_history_execute(
-                    binary=binary, name=history.original_name, acting_user=history.started_by
-                )
-            _result_save(history, result, HistoryImport.Status.IMPORTED)
+        with translation.override(_language(history, tenant)), history.file.open("rb") as binary:
+            try:
+                with transaction.atomic():
+                    import_lock("sales.history_import")
+                    results = _history_pass(
+                        binary,
+                        history.original_name,
+                        write=True,
+                        acting_user=history.started_by,
+                        progress=_progress_setter(history),
+                    )
+                    summary = _summary(history, results)
+                    refused = summary.counts[HistoryDocumentOutcome.REFUSE]
+                    if refused:
+                        raise ImportRefused(_refusal(refused), result=summary)
+                    _result_save(history, summary, HistoryImport.Status.IMPORTED)
+            except IntegrityError as error:
+                raise _changed_error() from error
     except ImportRefused as refused:
         _result_save(history, refused.result, HistoryImport.Status.CHECKED, error=" ".join(refused.messages))
     except Exception as error:

@@ -2,8 +2,8 @@
 .xlsx file into a table of rows by column (with the customer import's readers), the refusal of
 a whole file, and the lock that lets one import of a kind run at a time."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -51,11 +51,35 @@ class ImportTable:
         return self.headers[self.columns[key]] if key in self.columns else key
 
 
-def import_table_read(binary: IO[bytes], *, name: str, columns: Iterable[FileColumn], max_rows: int) -> ImportTable:
-    """Read an uploaded .csv or .xlsx file with the customer import's readers: the header row,
-    the columns it names and the data rows (at most `max_rows`). A file that cannot be imported
-    at all raises a ValidationError naming the problem: another type, unreadable, empty, a
-    required column missing or named twice, no rows, too many rows."""
+@dataclass
+class ImportStream:
+    """A file's header read and its data rows still to come, one at a time (a file of millions of
+    lines is never held in memory); `close()` when done."""
+
+    file_name: str
+    headers: list[str]
+    columns: dict[str, int]
+    ignored: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    _records: Iterator = field(repr=False, default=iter(()))
+
+    def close(self) -> None:
+        close = getattr(self._records, "close", None)
+        if close is not None:
+            close()
+
+    def table(self, rows: list[tuple[int, list[str]]]) -> ImportTable:
+        """Some of the rows as a table of the same columns."""
+        return ImportTable(
+            file_name=self.file_name, headers=self.headers, columns=self.columns, ignored=self.ignored, rows=rows
+        )
+
+
+def import_stream_open(binary: IO[bytes], *, name: str, columns: Iterable[FileColumn]) -> ImportStream:
+    """Open an uploaded .csv or .xlsx file with the customer import's readers: its header row and
+    the columns it names, the data rows to be read. A file that cannot be imported at all raises
+    a ValidationError naming the problem: another type, unreadable, empty, a required column
+    missing or named twice."""
     columns = tuple(columns)
     if import_file_kind(name) is None:
         raise ValidationError(
@@ -103,8 +127,31 @@ def import_table_read(binary: IO[bytes], *, name: str, columns: Iterable[FileCol
                 },
                 code="columns_missing",
             )
+    except BaseException:
+        records.close()
+        raise
+    return ImportStream(
+        file_name=name,
+        headers=headers,
+        columns=found,
+        ignored=ignored,
+        rows=import_data_rows(records, width=len(headers)),
+        _records=records,
+    )
+
+
+def no_rows_error(name: str) -> ValidationError:
+    return ValidationError(_("“%(name)s” has column names but no rows below them.") % {"name": name}, code="no_rows")
+
+
+def import_table_read(binary: IO[bytes], *, name: str, columns: Iterable[FileColumn], max_rows: int) -> ImportTable:
+    """The whole file as a table (import_stream_open, then its data rows, at most `max_rows`): a
+    file that cannot be imported at all raises a ValidationError naming the problem, as does
+    one without rows or with too many."""
+    stream = import_stream_open(binary, name=name, columns=columns)
+    try:
         rows = []
-        for number, values in import_data_rows(records, width=len(headers)):
+        for number, values in stream.rows:
             if len(rows) >= max_rows:
                 raise ValidationError(
                     _("“%(name)s” has more than %(limit)s rows; split it into smaller files.")
@@ -113,10 +160,10 @@ def import_table_read(binary: IO[bytes], *, name: str, columns: Iterable[FileCol
                 )
             rows.append((number, values))
     finally:
-        records.close()
+        stream.close()
     if not rows:
-        raise ValidationError(_("“%(name)s” has column names but no rows below them.") % {"name": name}, code="no_rows")
-    return ImportTable(file_name=name, headers=headers, columns=found, ignored=ignored, rows=rows)
+        raise no_rows_error(name)
+    return stream.table(rows)
 
 
 class ImportRefused(ValidationError):

@@ -30,7 +30,7 @@ from crm.permissions import right_required
 from customers.selectors.importing import import_file_kind
 from sales.models import HistoryImport
 from sales.selectors.history_imports import history_import_list, history_import_refused, history_import_view_data
-from sales.services.history_import import MAX_LINES, history_import_create, history_import_start
+from sales.services.history_import import history_import_create, history_import_start
 from sales.services.importing import ImportRefused
 from sales.services.product_import import MAX_ROWS, ProductRowOutcome, product_import_check, product_import_execute
 from staff.roles import Right
@@ -53,8 +53,14 @@ class ImportUploadForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    def __init__(self, *args, max_rows: int, **kwargs):
+    def __init__(self, *args, max_rows: int | None, **kwargs):
         super().__init__(*args, **kwargs)
+        if max_rows is None:
+            self.fields["file"].help_text = _(
+                "A .csv file (UTF-8, separated by commas or semicolons) or an Excel workbook (.xlsx, its first sheet) "
+                "with the column names in the first row; as many rows as the history has."
+            )
+            return
         self.fields["file"].help_text = _(
             "A .csv file (UTF-8, separated by commas or semicolons) or an Excel workbook (.xlsx, its first sheet) "
             "with the column names in the first row; at most %(limit)s rows."
@@ -234,7 +240,7 @@ def product_import_run_view(request, token: str):
 def sales_history_import_view(request):
     """The upload form and the latest imports; a file that can be read is stored and checked by
     the worker, and its page follows the check."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None, max_rows=MAX_LINES)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, max_rows=None)
     if request.method == "POST" and form.is_valid():
         try:
             history = history_import_create(upload=form.cleaned_data["file"], acting_user=request.user)

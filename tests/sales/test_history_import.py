@@ -5,12 +5,9 @@ worker, rights, tenancy."""
 import csv
 import datetime
 import io
-import shutil
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -27,7 +24,7 @@ from sales.services.history_import import (
 )
 from sales.services.importing import ImportRefused
 from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
-from tests.factories import CustomerFactory, StoreFactory
+from tests.factories import CustomerFactory
 
 URL = "/settings/sales/import/history/"
 HEADER = ["document", "date", "store", "phone", "email", "customer_code", "product", "quantity", "unit_price", "kind"]
@@ -71,32 +68,6 @@ def state() -> tuple:
             )
         ),
     )
-
-
-@dataclass(frozen=True)
-class HistoryShop:
-    tartu: Store  # a second store, Tartu (TRT)
-    mari: Customer  # phone +37251234567, mari@example.com
-    jaan: Customer  # e-mail Jaan@Example.com as typed
-    kati: Customer  # in control
-
-
-@pytest.fixture
-def history_shop(alpha, shop) -> HistoryShop:
-    with tenant_context(alpha.tenant):
-        return HistoryShop(
-            tartu=StoreFactory(name="Tartu", code="TRT"),
-            mari=CustomerFactory(first_name="Mari", last_name="Tamm", phone="+37251234567", email="mari@example.com"),
-            jaan=CustomerFactory(first_name="Jaan", last_name="Kask", email="Jaan@Example.com"),
-            kati=CustomerFactory(first_name="Kati", last_name="Saar", control=True),
-        )
-
-
-@pytest.fixture
-def uploads_cleaned():
-    yield
-    for schema in ("alpha", "beta"):
-        shutil.rmtree(settings.MEDIA_ROOT / schema / "sales-imports", ignore_errors=True)
 
 
 def good_rows(history_shop) -> list[list]:
