@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from benchmarks.context import BenchContext
+from benchmarks.lookups import lookups_detail
 from benchmarks.results import Better, Limit, Row, Section, Stat
 
 LIST = "customer list, first page, no filter / any one filter / search by name, phone, e-mail or card"
@@ -197,4 +198,8 @@ def measure(ctx: BenchContext) -> Section:
         section.side_by_side.append(row)
         if detail:
             section.details.append(detail)
+    try:
+        section.details.append(lookups_detail(ctx))
+    except Exception as error:  # the rows above stand even when a look-up cannot be explained
+        section.details.append(f"Equality look-ups: failed: {error!r}")
     return section

@@ -307,7 +307,12 @@ class SalesDocument(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("sales document")
         verbose_name_plural = _("sales documents")
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="sale_customer_time_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="sale_customer_time_idx"),
+            # The history import's "does the store have this document already?" for a chunk's
+            # numbers (a sequential scan of every document without it: 0.66 s on L).
+            models.Index(fields=["number", "store"], name="sale_number_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="sale_total_not_negative"),
             models.CheckConstraint(
