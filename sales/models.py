@@ -451,6 +451,9 @@ class HistoryImport(models.Model):
     ignored_columns = models.JSONField(default=list)
     documents = models.JSONField(default=list)
     error = models.TextField(blank=True)
+    # How many times a worker took up the current check or import (a worker killed in it hands
+    # the task back): past HISTORY_MAX_ATTEMPTS the file is given up, not tried for ever.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # Who started the import: the author of the sales it writes.
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

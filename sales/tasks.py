@@ -1,4 +1,10 @@
-"""Background jobs of the sales app. Each runs in the schema of the retailer it was sent for."""
+"""Background jobs of the sales app. Each runs in the schema of the retailer it was sent for.
+
+The history's check and import are acknowledged after they ran and handed back when their worker
+process dies (`reject_on_worker_lost`): Celery would otherwise acknowledge the task of a pool
+process killed mid-run (the kernel's out-of-memory killer, say) and the import would stay "in
+progress" for ever. A file that kills its worker every time is given up after a few attempts
+(sales.services.history_import.MAX_ATTEMPTS)."""
 
 from django.db import connection
 
@@ -6,13 +12,13 @@ from crm.celery import app
 from sales.services.history_import import history_import_check, history_import_execute
 
 
-@app.task
+@app.task(acks_late=True, reject_on_worker_lost=True)
 def history_check_task(import_id: int) -> str:
     """The dry run of a sales history file (see sales.services.history_import)."""
     return history_import_check(import_id=import_id, tenant=connection.tenant).status
 
 
-@app.task
+@app.task(acks_late=True, reject_on_worker_lost=True)
 def history_execute_task(import_id: int) -> str:
     """The import of a checked sales history file, in one transaction."""
     return history_import_execute(import_id=import_id, tenant=connection.tenant).status

@@ -148,9 +148,10 @@ def client_for(setup: TenantSetup, login: Login | None = None) -> Client:
 # --- a real Celery worker ----------------------------------------------------------------------
 
 
-def worker_start(*, queue: str = "", name: str = "tests") -> subprocess.Popen:
+def worker_start(*, queue: str = "", name: str = "tests", pool: str = "solo") -> subprocess.Popen:
     """A Celery worker in its own process (and process group), on the test database and the test
-    Redis, consuming `queue` (else the default queue); returns once it answers a ping."""
+    Redis, consuming `queue` (else the default queue); returns once it answers a ping. `pool`
+    "prefork" runs the tasks in one child process, as deployments do (two there)."""
     from crm.celery import app
 
     settings_dict = connection.settings_dict
@@ -169,7 +170,8 @@ def worker_start(*, queue: str = "", name: str = "tests") -> subprocess.Popen:
             "crm.celery",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            *(["--concurrency", "1"] if pool == "prefork" else []),
             "-l",
             "WARNING",
             "--hostname",

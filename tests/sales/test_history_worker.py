@@ -1,7 +1,8 @@
 """The sales history import run by real Celery workers: the pages send the check and the import to
 the worker, which writes them; a worker killed in the middle of an import leaves nothing written,
 and the task delivered again (as the broker does with a task its worker never acknowledged)
-imports the whole file once."""
+imports the whole file once; a pool process killed in the middle hands its task back at once to
+the next one; a file that kills its workers is given up after three."""
 
 import os
 import signal
@@ -17,7 +18,7 @@ from django_tenants.utils import tenant_context
 
 from customers.models import Customer
 from sales.models import HistoryImport, SalesDocument, SalesLine
-from sales.services.history_import import history_import_check
+from sales.services.history_import import MAX_ATTEMPTS, history_import_check, history_import_execute
 from sales.tasks import history_execute_task
 from staff.models import User
 from tests.conftest import worker_start
@@ -113,7 +114,7 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_
         history.save()
         history_import_check(import_id=history.pk, tenant=alpha.tenant)
         assert HistoryImport.objects.get(pk=history.pk).import_count == documents
-        HistoryImport.objects.filter(pk=history.pk).update(status="importing", started_by=admin)
+        HistoryImport.objects.filter(pk=history.pk).update(status="importing", started_by=admin, attempts=0)
     worker = worker_start(queue=QUEUE, name="fault")
     try:
         with tenant_context(alpha.tenant):
@@ -142,3 +143,75 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_
         assert SalesDocument.objects.filter(store=store).count() == documents
         customer = Customer.objects.get(pk=customer.pk)
         assert (customer.purchase_count, customer.purchase_total) == (documents, Decimal("7.40") * documents)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the worker's pool processes)."""
+    children = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                with open(f"/proc/{stat}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(stat))
+    return children
+
+
+def _checked_import(alpha, store, product, customer, documents: int) -> HistoryImport:
+    with tenant_context(alpha.tenant):
+        admin = User.objects.get(username=alpha.admin.username)
+        history = HistoryImport(original_name=f"w-{store.code[1:].lower()}-big.csv", created_by=admin)
+        history.file.save("fault-test.csv", ContentFile(history_file(store, product, customer, documents)), save=False)
+        history.save()
+        history_import_check(import_id=history.pk, tenant=alpha.tenant)
+        assert HistoryImport.objects.get(pk=history.pk).import_count == documents
+        HistoryImport.objects.filter(pk=history.pk).update(status="importing", started_by=admin, attempts=0)
+    return history
+
+
+def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_imports_it_once(alpha, committed_shop):
+    store, product, customer = committed_shop
+    documents = 40_000
+    history = _checked_import(alpha, store, product, customer, documents)
+    worker = worker_start(queue=QUEUE, name="pool-fault", pool="prefork")
+    try:
+        with tenant_context(alpha.tenant):
+            history_execute_task.apply_async([history.pk], queue=QUEUE)
+        _in_transaction()
+        time.sleep(1)
+        (child,) = _children(worker.pid)
+        os.kill(child, signal.SIGKILL)
+        # The worker's main process hands the task back and a new pool process takes it up.
+        imported = wait_for(alpha, history.pk, "imported", "failed", timeout=300)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert (imported.status, imported.error, imported.import_count, imported.attempts) == (
+        "imported",
+        "",
+        documents,
+        2,
+    )
+    with tenant_context(alpha.tenant):
+        assert SalesDocument.objects.filter(store=store).count() == documents
+        assert Customer.objects.get(pk=customer.pk).purchase_count == documents
+
+
+def test_a_file_taken_up_by_three_workers_already_is_given_up_and_nothing_written(alpha, committed_shop):
+    store, product, customer = committed_shop
+    history = _checked_import(alpha, store, product, customer, documents=10)
+    with tenant_context(alpha.tenant):
+        HistoryImport.objects.filter(pk=history.pk).update(attempts=MAX_ATTEMPTS)
+        given_up = history_import_execute(import_id=history.pk, tenant=alpha.tenant)
+        assert given_up.status == "failed"
+        assert given_up.error == (
+            "A worker stopped 3 times while working on this file, so it is not tried again; nothing of it was "
+            "written. Upload it again, perhaps in smaller files, or ask the operator to look at the workers."
+        )
+        assert HistoryImport.objects.get(pk=history.pk).status == "failed"
+        assert not SalesDocument.objects.filter(store=store).exists()
+        # A task handed out once more finds it failed and does nothing.
+        assert history_import_execute(import_id=history.pk, tenant=alpha.tenant).status == "failed"
