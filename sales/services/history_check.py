@@ -208,57 +208,65 @@ class HistoryCheck:
 
     def _group(self) -> list[HistoryDocument]:
         table = self.table
+        columns = table.columns
+        # Where each column is, read once (a file of millions of lines asks per cell).
+        document_at, store_at = columns["document"], columns.get("store")
+        product_at, line_total_at = columns.get("product"), columns.get("line_total")
+        heads = [(key, columns[key]) for key in HEAD_KEYS if key in columns]
+        missing = {
+            "quantity": _("the quantity is missing."),
+            "unit_price": _("the price paid and the line total are missing.")
+            if "line_total" in columns
+            else _("the price paid is missing."),
+            "line_total": _("the line total is missing."),
+        }
         # Stores number their receipts each on their own: a document is a store's document id.
         documents: dict[tuple[str, str], HistoryDocument] = {}
         loose: list[HistoryDocument] = []
         for number, values in table.rows:
-            document_id = table.value(values, "document")
+            document_id = values[document_at].strip()
             if not document_id:
                 document = HistoryDocument(number="", rows=[number])
                 self._problem(document, number, "document", _("the document is missing."))
                 loose.append(document)
                 continue
-            key = (same_text(table.value(values, "store")), document_id)
+            key = (same_text(values[store_at].strip()) if store_at is not None else "", document_id)
             document = documents.get(key)
             if document is None:
                 document = documents[key] = HistoryDocument(number=document_id)
             document.rows.append(number)
-            for key in HEAD_KEYS:
-                text = table.value(values, key)
+            head, head_rows = document.head, document.head_rows
+            for head_key, at in heads:
+                text = values[at].strip()
                 if not text:
                     continue
-                if key not in document.head:
-                    document.head[key], document.head_rows[key] = text, number
-                elif same_text(text) != same_text(document.head[key]):
+                if head_key not in head:
+                    head[head_key], head_rows[head_key] = text, number
+                elif text != head[head_key] and same_text(text) != same_text(head[head_key]):
                     self._problem(
                         document,
                         number,
-                        key,
+                        head_key,
                         _("“%(value)s” differs from “%(first)s” on row %(first_row)s of the same document.")
-                        % {"value": text, "first": document.head[key], "first_row": document.head_rows[key]},
+                        % {"value": text, "first": head[head_key], "first_row": head_rows[head_key]},
                     )
-            document.lines.append(HistoryLine(row=number, code=table.value(values, "product")))
-            line = document.lines[-1]
+            line = HistoryLine(row=number, code=values[product_at].strip() if product_at is not None else "")
+            document.lines.append(line)
             # The amount paid for the line where the file has it (3 for 43.99 has no unit price of
             # two decimals), else the price paid per unit.
-            price_key = "line_total" if table.value(values, "line_total") or "unit_price" not in table.columns else ""
-            for key, cleaner in (("quantity", quantity_clean), (price_key or "unit_price", money_clean)):
-                text = table.value(values, key)
+            line_total = values[line_total_at].strip() if line_total_at is not None else ""
+            price_key = "line_total" if line_total or "unit_price" not in columns else "unit_price"
+            for field_key, cleaner in (("quantity", quantity_clean), (price_key, money_clean)):
+                at = columns.get(field_key)
+                text = values[at].strip() if at is not None else ""
                 if not text:
-                    message = {
-                        "quantity": _("the quantity is missing."),
-                        "unit_price": _("the price paid and the line total are missing.")
-                        if "line_total" in table.columns
-                        else _("the price paid is missing."),
-                        "line_total": _("the line total is missing."),
-                    }[key]
-                    self._problem(document, number, key, message)
+                    self._problem(document, number, field_key, missing[field_key])
                     continue
                 try:
-                    setattr(line, key, cleaner(text))
+                    setattr(line, field_key, cleaner(text))
                 except ValidationError as error:
                     for message in error.messages:
-                        self._problem(document, number, key, message)
+                        self._problem(document, number, field_key, message)
         return [*documents.values(), *loose]
 
     def _head_clean(self, document: HistoryDocument, stores: dict[str, Store]) -> None:
