@@ -54,7 +54,8 @@ class BoundedPaginator(Paginator):
             rows = list(self.object_list[: self.per_page])
             if len(rows) < self.per_page:
                 self.__dict__["_counted"] = (len(rows), False)
-                return self._get_page(rows, 1, self)
+            # A full first page is counted when the page asks, its rows not read again.
+            return self._get_page(rows, 1, self)
         return super().get_page(number)
 
     @cached_property

@@ -82,6 +82,11 @@ def test_a_first_page_that_is_not_full_is_the_count(alpha):
             assert (paginator.count, paginator.is_estimated, paginator.num_pages) == (3, False, 1)
         assert [c.last_name for c in page.object_list] == ["0", "1", "2"]
         assert len(captured.captured_queries) == 1 and "COUNT" not in captured.captured_queries[0]["sql"]
-        # A full first page still counts: 3 rows, 2 a page.
+        # A full first page still counts (3 rows, 2 a page), its rows read once.
         two = BoundedPaginator(Customer.objects.filter(first_name="Three").order_by("pk"), 2)
-        assert (two.get_page(None).paginator.count, two.num_pages) == (3, 2)
+        with CaptureQueriesContext(connection) as captured:
+            first = two.get_page(None)
+            assert [c.last_name for c in first.object_list] == ["0", "1"]
+            assert (two.count, two.num_pages, first.has_next()) == (3, 2, True)
+        assert [q["sql"].split()[0] for q in captured.captured_queries] == ["SELECT", "EXPLAIN", "SELECT"]
+        assert "COUNT" in captured.captured_queries[2]["sql"]
