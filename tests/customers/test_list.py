@@ -200,3 +200,26 @@ def test_the_rows_escape_what_customers_are_called(alpha, directory, tenant_clie
     assert "<td>&lt;i&gt;Tartu&lt;/i&gt;</td>" in html
     assert 'aria-label="Select &lt;b&gt;Bold&lt;/b&gt; &#34;Q&#34; O&#39;Hara &amp; Co"' in html
     assert "<b>Bold</b>" not in html and "<i>Tartu</i>" not in html
+
+
+@pytest.mark.django_db
+def test_the_filter_form_kept_for_a_query_follows_groups_properties_language_and_the_query(
+    alpha, directory, tenant_client
+):
+    from customers.services.properties import property_create
+
+    client = tenant_client(alpha, alpha.admin)
+    first = client.get("/customers/").content.decode()
+    assert ">VIP</option>" in first
+    with tenant_context(alpha.tenant):
+        CustomerGroup.objects.filter(name="VIP").update(name="Very important")
+        property_create(code="favourite", label_en="Favourite drink", type="text")
+    again = client.get("/customers/").content.decode()
+    assert ">Very important</option>" in again and ">VIP</option>" not in again
+    assert 'for="id_p_favourite"' in again and "Favourite drink" in again
+    chosen = client.get("/customers/?gender=female&cols=name&cols=city").content.decode()
+    assert '<option value="female" selected>' in chosen
+    assert 'value="city" id="col-city" checked' in chosen
+    assert '<option value="female" selected>' not in client.get("/customers/").content.decode()
+    client.post("/language/", {"language": "de", "next": "/customers/"})
+    assert "Weitere Filter und Spalten" in client.get("/customers/").content.decode()
