@@ -416,6 +416,8 @@ class ImportBatch(models.Model):
     skipped_count = models.PositiveIntegerField(default=0)
     refused_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Workers that took up the current check or import (crm.jobs).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # Who started the real import: the author of every change it writes.
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

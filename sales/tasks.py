@@ -1,10 +1,7 @@
 """Background jobs of the sales app. Each runs in the schema of the retailer it was sent for.
 
-The history's check and import are acknowledged after they ran and handed back when their worker
-process dies (`reject_on_worker_lost`): Celery would otherwise acknowledge the task of a pool
-process killed mid-run (the kernel's out-of-memory killer, say) and the import would stay "in
-progress" for ever. A file that kills its worker every time is given up after a few attempts
-(sales.services.history_import.MAX_ATTEMPTS)."""
+The history's check and import are handed back when their worker process dies, and given up
+after a few workers (crm.jobs)."""
 
 from django.db import connection
 

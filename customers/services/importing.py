@@ -48,6 +48,7 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from crm.jobs import job_attempt
 from customers.models import (
     ImportBatch,
     ImportRow,
@@ -179,7 +180,7 @@ def import_batch_map(*, batch: ImportBatch, mapping: dict[int, str], duplicate_m
     batch.duplicate_mode = duplicate_mode
     batch.status = ImportBatch.Status.CHECKING
     batch.created_count = batch.updated_count = batch.skipped_count = batch.refused_count = 0
-    batch.error, batch.finished_at = "", None
+    batch.error, batch.finished_at, batch.attempts = "", None, 0
     batch.save()
     import_progress_set(batch, 0)
     import_check_task.delay_on_commit(batch.pk)
@@ -196,8 +197,8 @@ def import_batch_start(*, batch: ImportBatch, acting_user: User | None) -> Impor
     if batch.status != ImportBatch.Status.CHECKED:
         raise ValidationError(_("Only a checked import can be started; run the check first."))
     batch.status, batch.started_by = ImportBatch.Status.IMPORTING, acting_user
-    batch.error, batch.finished_at = "", None
-    batch.save(update_fields=["status", "started_by", "error", "finished_at"])
+    batch.error, batch.finished_at, batch.attempts = "", None, 0
+    batch.save(update_fields=["status", "started_by", "error", "finished_at", "attempts"])
     import_progress_set(batch, 0)
     import_execute_task.delay_on_commit(batch.pk)
     return batch
@@ -264,6 +265,8 @@ def import_batch_check(*, batch_id: int, tenant) -> ImportBatch:
     batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch_id)
     if batch.status != ImportBatch.Status.CHECKING:
         return batch  # a task sent twice, or for a batch changed since
+    if not job_attempt(batch, failed_status=ImportBatch.Status.FAILED):
+        return batch
     _rows_delete(batch)
     try:
         with translation.override(_language(batch, tenant)):
@@ -282,8 +285,14 @@ def import_batch_execute(*, batch_id: int, tenant) -> ImportBatch:
     batch = ImportBatch.objects.select_related("created_by", "started_by").get(pk=batch_id)
     if batch.status != ImportBatch.Status.IMPORTING:
         return batch
+    if not job_attempt(batch, failed_status=ImportBatch.Status.FAILED):
+        return batch
     try:
         with transaction.atomic(), translation.override(_language(batch, tenant)):
+            # The batch's row locked first: a task handed out twice waits here, then finds it done.
+            if ImportBatch.objects.select_for_update().get(pk=batch.pk).status != batch.status:
+                batch.refresh_from_db()
+                return batch
             _rows_delete(batch)
             counts = ImportRun(batch=batch, tenant=tenant, write=True).run()
             _counts_save(batch, counts, ImportBatch.Status.IMPORTED)

@@ -49,7 +49,7 @@ An import the worker does not finish (killed, the database gone) writes nothing,
 transaction being rolled back; the task is acknowledged only after it ran, so it comes back to a
 worker, which imports the file from the start (the status is still "Import in progress"): at
 once when only the pool process died (sales.tasks), after the broker's visibility timeout when
-the whole worker did. A file taken up MAX_ATTEMPTS times is given up as failed.
+the whole worker did. A file taken up MAX_ATTEMPTS times is given up as failed (crm.jobs).
 """
 
 import logging
@@ -64,11 +64,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.jobs import job_attempt
 from customers.selectors.importing import import_file_kind
 from sales.models import HistoryImport
 from sales.selectors.history_imports import history_import_progress_key
@@ -93,8 +93,6 @@ from staff.models import User
 
 logger = logging.getLogger(__name__)
 
-# Workers a check or an import may be taken up by (each killed in it) before it is given up.
-MAX_ATTEMPTS = 3
 # How long the page can read a run's progress after the last chunk told it.
 PROGRESS_SECONDS = 24 * 3600
 
@@ -394,33 +392,13 @@ def _failed(history: HistoryImport, error: Exception) -> HistoryImport:
     return history
 
 
-def _attempt(history: HistoryImport) -> bool:
-    """Count a worker's taking up the check or the import, committed at once whatever the run
-    does next; False once MAX_ATTEMPTS workers took it up (each killed in it): the file is then
-    marked failed, not handed from worker to worker for ever."""
-    HistoryImport.objects.filter(pk=history.pk).update(attempts=F("attempts") + 1)
-    history.refresh_from_db(fields=["attempts"])
-    if history.attempts <= MAX_ATTEMPTS:
-        return True
-    logger.error("sales history import %s given up after %s attempts", history.pk, MAX_ATTEMPTS)
-    text = _(
-        "A worker stopped %(count)s times while working on this file, so it is not tried again; nothing of it "
-        "was written. Upload it again, perhaps in smaller files, or ask the operator to look at the workers."
-    ) % {"count": MAX_ATTEMPTS}
-    history.status, history.error, history.finished_at = HistoryImport.Status.FAILED, text, timezone.now()
-    HistoryImport.objects.filter(pk=history.pk).update(
-        status=history.status, error=history.error, finished_at=history.finished_at
-    )
-    return False
-
-
 def history_import_check(*, import_id: int, tenant) -> HistoryImport:
     """The worker's dry run of a stored file: its outcome kept on the HistoryImport ("Checked"),
     nothing else written; an error marks it failed with the reason."""
     history = HistoryImport.objects.select_related("created_by").get(pk=import_id)
     if history.status != HistoryImport.Status.CHECKING:
         return history  # a task sent twice, or for an import changed since
-    if not _attempt(history):
+    if not job_attempt(history, failed_status=HistoryImport.Status.FAILED):
         return history
     try:
         with translation.override(_language(history, tenant)), history.file.open("rb") as binary:
@@ -440,7 +418,7 @@ def history_import_execute(*, import_id: int, tenant) -> HistoryImport:
     history = HistoryImport.objects.select_related("created_by", "started_by").get(pk=import_id)
     if history.status != HistoryImport.Status.IMPORTING:
         return history
-    if not _attempt(history):
+    if not job_attempt(history, failed_status=HistoryImport.Status.FAILED):
         return history
     try:
         with translation.override(_language(history, tenant)), history.file.open("rb") as binary:

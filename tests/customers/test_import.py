@@ -875,3 +875,68 @@ def test_both_xlsx_readers_give_the_same_rows_with_the_spreadsheets_row_numbers(
             (5, ["", "Jaan", "1985-12-31", "12.5", "FALSE", ""]),
         ]
     )
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+
+def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_imports_it_once(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
+    import signal
+
+    from customers.tasks import import_execute_task
+    from tests.conftest import worker_start
+    from tests.sales.test_history_worker import _children
+
+    tag, rows = unique(), 20_000
+    content = csv_bytes(
+        [
+            ["First name", "Last name", "E-mail"],
+            *(["Kill", f"Test {n}", f"k{n}-{tag}@example.com"] for n in range(rows)),
+        ]
+    )
+    client = tenant_client(alpha, alpha.admin)
+    batch = check_file(client, alpha, "kill.csv", content, {0: "first_name", 1: "last_name", 2: "email"})
+    assert (batch.status, batch.created_count) == ("checked", rows)
+    with tenant_context(alpha.tenant):
+        before = Customer.objects.count()
+        ImportBatch.objects.filter(pk=batch.pk).update(status="importing", attempts=0)
+        cache.delete(import_progress_key(batch.pk))  # the dry run's count of rows done
+    worker = worker_start(queue="import-fault-test", name="import-pool-fault", pool="prefork")
+    try:
+        with tenant_context(alpha.tenant):
+            import_execute_task.apply_async([batch.pk], queue="import-fault-test")
+        deadline = time.monotonic() + 60
+        with tenant_context(alpha.tenant):
+            while not (cache.get(import_progress_key(batch.pk)) or {}).get("done"):
+                assert time.monotonic() < deadline, "the import did not start"
+                time.sleep(0.02)
+        (child,) = _children(worker.pid)
+        os.kill(child, signal.SIGKILL)
+        imported = wait_for(alpha, batch.pk, "imported", "failed", timeout=300)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert (imported.status, imported.error, imported.created_count, imported.attempts) == ("imported", "", rows, 2)
+    with tenant_context(alpha.tenant):
+        assert Customer.objects.count() == before + rows
+        assert Customer.objects.filter(email__endswith=f"-{tag}@example.com").count() == rows
+
+
+def test_a_batch_taken_up_by_three_workers_already_is_given_up_and_nothing_written(
+    alpha, clean_tenants, celery_worker, tenant_client
+):
+    from crm.jobs import MAX_ATTEMPTS
+    from customers.services.importing import import_batch_execute
+
+    tag = unique()
+    content = csv_bytes([["First name", "Last name", "E-mail"], ["Gone", "Away", f"gone-{tag}@example.com"]])
+    client = tenant_client(alpha, alpha.admin)
+    batch = check_file(client, alpha, "gone.csv", content, {0: "first_name", 1: "last_name", 2: "email"})
+    with tenant_context(alpha.tenant):
+        ImportBatch.objects.filter(pk=batch.pk).update(status="importing", attempts=MAX_ATTEMPTS)
+        given_up = import_batch_execute(batch_id=batch.pk, tenant=alpha.tenant)
+        assert (given_up.status, ImportBatch.objects.get(pk=batch.pk).status) == ("failed", "failed")
+        assert given_up.error.startswith("A worker stopped 3 times while working on this file")
+        assert not Customer.objects.filter(email=f"gone-{tag}@example.com").exists()

@@ -16,9 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from crm.jobs import MAX_ATTEMPTS
 from customers.models import Customer
 from sales.models import HistoryImport, SalesDocument, SalesLine
-from sales.services.history_import import MAX_ATTEMPTS, history_import_check, history_import_execute
+from sales.services.history_import import history_import_check, history_import_execute
 from sales.tasks import history_execute_task
 from staff.models import User
 from tests.conftest import worker_start
