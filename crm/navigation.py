@@ -34,7 +34,7 @@ NAVIGATION = (
     NavEntry(_("Loyalty programme"), "loyalty:programme", right="manage_settings", section="settings"),
     NavEntry(_("Cards"), "loyalty:card_type_list", right="manage_settings", section="settings"),
     NavEntry(_("Import products"), "sales:product_import", right="manage_settings", section="settings"),
-    NavEntry(_("Import past sales"), "sales:sales_history_import", right="manage_settings", section="settings"),
+    NavEntry(_("Import sales history"), "sales:sales_history_import", right="manage_settings", section="settings"),
     NavEntry(_("Staff"), "staff_list", right="manage_staff", section="settings"),
     NavEntry(_("Plan and usage"), "plan_usage", right="manage_staff", section="settings"),
 )

@@ -129,7 +129,7 @@ def test_a_retailer_moving_in_imports_customers_and_their_sales_history(
         numbers[2]: f"anu.{suffix}@moving.example",
     }
 
-    # 2. The sales history keyed by those numbers: Settings → Import past sales. Mari bought
+    # 2. The sales history keyed by those numbers: Settings → Import sales history. Mari bought
     # twice (3 for 43.99 and a line of 5.50, then 2 for 12.00), Jaan once (1,250.00, his number
     # typed in lower case), Anu never; one sale has no customer.
     history_file = csv_bytes(
@@ -143,7 +143,7 @@ def test_a_retailer_moving_in_imports_customers_and_their_sales_history(
         ]
     )
     page.get_by_role("button", name="Settings").click()
-    page.get_by_role("link", name="Import past sales").click()
+    page.get_by_role("link", name="Import sales history").click()
     expect(page.get_by_role("heading", name="Import sales history")).to_be_visible()
     page.get_by_test_id("history-import-form").get_by_label("File").set_input_files(
         {"name": f"history-{suffix}.csv", "mimeType": "text/csv", "buffer": history_file}
