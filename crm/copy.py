@@ -91,10 +91,8 @@ def copy_values(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
         else field.get_db_prep_save(field.get_default(), connection)
         for field in rest
     )
-    columns = [
-        *(model._meta.get_field(name.removesuffix("_id")).column if name.endswith("_id") else name for name in names),
-        *(field.column for field in rest),
-    ]
+    column_of = {field.attname: field.column for field in fields}
+    columns = [*(column_of[name] for name in names), *(field.column for field in rest)]
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         table = connection.ops.quote_name(model._meta.db_table)

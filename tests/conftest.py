@@ -189,6 +189,21 @@ def worker_start(*, queue: str = "", name: str = "tests", pool: str = "solo") ->
     return worker
 
 
+def worker_children(worker: subprocess.Popen) -> list[int]:
+    """The worker's pool processes: the processes whose parent it is."""
+    children = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                with open(f"/proc/{stat}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == worker.pid:
+                children.append(int(stat))
+    return children
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup):
     """A Celery worker in its own process, on the test database and the test Redis."""

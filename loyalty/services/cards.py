@@ -7,6 +7,7 @@ longest matching prefix of an active type) and checked against that type's barco
 """
 
 import datetime
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,10 +18,10 @@ from crm.copy import copy_rows
 from customers.models import Customer
 from loyalty.barcodes import number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
-from loyalty.rules import REFUSED_STATUS, card_number_clean, card_refusal, card_valid_until, expiry_date
+from loyalty.rules import REFUSED_STATUS, card_number_clean, card_refusal, card_valid_until
 from loyalty.selectors.cards import card_type_for_number
 from loyalty.selectors.programme import programme_read
-from loyalty.services.ledger import accounts_lock, points_credit_once
+from loyalty.services.ledger import points_credit_once, points_credit_once_many
 from staff.models import User
 
 MAX_BATCH = 10_000
@@ -178,9 +179,9 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
     raises a ValidationError naming it, and the transaction writes nothing. Rows go in by COPY."""
     wanted = [(customer, (number or "").strip()) for customer, number in assignments]
     cleaned = [card_number_clean(raw) for _customer, raw in wanted]
-    repeated = {number for number in cleaned if cleaned.count(number) > 1} if len(set(cleaned)) < len(cleaned) else ()
+    repeated = sorted(number for number, count in Counter(cleaned).items() if count > 1)
     if repeated:
-        raise ValidationError(_("Card %(number)s is given twice.") % {"number": sorted(repeated)[0]})
+        raise ValidationError(_("Card %(number)s is given twice.") % {"number": repeated[0]})
     existing = {
         card.number: card
         for card in Card.objects.select_for_update(no_key=True, of=("self",))
@@ -244,36 +245,16 @@ def _assign_refusal(card: Card, *, customer: Customer) -> str:
 
 
 def _welcome_bonuses(customer_ids: list[int]) -> None:
-    """The welcome bonus of each customer who has not had it yet, in one INSERT on their locked
-    accounts (as points_credit_once gives it to one)."""
+    """The welcome bonus of each customer who has not had it yet (as points_credit_once gives it
+    to one), in one statement for all."""
     programme = programme_read()
-    if not customer_ids or not (programme.is_enabled and programme.welcome_bonus):
-        return
-    ids = sorted(set(customer_ids))
-    accounts = accounts_lock(ids)
-    given = set(
-        PointsEntry.objects.filter(customer_id__in=ids, once_key=WELCOME_KEY).values_list("customer_id", flat=True)
-    )
-    expires_on = expiry_date(programme=programme, on=timezone.localdate())
-    entries = []
-    for customer_id in ids:
-        if customer_id in given:
-            continue
-        account = accounts[customer_id]
-        account.balance += programme.welcome_bonus
-        entries.append(
-            PointsEntry(
-                customer_id=customer_id,
-                kind=PointsEntry.Kind.BONUS,
-                points=programme.welcome_bonus,
-                balance_after=account.balance,
-                source=PointsEntry.Source.BACK_OFFICE,
-                reason=_("Welcome bonus"),
-                once_key=WELCOME_KEY,
-                expires_on=expires_on,
-            )
+    if customer_ids and programme.is_enabled and programme.welcome_bonus:
+        points_credit_once_many(
+            points=dict.fromkeys(customer_ids, programme.welcome_bonus),
+            once_key=WELCOME_KEY,
+            reason=_("Welcome bonus"),
+            source=PointsEntry.Source.BACK_OFFICE,
         )
-    copy_rows(PointsEntry, entries)
 
 
 def _lock_customers_card(card: Card, *, statuses) -> Card:

@@ -20,20 +20,17 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.copy import copy_rows
 from customers.services.import_columns import ImportCell, ImportColumn, ImportColumnRun
 from loyalty.barcodes import number_clean
 from loyalty.models import Card, CardType, PointsEntry
-from loyalty.rules import REFUSED_STATUS, card_number_clean, expiry_date
+from loyalty.rules import REFUSED_STATUS, card_number_clean
 from loyalty.selectors.cards import card_type_for_number
-from loyalty.selectors.programme import programme_read
 from loyalty.services.cards import cards_assign_bulk
-from loyalty.services.ledger import accounts_lock
+from loyalty.services.ledger import points_credit_once_many
 
 OPENING_KEY = "opening"
 # More than any real balance; keeps a typing mistake (a phone number, say) out of the ledger.
@@ -67,35 +64,14 @@ def balance_check(cells: list[ImportCell], run: ImportColumnRun) -> dict[int, li
 
 def balance_write(cells: list[ImportCell], run: ImportColumnRun) -> None:
     """One OPENING entry per customer who has none yet and a balance above 0."""
-    wanted = {cell.customer.pk: _points(cell.text) for cell in cells}
-    wanted = {customer_id: points for customer_id, points in wanted.items() if points}
-    if not wanted:
-        return
-    # Locked first, so that a bonus given at the same moment waits and the check below holds.
-    accounts = accounts_lock(sorted(wanted))
-    opened = set(
-        PointsEntry.objects.filter(customer_id__in=wanted, once_key=OPENING_KEY).values_list("customer_id", flat=True)
+    points_credit_once_many(
+        points={cell.customer.pk: _points(cell.text) or 0 for cell in cells},
+        once_key=OPENING_KEY,
+        reason=(_("Opening balance imported from “%(name)s”") % {"name": run.batch.original_name})[:300],
+        source=PointsEntry.Source.IMPORT,
+        kind=PointsEntry.Kind.OPENING,
+        author_id=run.acting_user.pk if run.acting_user is not None else None,
     )
-    expires_on = expiry_date(programme=programme_read(), on=timezone.localdate())
-    reason = (_("Opening balance imported from “%(name)s”") % {"name": run.batch.original_name})[:300]
-    entries = []
-    for customer_id in sorted(set(wanted) - opened):
-        account = accounts[customer_id]
-        account.balance += wanted[customer_id]
-        entries.append(
-            PointsEntry(
-                customer_id=customer_id,
-                kind=PointsEntry.Kind.OPENING,
-                points=wanted[customer_id],
-                balance_after=account.balance,
-                source=PointsEntry.Source.IMPORT,
-                reason=reason,
-                author_id=run.acting_user.pk if run.acting_user is not None else None,
-                once_key=OPENING_KEY,
-                expires_on=expires_on,
-            )
-        )
-    copy_rows(PointsEntry, entries)
 
 
 # --- the card number ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.copy import copy_rows
 from customers.models import Customer
 from loyalty.models import PointsAccount, PointsEntry
 from loyalty.rules import expiry_date
@@ -50,6 +51,51 @@ def entry_write(*, account: PointsAccount, kind: str, points: int, source: str, 
     )
     account.balance = balance
     return entry
+
+
+def points_credit_once_many(
+    *,
+    points: dict[int, int],
+    once_key: str,
+    reason: str,
+    source: str,
+    kind: str = PointsEntry.Kind.BONUS,
+    author_id: int | None = None,
+) -> int:
+    """`points_credit_once` for many customers (customer id -> points) at once, set-based: their
+    accounts locked in one statement, the entries they have not had yet under `once_key` written
+    in one COPY, each entry's balance its account's plus the points (as the ledger's insert
+    trigger checks). Returns how many entries were written."""
+    points = {customer_id: amount for customer_id, amount in points.items() if amount > 0}
+    if not points:
+        return 0
+    ids = sorted(points)
+    accounts = accounts_lock(ids)
+    given = set(
+        PointsEntry.objects.filter(customer_id__in=ids, once_key=once_key).values_list("customer_id", flat=True)
+    )
+    expires_on = expiry_date(programme=programme_read(), on=timezone.localdate())
+    entries = []
+    for customer_id in ids:
+        if customer_id in given:
+            continue
+        account = accounts[customer_id]
+        account.balance += points[customer_id]
+        entries.append(
+            PointsEntry(
+                customer_id=customer_id,
+                kind=kind,
+                points=points[customer_id],
+                balance_after=account.balance,
+                source=source,
+                reason=reason,
+                author_id=author_id,
+                once_key=once_key,
+                expires_on=expires_on,
+            )
+        )
+    copy_rows(PointsEntry, entries)
+    return len(entries)
 
 
 def _reason_clean(reason: str) -> str:

@@ -886,8 +886,7 @@ def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_impor
     import signal
 
     from customers.tasks import import_execute_task
-    from tests.conftest import worker_start
-    from tests.sales.test_history_worker import _children
+    from tests.conftest import worker_children, worker_start
 
     tag, rows = unique(), 20_000
     content = csv_bytes(
@@ -912,7 +911,7 @@ def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_impor
             while not (cache.get(import_progress_key(batch.pk)) or {}).get("done"):
                 assert time.monotonic() < deadline, "the import did not start"
                 time.sleep(0.02)
-        (child,) = _children(worker.pid)
+        (child,) = worker_children(worker)
         os.kill(child, signal.SIGKILL)
         imported = wait_for(alpha, batch.pk, "imported", "failed", timeout=300)
     finally:

@@ -22,7 +22,7 @@ from sales.models import HistoryImport, SalesDocument, SalesLine
 from sales.services.history_import import history_import_check, history_import_execute
 from sales.tasks import history_execute_task
 from staff.models import User
-from tests.conftest import worker_start
+from tests.conftest import worker_children, worker_start
 from tests.factories import CustomerFactory, ProductFactory, StoreFactory
 
 URL = "/settings/sales/import/history/"
@@ -105,9 +105,9 @@ def _in_transaction(timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
-def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_again_imports_it(alpha, committed_shop):
-    store, product, customer = committed_shop
-    documents = 40_000
+def _checked_import(alpha, store, product, customer, documents: int) -> HistoryImport:
+    """A file of `documents` receipts stored and checked, then "Import in progress" as
+    history_import_start leaves it, its task not sent."""
     with tenant_context(alpha.tenant):
         admin = User.objects.get(username=alpha.admin.username)
         history = HistoryImport(original_name=f"w-{store.code[1:].lower()}-big.csv", created_by=admin)
@@ -116,6 +116,13 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_
         history_import_check(import_id=history.pk, tenant=alpha.tenant)
         assert HistoryImport.objects.get(pk=history.pk).import_count == documents
         HistoryImport.objects.filter(pk=history.pk).update(status="importing", started_by=admin, attempts=0)
+    return history
+
+
+def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_again_imports_it(alpha, committed_shop):
+    store, product, customer = committed_shop
+    documents = 40_000
+    history = _checked_import(alpha, store, product, customer, documents)
     worker = worker_start(queue=QUEUE, name="fault")
     try:
         with tenant_context(alpha.tenant):
@@ -146,33 +153,6 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_the_task_delivered_
         assert (customer.purchase_count, customer.purchase_total) == (documents, Decimal("7.40") * documents)
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (the worker's pool processes)."""
-    children = []
-    for stat in os.listdir("/proc"):
-        if stat.isdigit():
-            try:
-                with open(f"/proc/{stat}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                children.append(int(stat))
-    return children
-
-
-def _checked_import(alpha, store, product, customer, documents: int) -> HistoryImport:
-    with tenant_context(alpha.tenant):
-        admin = User.objects.get(username=alpha.admin.username)
-        history = HistoryImport(original_name=f"w-{store.code[1:].lower()}-big.csv", created_by=admin)
-        history.file.save("fault-test.csv", ContentFile(history_file(store, product, customer, documents)), save=False)
-        history.save()
-        history_import_check(import_id=history.pk, tenant=alpha.tenant)
-        assert HistoryImport.objects.get(pk=history.pk).import_count == documents
-        HistoryImport.objects.filter(pk=history.pk).update(status="importing", started_by=admin, attempts=0)
-    return history
-
-
 def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_imports_it_once(alpha, committed_shop):
     store, product, customer = committed_shop
     documents = 40_000
@@ -183,7 +163,7 @@ def test_a_pool_process_killed_during_an_import_hands_it_to_the_next_which_impor
             history_execute_task.apply_async([history.pk], queue=QUEUE)
         _in_transaction()
         time.sleep(1)
-        (child,) = _children(worker.pid)
+        (child,) = worker_children(worker)
         os.kill(child, signal.SIGKILL)
         # The worker's main process hands the task back and a new pool process takes it up.
         imported = wait_for(alpha, history.pk, "imported", "failed", timeout=300)
