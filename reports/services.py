@@ -16,7 +16,7 @@ import traceback
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -109,7 +109,7 @@ def report_run_build(*, run_id: int) -> ReportRun | str | None:
         with override(language):
             if report is None:
                 raise LookupError(_("There is no report “%(code)s” any more.") % {"code": run.code})
-            with _heartbeat(run):
+            with _heartbeat(run), _without_jit():
                 _build(run, report)
     except Exception as error:  # noqa: BLE001 — any failure is shown on the run, with its reason
         logger.error("report run %s failed:\n%s", run.pk, traceback.format_exc())
@@ -147,6 +147,21 @@ def _heartbeat(run: ReportRun):
     finally:
         stop.set()
         thread.join()
+
+
+@contextlib.contextmanager
+def _without_jit():
+    """A report's statements read up to millions of rows once: PostgreSQL's JIT compiling them
+    cost more than it saved (on L 0.8–2.7 s of the RFM report's statement, which runs in 5 s
+    without it). Off for the build, on the worker's connection, and reset after."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        # A connection lost during the build is replaced before its next use anyway.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET jit")
 
 
 class _Stream:

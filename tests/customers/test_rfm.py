@@ -1,7 +1,9 @@
 """RFM scores and segments: quintiles on known figures, ties, the rule table, the list's segment
 filter and its query count, the card, and two retailers that never see each other's customers."""
 
+import bisect
 import datetime
+import random
 from decimal import Decimal
 
 import pytest
@@ -139,6 +141,37 @@ def test_equal_figures_get_equal_scores_in_sql_and_on_the_card(alpha, beta):
         for customer in customers:
             score = rfm_score_of(customer)
             assert (score.recency, score.frequency, score.monetary, score.segment.value) == by_sql[customer.pk]
+
+
+def _reference_tiles(figures: list) -> list[int]:
+    """NTILE's tile of each figure's first customer, counted the plain way."""
+    ordered = sorted(figures)
+    return [ntile_of_position(bisect.bisect_left(ordered, figure) + 1, len(figures)) for figure in figures]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 2, 4, 5, 6, 333])
+def test_the_sql_tiles_are_ntiles_of_each_figures_first_customer(alpha, count):
+    # Few distinct figures, so most customers share theirs with others; counts around the five tiles.
+    chance = random.Random(count)
+    with tenant_context(alpha.tenant):
+        customers = [
+            _customer(
+                f"Random{number}",
+                chance.choice([1, 2, 3, 30, 31, 200]),
+                chance.choice([1, 1, 1, 2, 3, 7]),
+                chance.choice(["9.99", "10.00", "10.01", "250.00"]),
+            )
+            for number in range(count)
+        ]
+        by_sql = _sql_scores()
+        figures = {
+            "recency": [timezone.localtime(customer.last_purchase_at).date() for customer in customers],
+            "frequency": [customer.purchase_count for customer in customers],
+            "monetary": [customer.purchase_total for customer in customers],
+        }
+        expected = list(zip(*(_reference_tiles(values) for values in figures.values()), strict=True))
+        assert [by_sql[customer.pk][:3] for customer in customers] == expected
 
 
 @pytest.mark.django_db
