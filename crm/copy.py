@@ -63,27 +63,35 @@ def copy_rows(model, objects: list, *, with_ids: bool = False) -> None:
     fields = [field for field in model._meta.concrete_fields if with_ids or not field.primary_key]
     now = timezone.now()
     preparers = [_preparer(field, now) for field in fields]
+    if with_ids:
+        for instance, pk in zip(objects, sequence_ids(model, len(objects)), strict=True):
+            instance.pk = pk
+            instance._state.adding, instance._state.db = False, connection.alias
     with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, len(objects)],
-            )
-            for instance, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-                instance.pk = pk
-                instance._state.adding, instance._state.db = False, connection.alias
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for instance in objects:
                 copy.write_row([prepare(instance) for prepare in preparers])
 
 
+def sequence_ids(model, count: int) -> list[int]:
+    """`count` new primary keys from the table's sequence, for rows copied with their ids (COPY
+    returns none) that other rows refer to."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def copy_values(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Insert new rows given as tuples of database values, one per field named in `names` (their
-    attnames: `document_id`, not `document`): for millions of rows, without a model instance
-    each. The model's other fields (its primary key aside) take their defaults."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    rest = [field for field in fields if field.attname not in names]
+    attnames: `document_id`, not `document`; the primary key's too where the rows bring theirs,
+    from `sequence_ids`): for millions of rows, without a model instance each. The model's other
+    fields (its primary key aside) take their defaults."""
+    fields = list(model._meta.concrete_fields)
+    rest = [field for field in fields if field.attname not in names and not field.primary_key]
     now = timezone.now()
     defaults = tuple(
         now
