@@ -5,11 +5,13 @@ bulk_update rather than calling the customer services per row. The run reads and
 row (rows.py), decides its outcome (deciding.py) and, in the real import, writes it (writing.py).
 """
 
+import json
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from crm.copy import copy_rows
+from crm.copy import copy_values
 from customers.models import (
     EDITABLE_FIELDS,
     Customer,
@@ -143,20 +145,22 @@ class ImportRun(RowReading, RowDeciding, RowWriting):
         if self.write:
             self._write_chunk(rows)
             self._registered_write(rows)
-        copy_rows(
+        copy_values(
             ImportRow,
-            [
-                ImportRow(
-                    batch_id=self.batch.pk,
-                    row_number=row.number,
-                    outcome=row.outcome,
-                    reason=" ".join(row.reasons),
-                    display=row.display,
-                    values=row.values,
-                    customer_id=row.customer.pk if row.customer is not None else None,
+            ("batch_id", "row_number", "outcome", "reason", "display", "values", "customer_id"),
+            (
+                (
+                    self.batch.pk,
+                    row.number,
+                    str(row.outcome),
+                    " ".join(row.reasons),
+                    row.display,
+                    # JSON as text, which COPY's text format hands to the jsonb column.
+                    json.dumps(row.values),
+                    row.customer.pk if row.customer is not None else None,
                 )
                 for row in rows
-            ],
+            ),
         )
         for row in rows:
             self.counts[row.outcome] += 1

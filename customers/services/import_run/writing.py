@@ -1,9 +1,11 @@
 """Writing what an import decided: new customers with COPY (crm.copy), changed ones with bulk_update, their
 history and consent events, the registered columns' writes and the rows' outcomes."""
 
+from typing import NamedTuple
+
 from django.utils import timezone
 
-from crm.copy import copy_rows
+from crm.copy import copy_rows, copy_values
 from customers.models import (
     CONSENT_FIELDS,
     ConsentEvent,
@@ -17,6 +19,27 @@ from customers.services.import_run.rows import Outcome, Row
 from tariffs.selectors import plan_limit_check
 
 SOURCE = "import"
+
+
+class _EventRow(NamedTuple):
+    """A customer event's database values, copied as they are (crm.copy.copy_values): a model
+    instance per event cost more than its COPY."""
+
+    customer_id: int
+    kind: str
+    field: str
+    old_value: str
+    new_value: str
+    actor_id: int | None
+    source: str
+
+
+class _ConsentRow(NamedTuple):
+    customer_id: int
+    channel: str
+    is_given: bool
+    source: str
+    actor_id: int | None
 
 
 class RowWriting:
@@ -37,15 +60,7 @@ class RowWriting:
         copy_rows(Customer, created, with_ids=True)
         events, consents = [], []
         for customer in created:
-            events.append(
-                CustomerEvent(
-                    customer_id=customer.pk,
-                    kind=CustomerEvent.Kind.IMPORTED,
-                    new_value=str(customer),
-                    actor_id=self.actor_id,
-                    source=SOURCE,
-                )
-            )
+            events.append(self._event(customer.pk, CustomerEvent.Kind.IMPORTED, new_value=str(customer)))
             consents += self._consents(customer, {})
         now = timezone.now()
         updated, update_fields = [], set()
@@ -62,12 +77,10 @@ class RowWriting:
                 if name == "status":
                     update_fields.add("status")
                     events.append(
-                        CustomerEvent(
-                            customer_id=customer.pk,
-                            kind=CustomerEvent.Kind.STATUS,
+                        self._event(
+                            customer.pk,
+                            CustomerEvent.Kind.STATUS,
                             field="status",
-                            actor_id=self.actor_id,
-                            source=SOURCE,
                             old_value=before["status"],
                             new_value=customer.status,
                         )
@@ -76,12 +89,10 @@ class RowWriting:
                     update_fields.add("properties")
                     code = name.removeprefix("property:")
                     events.append(
-                        CustomerEvent(
-                            customer_id=customer.pk,
-                            kind=CustomerEvent.Kind.CHANGED,
+                        self._event(
+                            customer.pk,
+                            CustomerEvent.Kind.CHANGED,
                             field=name,
-                            actor_id=self.actor_id,
-                            source=SOURCE,
                             old_value=history_value(before["properties"].get(code)),
                             new_value=history_value(customer.properties.get(code)),
                         )
@@ -89,12 +100,10 @@ class RowWriting:
                 else:
                     update_fields.add(name)
                     events.append(
-                        CustomerEvent(
-                            customer_id=customer.pk,
-                            kind=CustomerEvent.Kind.CHANGED,
+                        self._event(
+                            customer.pk,
+                            CustomerEvent.Kind.CHANGED,
                             field=name,
-                            actor_id=self.actor_id,
-                            source=SOURCE,
                             old_value=history_value(before[name]),
                             new_value=history_value(getattr(customer, name)),
                         )
@@ -102,18 +111,16 @@ class RowWriting:
             consents += self._consents(customer, before)
         if updated:
             Customer.objects.bulk_update(updated, sorted(update_fields | {"updated_at"}))
-        copy_rows(CustomerEvent, events)
-        copy_rows(ConsentEvent, consents)
+        copy_values(CustomerEvent, _EventRow._fields, events)
+        copy_values(ConsentEvent, _ConsentRow._fields, consents)
 
-    def _consents(self, customer: Customer, before: dict) -> list[ConsentEvent]:
+    def _event(self, customer_id: int, kind: str, *, field: str = "", old_value="", new_value="") -> "_EventRow":
+        # str(): choices' values, and the history's words ("yes") translated now.
+        return _EventRow(customer_id, str(kind), field, str(old_value), str(new_value), self.actor_id, SOURCE)
+
+    def _consents(self, customer: Customer, before: dict) -> list["_ConsentRow"]:
         return [
-            ConsentEvent(
-                customer_id=customer.pk,
-                channel=channel,
-                is_given=getattr(customer, name),
-                source=self.consent_source,
-                actor_id=self.actor_id,
-            )
+            _ConsentRow(customer.pk, str(channel), getattr(customer, name), self.consent_source, self.actor_id)
             for name, channel in CONSENT_FIELDS.items()
             if before.get(name, False) != getattr(customer, name)
         ]
