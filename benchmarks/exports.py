@@ -448,6 +448,6 @@ def measure(ctx: BenchContext) -> Section:
     details.append(
         "Reports run the user's way: the report's form is posted, the run's page is polled until the Celery "
         "build is done, the workbook is downloaded; RFM is the RFM report over all customers (scores and "
-        "segments computed in SQL with NTILE over every customer who bought)."
+        "segments computed in SQL: NTILE's quintiles of every customer who bought, from the tile boundaries)."
     )
     return Section("Exports and reports", targets=targets, side_by_side=side, details=details)

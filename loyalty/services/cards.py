@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.copy import copy_rows
+from crm.copy import copy_rows, copy_values
 from customers.models import Customer
 from loyalty.barcodes import number_clean, number_make, range_capacity
 from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
@@ -221,11 +221,12 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
     Card.objects.bulk_update(activated, ["customer", "status", "assigned_at"], batch_size=1000)
     cards = made + activated
     author_id = acting_user.pk if acting_user is not None else None
-    events = [
-        CardEvent(card_id=card.pk, customer_id=card.customer_id, kind=CardEvent.Kind.ASSIGNED, author_id=author_id)
-        for card in cards
-    ]
-    copy_rows(CardEvent, events)
+    assigned = CardEvent.Kind.ASSIGNED.value
+    copy_values(
+        CardEvent,
+        ("card_id", "customer_id", "kind", "author_id"),
+        [(card.pk, card.customer_id, assigned, author_id) for card in cards],
+    )
     _welcome_bonuses([card.customer_id for card in cards if card.card_type.kind == CardType.Kind.BONUS])
     return cards
 

@@ -33,14 +33,14 @@ def buyer_lines(parameters: dict):
     )
 
 
-def _consent_label(email_consent: bool, sms_consent: bool) -> str:
-    if email_consent and sms_consent:
-        return str(_("E-mail and SMS"))
-    if email_consent:
-        return str(_("E-mail"))
-    if sms_consent:
-        return str(_("SMS"))
-    return str(_("None"))
+def _consent_labels() -> dict[tuple[bool, bool], str]:
+    """The consent column's words by (e-mail, SMS) consent, translated once per report."""
+    return {
+        (True, True): str(_("E-mail and SMS")),
+        (True, False): str(_("E-mail")),
+        (False, True): str(_("SMS")),
+        (False, False): str(_("None")),
+    }
 
 
 @report_register
@@ -106,6 +106,7 @@ class BuyersReport(Report):
         )
 
     def rows(self, parameters):
+        consent_labels = _consent_labels()
         for row in self._query(parameters).iterator(chunk_size=CHUNK):
             if row["kind"] == Customer.Kind.BUSINESS:
                 name = row["company_name"]
@@ -122,7 +123,7 @@ class BuyersReport(Report):
                 "last_purchase": row["last_purchase"],
                 "email": row["email"] or None,
                 "phone": row["phone"] or None,
-                "consent": _consent_label(row["email_consent"], row["sms_consent"]),
+                "consent": consent_labels[row["email_consent"], row["sms_consent"]],
             }
 
     # No chart: the run's preview already lists the largest buyers by name with their amounts,
