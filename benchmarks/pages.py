@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from benchmarks.context import BenchContext
 from benchmarks.lookups import lookups_detail
 from benchmarks.results import Better, Limit, Row, Section, Stat
+from benchmarks.servers import GUNICORN_WORKERS
 
 LIST = "customer list, first page, no filter / any one filter / search by name, phone, e-mail or card"
 LIST_TARGET = "p95 ≤ 100 ms server time"
@@ -36,7 +37,10 @@ def _samples(ctx: BenchContext) -> int:
 
 
 def _timed(client, path: str, ctx: BenchContext) -> Timed:
-    times = client.timed(path, _samples(ctx))
+    # Each request may go to any of gunicorn's workers (its sync workers keep no connection
+    # alive): the page is opened once per worker before it is timed, so no timed request pays
+    # a fresh process's first rendering of it.
+    times = client.timed(path, _samples(ctx), warm_up=GUNICORN_WORKERS)
     return Timed(Stat.of("ms", [t.server_ms for t in times]), max(t.queries for t in times))
 
 

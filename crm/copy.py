@@ -52,21 +52,21 @@ def _preparer(field, now):
     return lambda instance: field.get_db_prep_save(field.pre_save(instance, add=True), connection)
 
 
-def copy_rows(model, objects: list, *, with_ids: bool = False) -> None:
+def copy_rows(model, objects: list) -> None:
     """Insert new rows with PostgreSQL's COPY: for a large file several times faster than
     bulk_create's INSERT. Values are prepared as bulk_create prepares them (auto_now, JSON,
-    foreign keys). COPY returns no ids: `with_ids` takes them from the table's sequence first
-    and sets them on the objects, for the rows that refer to them."""
+    foreign keys). COPY returns no ids: they are taken from the table's sequence first and set
+    on the objects, for the rows that refer to them (rows nothing refers to go by
+    `copy_values`)."""
     if not objects:
         return
     table = model._meta.db_table
-    fields = [field for field in model._meta.concrete_fields if with_ids or not field.primary_key]
+    fields = list(model._meta.concrete_fields)
     now = timezone.now()
     preparers = [_preparer(field, now) for field in fields]
-    if with_ids:
-        for instance, pk in zip(objects, sequence_ids(model, len(objects)), strict=True):
-            instance.pk = pk
-            instance._state.adding, instance._state.db = False, connection.alias
+    for instance, pk in zip(objects, sequence_ids(model, len(objects)), strict=True):
+        instance.pk = pk
+        instance._state.adding, instance._state.db = False, connection.alias
     with connection.cursor() as cursor:
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
@@ -89,7 +89,10 @@ def copy_values(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Insert new rows given as tuples of database values, one per field named in `names` (their
     attnames: `document_id`, not `document`; the primary key's too where the rows bring theirs,
     from `sequence_ids`): for millions of rows, without a model instance each. The model's other
-    fields (its primary key aside) take their defaults."""
+    fields (its primary key aside) take their defaults, each evaluated once for all the rows (a
+    callable default gives every row the same value). An empty list copies nothing."""
+    if isinstance(rows, list) and not rows:
+        return
     fields = list(model._meta.concrete_fields)
     rest = [field for field in fields if field.attname not in names and not field.primary_key]
     now = timezone.now()

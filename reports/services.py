@@ -152,8 +152,8 @@ def _heartbeat(run: ReportRun):
 @contextlib.contextmanager
 def _without_jit():
     """A report's statements read up to millions of rows once: PostgreSQL's JIT compiling them
-    cost more than it saved (on L 0.8–2.7 s of the RFM report's statement, which runs in 5 s
-    without it). Off for the build, on the worker's connection, and reset after."""
+    cost more than it saved (on L 0.8–2.7 s of the RFM report's statement, 6–9 s with it). Off
+    for the build, on the worker's connection, and reset after."""
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
     try:

@@ -2,7 +2,7 @@
 
 Who is scored: every customer who bought at least once (`purchase_count` ≥ 1 and a last
 purchase), whatever the status or group. The scores are quintiles of that whole population,
-computed in SQL with NTILE(5); 5 is the best fifth:
+as NTILE(5) makes them; 5 is the best fifth:
 
 - R, recency: the local day of the last purchase (fewer days since it: higher);
 - F, frequency: `purchase_count` (more: higher);
@@ -11,7 +11,7 @@ computed in SQL with NTILE(5); 5 is the best fifth:
 Equal figures, equal score: NTILE alone would split customers with the same figure (the many
 who bought once, say) across two tiles in no fixed order, so a customer could change segment
 from one query to the next. Every customer gets the lowest tile among those with the same
-figure, the tile where that figure starts (the tile of the position RANK() gives the figure); a
+figure, the tile where that figure starts (the tile of the figure's first customer); a
 score may then be skipped (F: 1, 4, 5 when most customers bought once).
 
 The segment comes from R and FM = round((F + M) / 2), halves rounded up:
@@ -135,8 +135,8 @@ def rfm_scores_sql() -> tuple[str, list]:
     position just before each tile starts, one percentile_disc per figure, as `rfm_boundaries`
     reads them for the card), then each customer's tile as one plus the boundaries below the
     customer's figure. That is the tile NTILE gives the position (customers below the figure + 1),
-    the tile of the figure's first customer; on L it took 1.7 s where the three RANK() sorts of
-    every row took 5.9 s."""
+    the tile of the figure's first customer. On L's 894,215 buyers it scores them in 2.7–2.9 s,
+    where three RANK() sorts of every row took 3.3–4.3 s (both without JIT)."""
     table = Customer._meta.db_table
     count = Customer._meta.get_field("purchase_count").column
     total = Customer._meta.get_field("purchase_total").column

@@ -217,7 +217,7 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
                 raise ValidationError(refusal)
             activated.append(card)
         card.customer, card.status, card.assigned_at = customer, Card.Status.ACTIVE, now
-    copy_rows(Card, made, with_ids=True)
+    copy_rows(Card, made)
     Card.objects.bulk_update(activated, ["customer", "status", "assigned_at"], batch_size=1000)
     cards = made + activated
     author_id = acting_user.pk if acting_user is not None else None

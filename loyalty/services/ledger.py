@@ -44,8 +44,10 @@ def accounts_lock(customer_ids: list[int]) -> dict[int, PointsAccount]:
 
 
 def account_balances_lock(customer_ids: list[int]) -> dict[int, int]:
-    """`accounts_lock` for many accounts at once (an import's chunk): the missing ones made in one
-    INSERT, all locked in primary-key order, their balances returned (no model instance each)."""
+    """The customers' accounts locked as `accounts_lock` locks them, for an import's thousands:
+    the missing ones made in one INSERT, all locked in primary-key order, their balances returned
+    (no model instance each)."""
+    customer_ids = sorted(set(customer_ids))
     table = connection.ops.quote_name(PointsAccount._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

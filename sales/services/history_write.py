@@ -1,6 +1,7 @@
 """Writing a checked sales history set-based: what `sale_register` writes for each imported sale
-(its document, lines and the customer's purchase figures), for all of them in two COPYs and one
-UPDATE instead of a handful of statements per sale (documents and lines as plain tuples: a model
+(its document, lines and the customer's purchase figures), for all of a chunk in two COPYs and
+one UPDATE (with the documents' ids from their sequence and the customers locked first) instead
+of a handful of statements per sale (documents and lines as plain tuples: a model
 instance per line cost a fifth of a large import, one per document another tenth).
 
 `sale_register` with the source "import" writes the document, its lines at the prices paid, and

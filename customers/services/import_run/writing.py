@@ -35,6 +35,8 @@ class _EventRow(NamedTuple):
 
 
 class _ConsentRow(NamedTuple):
+    """A consent event's database values, copied likewise."""
+
     customer_id: int
     channel: str
     is_given: bool
@@ -57,7 +59,7 @@ class RowWriting:
             # Counted once at the start already; this check under the retailer's lock guards it.
             plan_limit_check(tenant=self.tenant, resource=RESOURCE, adding=seats)
         created = [row.customer for row in rows if row.outcome == Outcome.CREATE]
-        copy_rows(Customer, created, with_ids=True)
+        copy_rows(Customer, created)
         events, consents = [], []
         for customer in created:
             events.append(self._event(customer.pk, CustomerEvent.Kind.IMPORTED, new_value=str(customer)))
@@ -114,11 +116,11 @@ class RowWriting:
         copy_values(CustomerEvent, _EventRow._fields, events)
         copy_values(ConsentEvent, _ConsentRow._fields, consents)
 
-    def _event(self, customer_id: int, kind: str, *, field: str = "", old_value="", new_value="") -> "_EventRow":
+    def _event(self, customer_id: int, kind, *, field: str = "", old_value="", new_value="") -> _EventRow:
         # str(): choices' values, and the history's words ("yes") translated now.
         return _EventRow(customer_id, str(kind), field, str(old_value), str(new_value), self.actor_id, SOURCE)
 
-    def _consents(self, customer: Customer, before: dict) -> list["_ConsentRow"]:
+    def _consents(self, customer: Customer, before: dict) -> list[_ConsentRow]:
         return [
             _ConsentRow(customer.pk, str(channel), getattr(customer, name), self.consent_source, self.actor_id)
             for name, channel in CONSENT_FIELDS.items()
