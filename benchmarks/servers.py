@@ -110,6 +110,10 @@ class Stack:
         if not self._wait_for_web(90):
             self.stop()
             raise RuntimeError(f"gunicorn did not answer; see {self.web.log}")
+        # The first group's figures would otherwise share the cores with the worker's start.
+        if not self._wait_for_worker(90):
+            self.stop()
+            raise RuntimeError(f"the Celery worker did not answer; see {self.worker.log}")
 
     def _wait_for_web(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -122,6 +126,16 @@ class Stack:
                 return True
             except OSError:
                 time.sleep(0.3)
+        return False
+
+    def _wait_for_worker(self, seconds: float) -> bool:
+        """Until the worker answers a ping (its pool processes started)."""
+        from crm.celery import app
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=1.0):
+                return True
         return False
 
     def stop(self) -> None:
