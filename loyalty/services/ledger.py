@@ -32,11 +32,22 @@ def account_lock(customer_id: int) -> PointsAccount:
     return PointsAccount.objects.select_for_update(no_key=True).get(pk=customer_id)
 
 
+def _accounts_make(customer_ids: list[int]) -> list[int]:
+    """Make the customers' missing accounts in one INSERT (in primary-key order, as they are then
+    locked); returns the ids sorted."""
+    customer_ids = sorted(set(customer_ids))
+    table = connection.ops.quote_name(PointsAccount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, balance) SELECT unnest(%s::bigint[]), 0 ON CONFLICT DO NOTHING",
+            [customer_ids],
+        )
+    return customer_ids
+
+
 def accounts_lock(customer_ids: list[int]) -> dict[int, PointsAccount]:
     """Several accounts, locked in primary-key order (as every writer locking several does)."""
-    PointsAccount.objects.bulk_create(
-        [PointsAccount(customer_id=customer_id) for customer_id in customer_ids], ignore_conflicts=True
-    )
+    customer_ids = _accounts_make(customer_ids)
     return {
         account.pk: account
         for account in PointsAccount.objects.select_for_update(no_key=True).filter(pk__in=customer_ids).order_by("pk")
@@ -47,13 +58,7 @@ def account_balances_lock(customer_ids: list[int]) -> dict[int, int]:
     """The customers' accounts locked as `accounts_lock` locks them, for an import's thousands:
     the missing ones made in one INSERT, all locked in primary-key order, their balances returned
     (no model instance each)."""
-    customer_ids = sorted(set(customer_ids))
-    table = connection.ops.quote_name(PointsAccount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (customer_id, balance) SELECT unnest(%s::bigint[]), 0 ON CONFLICT DO NOTHING",
-            [customer_ids],
-        )
+    customer_ids = _accounts_make(customer_ids)
     return dict(
         PointsAccount.objects.select_for_update(no_key=True)
         .filter(pk__in=customer_ids)

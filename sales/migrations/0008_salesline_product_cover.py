@@ -5,6 +5,11 @@ from django.db import migrations, models
 
 # The name Django gave the foreign key's own index (the same in every retailer's schema).
 PLAIN_INDEX = "sales_salesline_product_id_869587c1"
+COVER = models.Index(
+    fields=["product"],
+    include=("document", "quantity", "returned_quantity", "line_total", "unit_price"),
+    name="salesline_product_cover",
+)
 
 
 class Migration(migrations.Migration):
@@ -23,11 +28,7 @@ class Migration(migrations.Migration):
             state_operations=[
                 migrations.AddIndex(
                     model_name="salesline",
-                    index=models.Index(
-                        fields=["product"],
-                        include=("document", "quantity", "returned_quantity", "line_total", "unit_price"),
-                        name="salesline_product_cover",
-                    ),
+                    index=COVER,
                 ),
                 migrations.AlterField(
                     model_name="salesline",
@@ -44,11 +45,7 @@ class Migration(migrations.Migration):
             database_operations=[
                 migrations.AddIndex(
                     model_name="salesline",
-                    index=models.Index(
-                        fields=["product"],
-                        include=("document", "quantity", "returned_quantity", "line_total", "unit_price"),
-                        name="salesline_product_cover",
-                    ),
+                    index=COVER,
                 ),
                 migrations.RunSQL(
                     f"DROP INDEX IF EXISTS {PLAIN_INDEX}",
