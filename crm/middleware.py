@@ -7,11 +7,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from crm import request_cache
 from tenants.selectors import tenant_of_hostname
 
 
 class TenantMiddleware(TenantMainMiddleware):
-    """Pick the retailer's schema by host name; an unknown host gets a clear page."""
+    """Pick the retailer's schema by host name; an unknown host gets a clear page. The request's
+    look-ups of rarely changed rows are checked against one stamp read here (crm.request_cache)."""
+
+    def __call__(self, request):
+        request_cache.begin()
+        try:
+            return super().__call__(request)
+        finally:
+            request_cache.end()
 
     def get_tenant(self, domain_model, hostname):
         tenant = tenant_of_hostname(hostname=hostname)

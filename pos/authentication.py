@@ -7,6 +7,7 @@ unknown at another.
 
 import datetime
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,8 @@ from sales.selectors.terminals import terminal_of_token
 # terminal at most, not one per sale.
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 KEYWORD = b"bearer"
+# When this process last wrote a terminal's `last_used_at`: (schema, terminal id) → time.
+_touched: dict[tuple[str, int], datetime.datetime] = {}
 
 
 class TerminalPrincipal:
@@ -66,13 +69,18 @@ class TerminalTokenAuthentication(BaseAuthentication):
     @staticmethod
     def _last_used_touch(terminal: Terminal) -> None:
         now = timezone.now()
-        if terminal.last_used_at is not None and terminal.last_used_at > now - LAST_USED_PRECISION:
+        # The row may have been read a while ago (crm.request_cache): this process's own last
+        # write counts too.
+        key = (connection.schema_name, terminal.pk)
+        last_used_at = max(filter(None, (terminal.last_used_at, _touched.get(key))), default=None)
+        if last_used_at is not None and last_used_at > now - LAST_USED_PRECISION:
+            terminal.last_used_at = last_used_at
             return
         # The condition makes concurrent requests of one terminal write it once between them.
         Terminal.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_PRECISION), pk=terminal.pk
         ).update(last_used_at=now)
-        terminal.last_used_at = now
+        terminal.last_used_at = _touched[key] = now
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) to a request without a valid token.

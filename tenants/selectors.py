@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 from django_tenants.utils import tenant_context
 
+from crm import request_cache
 from crm.rows import JoinedSelect
 from tenants.models import Domain, Tenant, TenantEvent
 from tenants.registry import currency_time_zone_locks
@@ -28,8 +29,10 @@ _BY_HOSTNAME = JoinedSelect(
 
 
 def tenant_of_hostname(*, hostname: str) -> Tenant | None:
-    """The tenant (with its plan) that the host name belongs to, or None: one statement."""
-    return _BY_HOSTNAME.first([hostname])
+    """The tenant (with its plan) that the host name belongs to, or None: one statement, or
+    none in a request when this process read it under the request's stamp (crm.request_cache)."""
+    row = request_cache.cached(("tenant-of-host", hostname), lambda: _BY_HOSTNAME.row([hostname]))
+    return None if row is None else _BY_HOSTNAME.instance(row)
 
 
 def tenant_currency_time_zone_lock(*, tenant: Tenant) -> str | None:

@@ -73,6 +73,9 @@ DEBUG = env_bool("REGULARS_DEBUG", False)
 BASE_DOMAIN = env("REGULARS_BASE_DOMAIN", "localhost")
 # Requests a POS terminal may make (sales, returns, look-ups together): "600/min", "20/s".
 POS_TERMINAL_RATE = env("REGULARS_POS_TERMINAL_RATE", "600/min")
+# The web process keeps the retailer of a host name and the terminal of a token between requests,
+# told of every change by PostgreSQL (crm.request_cache; one listening connection per process).
+REQUEST_CACHE = env_bool("REGULARS_REQUEST_CACHE", True)
 ALLOWED_HOSTS = env_list("REGULARS_ALLOWED_HOSTS", f"{BASE_DOMAIN},.{BASE_DOMAIN}")
 CSRF_TRUSTED_ORIGINS = env_list("REGULARS_CSRF_TRUSTED_ORIGINS")
 

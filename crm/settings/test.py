@@ -15,4 +15,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A test's rolled-back transaction never notifies: only the request cache's own tests switch it on.
+REQUEST_CACHE = False
 DATABASES["default"]["TEST"] = {"NAME": "regulars_test"}

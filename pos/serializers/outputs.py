@@ -11,18 +11,35 @@ from loyalty.models import Card, CardType
 from loyalty.selectors.card_lookup import TillCard, TillCustomer
 
 
+class AnswerSerializer(serializers.Serializer):
+    """An answer's serializer whose fields are made once per class, not per answer.
+
+    DRF deep-copies every declared field for each serializer it makes (a third of a card
+    look-up's Python time). An answer only reads: its fields keep no state of one answer and use
+    no context (a date-time is put in the zone active when it is shown), so the first instance's
+    bound fields serve every later one of the class."""
+
+    @property
+    def fields(self):
+        made = type(self).__dict__.get("_fields_made")
+        if made is None:
+            made = super().fields
+            type(self)._fields_made = made
+        return made
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class GroupOutSerializer(serializers.Serializer):
+class GroupOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class PurchaseFiguresOutSerializer(serializers.Serializer):
+class PurchaseFiguresOutSerializer(AnswerSerializer):
     count = serializers.IntegerField(source="purchase_count")
     total = serializers.DecimalField(max_digits=14, decimal_places=2, source="purchase_total")
     average = serializers.SerializerMethodField()
@@ -44,7 +61,7 @@ def discount_percent_of(card: Card) -> str | None:
     return str(card.card_type.discount_percent)
 
 
-class CustomerCardOutSerializer(serializers.Serializer):
+class CustomerCardOutSerializer(AnswerSerializer):
     number = serializers.CharField()
     type = serializers.CharField(source="card_type.name")
     kind = serializers.CharField(source="card_type.kind", help_text=_("discount, bonus, gift or coupon."))
@@ -56,7 +73,7 @@ class CustomerCardOutSerializer(serializers.Serializer):
         return discount_percent_of(card)
 
 
-class CustomerOutSerializer(serializers.Serializer):
+class CustomerOutSerializer(AnswerSerializer):
     """A TillCustomer."""
 
     id = serializers.IntegerField(source="customer.id")
@@ -83,20 +100,20 @@ class CustomerOutSerializer(serializers.Serializer):
         return str(till_customer.customer.pk)
 
 
-class ProductOutSerializer(serializers.Serializer):
+class ProductOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     sku = serializers.CharField()
     ean = serializers.CharField(allow_null=True)
     name = serializers.CharField()
 
 
-class StoreOutSerializer(serializers.Serializer):
+class StoreOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class SaleLineOutSerializer(serializers.Serializer):
+class SaleLineOutSerializer(AnswerSerializer):
     id = serializers.IntegerField(help_text=_("What a return names the line by (`sale_line_id`)."))
     product = ProductOutSerializer()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
@@ -108,7 +125,7 @@ class SaleLineOutSerializer(serializers.Serializer):
     returned_quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
-class SalePointsOutSerializer(serializers.Serializer):
+class SalePointsOutSerializer(AnswerSerializer):
     earned = serializers.IntegerField(help_text=_("Points this sale earned."))
     redeemed = serializers.IntegerField(help_text=_("Points that paid part of it."))
     redeemed_value = serializers.DecimalField(
@@ -117,7 +134,7 @@ class SalePointsOutSerializer(serializers.Serializer):
     balance = serializers.IntegerField(help_text=_("The customer's balance after the sale."))
 
 
-class SaleOutSerializer(serializers.Serializer):
+class SaleOutSerializer(AnswerSerializer):
     """A SaleOutcome."""
 
     id = serializers.IntegerField(source="sale.id")
@@ -139,7 +156,7 @@ class SaleOutSerializer(serializers.Serializer):
     )
 
 
-class ReturnLineOutSerializer(serializers.Serializer):
+class ReturnLineOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     sale_line_id = serializers.IntegerField()
     product = ProductOutSerializer(source="sale_line.product")
@@ -147,7 +164,7 @@ class ReturnLineOutSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class ReturnPointsOutSerializer(serializers.Serializer):
+class ReturnPointsOutSerializer(AnswerSerializer):
     restored = serializers.IntegerField(help_text=_("Points redeemed on the sale, given back for the returned part."))
     taken_back = serializers.IntegerField(help_text=_("Points the returned lines earned, taken back."))
     shortfall = serializers.IntegerField(
@@ -156,7 +173,7 @@ class ReturnPointsOutSerializer(serializers.Serializer):
     balance = serializers.IntegerField(help_text=_("The customer's balance after the return."))
 
 
-class ReturnOutSerializer(serializers.Serializer):
+class ReturnOutSerializer(AnswerSerializer):
     """A ReturnOutcome."""
 
     id = serializers.IntegerField(source="return_document.id")
@@ -174,7 +191,7 @@ class ReturnOutSerializer(serializers.Serializer):
     )
 
 
-class PriceOutSerializer(serializers.Serializer):
+class PriceOutSerializer(AnswerSerializer):
     code = serializers.CharField(help_text=_("The code as asked (SKU or EAN)."))
     product = ProductOutSerializer()
     list_price = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -183,19 +200,19 @@ class PriceOutSerializer(serializers.Serializer):
     price_list = serializers.CharField()
 
 
-class PricesOutSerializer(serializers.Serializer):
+class PricesOutSerializer(AnswerSerializer):
     customer_id = serializers.IntegerField(allow_null=True)
     date = serializers.DateField()
     prices = PriceOutSerializer(many=True)
 
 
-class CardTypeOutSerializer(serializers.Serializer):
+class CardTypeOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField(help_text=_("discount, bonus, gift or coupon."))
 
 
-class CardCustomerOutSerializer(serializers.Serializer):
+class CardCustomerOutSerializer(AnswerSerializer):
     """A CardHolder."""
 
     id = serializers.IntegerField(source="customer.id")
@@ -203,7 +220,7 @@ class CardCustomerOutSerializer(serializers.Serializer):
     points_balance = serializers.IntegerField()
 
 
-class CardOutSerializer(serializers.Serializer):
+class CardOutSerializer(AnswerSerializer):
     """A TillCard."""
 
     number = serializers.CharField(source="card.number")
@@ -243,7 +260,7 @@ class CardOutSerializer(serializers.Serializer):
         return discount_percent_of(till_card.card)
 
 
-class RedeemableOutSerializer(serializers.Serializer):
+class RedeemableOutSerializer(AnswerSerializer):
     customer_id = serializers.IntegerField()
     total = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("The receipt's total, as asked."))
     balance = serializers.IntegerField(help_text=_("The customer's points now."))
@@ -256,7 +273,7 @@ class RedeemableOutSerializer(serializers.Serializer):
     is_enabled = serializers.BooleanField(help_text=_("Whether the loyalty programme is running."))
 
 
-class PointsAdjustmentOutSerializer(serializers.Serializer):
+class PointsAdjustmentOutSerializer(AnswerSerializer):
     id = serializers.IntegerField()
     customer_id = serializers.IntegerField()
     kind = serializers.CharField()

@@ -75,3 +75,48 @@ def test_a_model_with_a_field_that_needs_a_converter_is_refused():
 
     with pytest.raises(TypeError, match="Carrier.data needs a converter"):
         JoinedSelect(Carrier, "t0.id = %s")
+
+
+@pytest.mark.django_db
+def test_a_card_by_its_number_is_the_orms_with_type_successor_holder_and_balance_in_one_statement(alpha):
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from loyalty.models import Card, PointsAccount
+    from loyalty.selectors.card_lookup import card_by_number
+    from tests.factories import CardFactory
+
+    with tenant_context(alpha.tenant):
+        old = CardFactory()
+        new = CardFactory(customer=old.customer)
+        Card.objects.filter(pk=old.pk).update(status=Card.Status.REPLACED, replaced_by=new)
+        PointsAccount.objects.create(customer=old.customer, balance=120)
+        stock = CardFactory(stock=True)
+        for card in (old, new, stock):
+            expected = (
+                Card.objects.select_related("card_type", "replaced_by", "customer")
+                .annotate(points=Coalesce(F("customer__points_account__balance"), Value(0)))
+                .get(pk=card.pk)
+            )
+            with CaptureQueriesContext(connection) as queries:
+                found = card_by_number(number=card.number, on=timezone.localdate())
+                holder_name = None if found.customer is None else str(found.customer.customer)
+            assert selects(queries) == 1
+            for name in ("number", "status", "balance", "valid_until", "card_type_id", "customer_id"):
+                assert getattr(found.card, name) == getattr(expected, name)
+            assert field_values(found.card.card_type) == field_values(expected.card_type)
+            assert (found.card.replaced_by and found.card.replaced_by.number) == (
+                expected.replaced_by and expected.replaced_by.number
+            )
+            assert holder_name == (None if expected.customer is None else str(expected.customer))
+            assert (found.customer and found.customer.points_balance) == (expected.customer and expected.points)
+        assert card_by_number(number=old.number, on=timezone.localdate()).customer.points_balance == 120
+        assert card_by_number(number=stock.number, on=timezone.localdate()).customer is None
+    with tenant_context(alpha.tenant):
+        assert card_by_number(number="0000000", on=timezone.localdate()) is None
+
+
+def test_only_names_a_part_of_the_statement():
+    with pytest.raises(ValueError, match="`only` names no part of the statement: \\['plan'\\]"):
+        JoinedSelect(Terminal, "t0.id = %s", joins=("store",), only={"plan": ("name",)})
