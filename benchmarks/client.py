@@ -63,7 +63,22 @@ class BackOffice:
             raise RuntimeError(f"logging in as {username} gave HTTP {response.status_code}")
 
     def get(self, path: str, **kwargs) -> tuple[requests.Response, PageTime]:
-        response = self.session.get(self.url(path), **kwargs)
+        return self._timing(self.session.get(self.url(path), **kwargs))
+
+    def post(self, path: str, data: dict, *, htmx: bool = False) -> tuple[requests.Response, PageTime]:
+        """POST a form of the page at `path` (its CSRF token read from the page first), as htmx
+        sends it when `htmx`."""
+        page = self.session.get(self.url(path))
+        token = CSRF_INPUT.search(page.text)
+        if token is None:
+            raise RuntimeError(f"{path} has no CSRF token")
+        headers = {"Referer": f"http://{self.host}{path}", **({"HX-Request": "true"} if htmx else {})}
+        return self._timing(
+            self.session.post(self.url(path), data={"csrfmiddlewaretoken": token.group(1), **data}, headers=headers)
+        )
+
+    @staticmethod
+    def _timing(response: requests.Response) -> tuple[requests.Response, PageTime]:
         app, sql, queries = server_timing(response.headers.get("Server-Timing", ""))
         timing = PageTime(
             status=response.status_code,

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.list_scopes import ListScope, list_scopes
 from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.selectors.groups import group_choices, group_descendant_ids
 from customers.selectors.rfm import RfmSegment, rfm_segment_q
@@ -123,6 +124,10 @@ class CustomerFilter(django_filters.FilterSet):
         self.properties = [prop for prop in (properties or []) if not prop.is_archived]
         for prop in self.properties:
             self._property_filters(prop)
+        for scope in list_scopes:
+            self.filters[scope.param] = django_filters.ChoiceFilter(
+                label=scope.label, choices=scope.choices, method=self._scope_method(scope)
+            )
 
     def _property_filters(self, prop: CustomProperty) -> None:
         name = f"p_{prop.code}"
@@ -172,6 +177,13 @@ class CustomerFilter(django_filters.FilterSet):
             if isinstance(value, datetime.date):
                 value = value.isoformat()
             return queryset.alias(**{alias: expression(code)}).filter(**{f"{alias}__{lookup}": value})
+
+        return method
+
+    @staticmethod
+    def _scope_method(scope: ListScope):
+        def method(queryset, _name, value):
+            return queryset.filter(scope.condition(value)) if value else queryset
 
         return method
 

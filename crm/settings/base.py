@@ -119,6 +119,7 @@ TENANT_APPS = [
     "loyalty",
     "reports",
     "pos",
+    "campaigns",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["demo"]
 
@@ -264,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 24 * 60 * 60,
         "args": ("reports.tasks.report_runs_purge_task",),
+    },
+    "segment-sizes-every-night": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("campaigns.tasks.segment_sizes_task",),
     },
     "customer-status-counts-fold-every-night": {
         "task": "tenants.tasks.tenants_fan_out",

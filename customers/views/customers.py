@@ -2,6 +2,7 @@ import json
 import threading
 from collections import OrderedDict
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +20,10 @@ from markupsafe import escape
 
 from crm.pagination import BoundedPaginator
 from crm.permissions import right_required
-from crm.tenant_config import config_version
+from crm.tenant_config import config_pinned, config_version
 from customers.card_tabs import card_tabs
 from customers.forms.customers import BulkActionForm, CustomerForm, NoteForm, QuickCustomerForm
+from customers.list_scopes import list_scopes
 from customers.models import Customer, CustomerStatus
 from customers.rules import customer_missing
 from customers.selectors.card import customer_card
@@ -116,6 +118,13 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @right_required(Right.VIEW_CUSTOMERS)
 def customer_list_view(request):
+    # One read of the retailer's configuration version for the whole page: the group and segment
+    # choices and the kept filter form share it.
+    with config_pinned():
+        return _customer_list(request)
+
+
+def _customer_list(request):
     filters = customer_filterset(request.GET)
     properties = filters.properties
     columns = chosen_columns(request.GET.getlist("cols"), properties)
@@ -141,6 +150,11 @@ def customer_list_view(request):
         "chosen_keys": {column.key for column in columns},
         "bulk_form": BulkActionForm(),
         "may_manage": may_manage,
+        "scope_saves": [
+            (scope.save_label, f"{reverse(scope.save_url_name)}?{urlencode({'from_list': request.GET.urlencode()})}")
+            for scope in list_scopes
+            if scope.save_url_name and request.user.has_perm(f"staff.{scope.save_right}")
+        ],
     }
     if request.htmx:
         return render(request, "customers/customer_list.html#results", context)

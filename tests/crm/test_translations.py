@@ -18,6 +18,7 @@ SOURCE_FOLDERS = (
     "loyalty",
     "reports",
     "pos",
+    "campaigns",
     "demo",
     "templates",
 )

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    name = "campaigns"
+    verbose_name = _("Segments and campaigns")
+
+    def ready(self) -> None:
+        from campaigns.selectors.segments import segment_choices, segment_list_condition
+        from customers.list_scopes import ListScope, list_scopes
+
+        list_scopes.register(
+            ListScope(
+                param="segment_id",
+                label=_("Segment"),
+                choices=segment_choices,
+                condition=segment_list_condition,
+                save_label=_("Save as segment"),
+                save_url_name="campaigns:segment_create",
+                save_right="use_marketing",
+            )
+        )
