@@ -73,8 +73,9 @@ def _complete(condition: Condition, field) -> bool:
     return field.kind == Kind.CHOICE or bool(condition.value)
 
 
-def _builder_context(request, *, segment: Segment | None, form: SegmentForm, definition: Definition, saving: bool):
-    fields = condition_fields()
+def _builder_context(
+    request, *, segment: Segment | None, form: SegmentForm, definition: Definition, saving: bool, fields: dict
+):
     definition = _normalised(definition, fields)
     problems = {
         (problem.group, problem.condition): problem.message
@@ -129,7 +130,9 @@ def segment_list_view(request):
 @right_required(Right.USE_MARKETING)
 def segment_builder_view(request, segment_id: int | None = None):
     segment = get_object_or_404(Segment, pk=segment_id) if segment_id else None
-    fields_first = next(iter(condition_fields()))
+    # The retailer's catalogue of fields (groups, product groups, card types, properties), once.
+    fields = condition_fields()
+    fields_first = next(iter(fields))
     if request.method != "POST":
         initial = {"name": segment.name, "description": segment.description} if segment else {}
         form = SegmentForm(initial=initial)
@@ -144,7 +147,9 @@ def segment_builder_view(request, segment_id: int | None = None):
             )
         if not definition.groups:
             definition = definition_changed(definition, "group", first_field=fields_first)
-        context = _builder_context(request, segment=segment, form=form, definition=definition, saving=False)
+        context = _builder_context(
+            request, segment=segment, form=form, definition=definition, saving=False, fields=fields
+        )
         context["left_out"] = left_out
         return render(request, "campaigns/segment_builder.html", context)
 
@@ -155,7 +160,7 @@ def segment_builder_view(request, segment_id: int | None = None):
         if action == "save"
         else SegmentForm(initial={name: request.POST.get(name, "") for name in ("name", "description")})
     )
-    definition = _normalised(definition_of_post(request.POST), condition_fields())
+    definition = _normalised(definition_of_post(request.POST), fields)
     if action == "save":
         if form.is_valid():
             try:
@@ -183,7 +188,9 @@ def segment_builder_view(request, segment_id: int | None = None):
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     elif action:
         definition = definition_changed(definition, action, first_field=fields_first)
-    context = _builder_context(request, segment=segment, form=form, definition=definition, saving=action == "save")
+    context = _builder_context(
+        request, segment=segment, form=form, definition=definition, saving=action == "save", fields=fields
+    )
     if request.htmx:
         return render(request, "campaigns/segment_builder.html#builder", context)
     return render(request, "campaigns/segment_builder.html", context)
