@@ -5,7 +5,8 @@ A fixed window with an atomic counter, in one round trip: `SET … NX EX` starts
 lose a count (DRF's SimpleRateThrottle reads and rewrites a list, which loses counts under
 concurrency and costs more per request). The key names the retailer's schema, so terminal ids of
 two retailers never share a count. Without Redis the request is let through (and logged): a till
-keeps selling while Redis is away.
+keeps selling while Redis is away, and after a failure Redis is not asked again for a few
+seconds (each request would wait for its timeout).
 """
 
 import logging
@@ -19,6 +20,10 @@ from rest_framework.throttling import BaseThrottle
 from crm.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
+
+# After Redis failed to answer, requests are let through uncounted until this moment.
+RETRY_AFTER_FAILURE_SECONDS = 5.0
+_skip_until = 0.0
 
 PERIODS = {
     "s": 1,
@@ -51,6 +56,7 @@ class TerminalRateThrottle(BaseThrottle):
         self.window_ends_at = 0.0
 
     def allow_request(self, request, view) -> bool:
+        global _skip_until
         terminal = request.auth
         if terminal is None:
             return True
@@ -60,13 +66,18 @@ class TerminalRateThrottle(BaseThrottle):
         key = f"{self.key_prefix}:{connection.schema_name}:{terminal.pk}:{self.period}:{window}"
         # The key outlives its window a little so that a slow request still finds it.
         timeout = self.period + 5
+        if time.monotonic() < _skip_until:
+            return True
         try:
             pipeline = redis_client().pipeline(transaction=False)
             pipeline.set(key, 0, ex=timeout, nx=True)
             pipeline.incr(key)
             _started, count = pipeline.execute()
         except redis.RedisError:
-            logger.warning("The till's rate limit is not counted: Redis is not answering.")
+            _skip_until = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
+            logger.warning(
+                "The till's rate limit is not counted for %.0f s: Redis is not answering.", RETRY_AFTER_FAILURE_SECONDS
+            )
             return True
         return count <= self.allowed
 

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -27,9 +28,9 @@ from customers.filters import property_date, property_number, years_ago
 from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.selectors.groups import group_choices, group_descendant_ids
 from customers.selectors.properties import property_list
-from customers.selectors.rfm import RfmSegment, rfm_segment_q
+from customers.selectors.rfm import RfmSegment, rfm_scores_sql, rfm_segment_q
 from loyalty.models import Card, CardType
-from sales.models import Return, SalesDocument, SalesLine
+from sales.models import Return, SalesDocument, SalesLine, Store
 from sales.selectors.products import product_group_choices, product_group_descendant_ids
 
 
@@ -122,7 +123,7 @@ class ConditionField:
                 _("%(field)s: give the number of days, from 1 to %(max)s.") % {"field": self.label, "max": MAX_DAYS}
             )
         if self.kind == Kind.ACTIVITY and value not in {code for code, _label in self.choices}:
-            raise ValidationError(_("%(field)s: choose a product group.") % {"field": self.label})
+            raise ValidationError(_("%(field)s: choose one of the options.") % {"field": self.label})
         return value, int(days_text)
 
     def q(self, condition: Condition, today: datetime.date) -> Q:
@@ -195,6 +196,30 @@ def _year_spend(operator, value, _days, today) -> Q:
 
 def _rfm(operator, value, _days, _today) -> Q:
     return rfm_segment_q(value) if operator == IS else ~rfm_segment_q(value)
+
+
+def _rfm_score(figure: str) -> Callable:
+    """A customer's RFM score of one figure (1 to 5, by the RFM report's own scoring); customers
+    who never bought have no score and are in neither."""
+
+    def condition(operator, value, _days, _today) -> Q:
+        sql, params = rfm_scores_sql()
+        compare = ">=" if operator == AT_LEAST else "<="
+        return Q(
+            pk__in=RawSQL(f"SELECT customer_id FROM ({sql}) AS rfm WHERE {figure} {compare} %s", [*params, int(value)])
+        )
+
+    return condition
+
+
+def _bought_at(operator, value, days, today) -> Q:
+    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days - 1), datetime.time()))
+    bought = Exists(
+        SalesDocument.objects.purchases().filter(
+            customer_id=OuterRef("pk"), occurred_at__gte=since, store_id=int(value)
+        )
+    )
+    return Q(bought) if operator == DID else ~Q(bought)
 
 
 def _bought(operator, value, days, today) -> Q:
@@ -300,6 +325,7 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
     product_groups = ((ANY_PRODUCT, str(_("any product group"))),) + tuple(
         (str(pk), name) for pk, name in product_group_choices()
     )
+    stores = tuple((str(pk), name) for pk, name in Store.objects.order_by("name").values_list("pk", "name"))
     card_types = tuple((str(pk), name) for pk, name in CardType.objects.order_by("name").values_list("pk", "name"))
     languages = tuple((code, str(name)) for code, name in settings.LANGUAGES)
     months = tuple((str(number), str(name)) for number, name in MONTHS.items())
@@ -363,7 +389,11 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
         ConditionField(
             "rfm_segment", _("Customer value (RFM)"), figures, Kind.CHOICE, _rfm, choices=tuple(RfmSegment.choices)
         ),
+        ConditionField("rfm_recency", _("RFM score: recency (1–5)"), figures, Kind.NUMBER, _rfm_score("recency")),
+        ConditionField("rfm_frequency", _("RFM score: frequency (1–5)"), figures, Kind.NUMBER, _rfm_score("frequency")),
+        ConditionField("rfm_monetary", _("RFM score: amount (1–5)"), figures, Kind.NUMBER, _rfm_score("monetary")),
         ConditionField("bought", _("Bought from"), activity, Kind.ACTIVITY, _bought, choices=product_groups),
+        ConditionField("bought_at", _("Bought at the store"), activity, Kind.ACTIVITY, _bought_at, choices=stores),
         ConditionField("returned", _("Returned goods"), activity, Kind.DAYS, _returned),
         ConditionField("points_balance", _("Points balance"), loyalty, Kind.NUMBER, _points, unit=_("points")),
         ConditionField("card_type", _("Type of an active card"), loyalty, Kind.CHOICE, _card_type, choices=card_types),

@@ -16,15 +16,18 @@ class AnswerSerializer(serializers.Serializer):
 
     DRF deep-copies every declared field for each serializer it makes (a third of a card
     look-up's Python time). An answer only reads: its fields keep no state of one answer and use
-    no context (a date-time is put in the zone active when it is shown), so the first instance's
-    bound fields serve every later one of the class."""
+    no context (a date-time is put in the zone active when it is shown), so fields bound once, to
+    an instance of the class that holds no answer, serve every later one. Fields of an answer
+    must therefore never read `self.context` or the serializer's instance."""
 
     @property
     def fields(self):
-        made = type(self).__dict__.get("_fields_made")
+        cls = type(self)
+        made = cls.__dict__.get("_fields_made")
         if made is None:
-            made = super().fields
-            type(self)._fields_made = made
+            # DRF's own property, on a blank instance: no answer's data stays bound to the fields.
+            made = serializers.Serializer.fields.__get__(cls(), cls)
+            cls._fields_made = made
         return made
 
 

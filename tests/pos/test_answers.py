@@ -27,6 +27,8 @@ def test_answers_of_one_class_share_fields_but_never_values_or_zones():
     first = PurchaseFiguresOutSerializer(_Figures(3, "30.00", moment))
     second = PurchaseFiguresOutSerializer(_Figures(0, "0.00", moment))
     assert first.fields is second.fields
+    # Bound to a serializer of no answer: neither answer's data stays behind in the process.
+    assert first.fields["count"].parent.instance is None
     with timezone.override(zoneinfo.ZoneInfo("Europe/Tallinn")):
         assert first.data["average"] == "10.00"
         assert first.data["last_at"] == "2026-06-01T12:30:00+03:00"
@@ -45,3 +47,30 @@ def test_the_rate_limit_counts_each_retailers_terminal_apart(alpha, beta, shop, 
     assert [shop.api.get("customers/", {"code": "1"}).status_code for _ in range(3)] == [404, 404, 429]
     beta_api = till_api(beta.host, "beta-till-token-0001")
     assert [beta_api.get("customers/", {"code": "1"}).status_code for _ in range(2)] == [404, 404]
+
+
+@pytest.mark.django_db
+def test_without_redis_the_till_is_answered_uncounted_and_redis_is_left_alone_a_while(shop, monkeypatch, caplog):
+    import socket
+
+    import redis
+
+    from crm import redis_client
+    from pos import throttling
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    monkeypatch.setattr(redis_client, "_client", redis.Redis(port=port, socket_connect_timeout=0.5))
+    monkeypatch.setattr(throttling, "_skip_until", 0.0)
+    monkeypatch.setattr(TerminalRateThrottle, "rate", "1/day")
+    assert [shop.api.get("customers/", {"code": "1"}).status_code for _ in range(3)] == [404, 404, 404]
+    warnings = [record for record in caplog.records if "rate limit is not counted" in record.getMessage()]
+    assert len(warnings) == 1  # the first request tried Redis; the next two did not
+    assert throttling._skip_until > 0
+    # Redis back and the pause over: counted again (the day's one request, then refused).
+    monkeypatch.undo()
+    monkeypatch.setattr(throttling, "_skip_until", 0.0)
+    monkeypatch.setattr(TerminalRateThrottle, "rate", "1/day")
+    assert [shop.api.get("customers/", {"code": "1"}).status_code for _ in range(2)] == [404, 429]
