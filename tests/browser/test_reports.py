@@ -27,7 +27,8 @@ def customers_to_report(committed_db, tenants):
     """Customers in two groups and none, in every status; removed afterwards with the runs the
     test built and their files."""
     setup = tenants["browser"]
-    suffix = uuid.uuid4().hex[:6]
+    # A letter first: six digits would be searched as a phone number, not as the last name.
+    suffix = f"r{uuid.uuid4().hex[:6]}"
     with tenant_context(setup.tenant):
         last_run = ReportRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         regulars = group_create(name=f"Regulars {suffix}")
