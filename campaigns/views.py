@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +16,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from campaigns.forms import SegmentForm, definition_changed, definition_of_post
 from campaigns.from_list import definition_of_list_query
-from campaigns.models import Segment, SegmentCount
+from campaigns.models import Segment
 from campaigns.rules import Condition, ConditionGroup, Definition
 from campaigns.selectors.conditions import Kind, condition_fields
-from campaigns.selectors.segments import definition_problems, segment_count, segment_preview, segment_sizes
+from campaigns.selectors.segments import (
+    definition_problems,
+    segment_count,
+    segment_customers,
+    segment_list,
+    segment_preview,
+    segment_sizes,
+)
 from campaigns.services import segment_archive, segment_create, segment_update
 from campaigns.wording import definition_words
 from crm.permissions import right_required
@@ -95,6 +101,7 @@ def _builder_context(
         if group_counted:
             counted.append(ConditionGroup(tuple(group_counted)))
     live = Definition(tuple(counted))
+    customers = segment_customers(live, fields=fields)
     sections: dict[str, list] = {}
     for field in fields.values():
         sections.setdefault(str(field.section), []).append(field)
@@ -103,8 +110,8 @@ def _builder_context(
         "form": form,
         "groups": rows,
         "sections": sections,
-        "count": segment_count(live, fields=fields),
-        "preview": segment_preview(live, fields=fields),
+        "count": customers.order_by().count(),
+        "preview": segment_preview(customers),
         "incomplete": live.condition_count < definition.condition_count,
         "Kind": Kind,
         "title": segment.name if segment else _("New segment"),
@@ -113,17 +120,9 @@ def _builder_context(
 
 @right_required(Right.USE_MARKETING)
 def segment_list_view(request):
-    latest = SegmentCount.objects.filter(segment=OuterRef("pk")).order_by("-day")
-    segments = (
-        Segment.objects.filter(is_archived=request.GET.get("archived") == "1")
-        .select_related("created_by")
-        .annotate(size=Subquery(latest.values("count")[:1]), size_day=Subquery(latest.values("day")[:1]))
-        .order_by("name")
-    )
+    archived = request.GET.get("archived") == "1"
     return render(
-        request,
-        "campaigns/segment_list.html",
-        {"segments": segments, "archived": request.GET.get("archived") == "1"},
+        request, "campaigns/segment_list.html", {"segments": segment_list(archived=archived), "archived": archived}
     )
 
 

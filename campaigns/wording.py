@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -31,6 +33,11 @@ def condition_words(condition: Condition, field: ConditionField | None) -> str:
     value = choices.get(condition.value, condition.value)
     if field.kind == Kind.NUMBER:
         value = formats.localize(condition.value)
+    elif field.kind == Kind.DATE:
+        try:
+            value = formats.date_format(datetime.date.fromisoformat(condition.value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            value = condition.value
     text = f"{field.label} {operator} {value}"
     return f"{text} {field.unit}".strip() if field.kind == Kind.NUMBER and field.unit else text
 

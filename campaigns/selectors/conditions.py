@@ -85,6 +85,8 @@ class ConditionField:
     choices: tuple[tuple[str, str], ...] = ()
     # Words after a number: "days", "points".
     unit: Promise | str = ""
+    # The smallest and largest number allowed, where the condition needs them (an age in years).
+    bounds: tuple[int, int] | None = None
 
     @property
     def operators(self) -> tuple[tuple[str, str], ...]:
@@ -107,6 +109,11 @@ class ConditionField:
                 number = None
             if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
                 raise ValidationError(_("%(field)s: give a number.") % {"field": self.label})
+            if self.bounds and not self.bounds[0] <= number <= self.bounds[1]:
+                raise ValidationError(
+                    _("%(field)s: give a number from %(min)s to %(max)s.")
+                    % {"field": self.label, "min": self.bounds[0], "max": self.bounds[1]}
+                )
             return number, None
         if self.kind == Kind.DATE:
             try:
@@ -355,7 +362,7 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
             _yes_no("sms_consent"),
             choices=_yes_no_choices(),
         ),
-        ConditionField("age", _("Age"), person, Kind.NUMBER, _age, unit=_("years")),
+        ConditionField("age", _("Age"), person, Kind.NUMBER, _age, unit=_("years"), bounds=(0, 150)),
         ConditionField(
             "birthday_month",
             _("Birthday month"),
@@ -376,6 +383,7 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
             Kind.NUMBER,
             _days_since("last_purchase_at"),
             unit=_("days"),
+            bounds=(0, MAX_DAYS * 10),
         ),
         ConditionField(
             "days_since_first",
@@ -384,14 +392,26 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
             Kind.NUMBER,
             _days_since("first_purchase_at"),
             unit=_("days"),
+            bounds=(0, MAX_DAYS * 10),
         ),
         ConditionField("year_spend", _("Spend in the last 12 months"), figures, Kind.NUMBER, _year_spend),
         ConditionField(
             "rfm_segment", _("Customer value (RFM)"), figures, Kind.CHOICE, _rfm, choices=tuple(RfmSegment.choices)
         ),
-        ConditionField("rfm_recency", _("RFM score: recency (1–5)"), figures, Kind.NUMBER, _rfm_score("recency")),
-        ConditionField("rfm_frequency", _("RFM score: frequency (1–5)"), figures, Kind.NUMBER, _rfm_score("frequency")),
-        ConditionField("rfm_monetary", _("RFM score: amount (1–5)"), figures, Kind.NUMBER, _rfm_score("monetary")),
+        ConditionField(
+            "rfm_recency", _("RFM score: recency (1–5)"), figures, Kind.NUMBER, _rfm_score("recency"), bounds=(1, 5)
+        ),
+        ConditionField(
+            "rfm_frequency",
+            _("RFM score: frequency (1–5)"),
+            figures,
+            Kind.NUMBER,
+            _rfm_score("frequency"),
+            bounds=(1, 5),
+        ),
+        ConditionField(
+            "rfm_monetary", _("RFM score: amount (1–5)"), figures, Kind.NUMBER, _rfm_score("monetary"), bounds=(1, 5)
+        ),
         ConditionField("bought", _("Bought from"), activity, Kind.ACTIVITY, _bought, choices=product_groups),
         ConditionField("bought_at", _("Bought at the store"), activity, Kind.ACTIVITY, _bought_at, choices=stores),
         ConditionField("returned", _("Returned goods"), activity, Kind.DAYS, _returned),

@@ -7,8 +7,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Segment, SegmentCount
 from campaigns.rules import Definition
@@ -33,24 +34,17 @@ def definition_problems(definition: Definition, *, fields: dict[str, ConditionFi
     """Every condition of the definition that cannot be read, each with its message (all at
     once, not the first only)."""
     problems = []
-    today = timezone.localdate()
     for group_index, group in enumerate(definition.groups):
         for index, condition in enumerate(group.conditions):
             field = fields.get(condition.field)
             if field is None:
-                problems.append(SegmentProblem(group_index, index, str(_unknown_field())))
+                problems.append(SegmentProblem(group_index, index, _("Choose what the condition is about.")))
                 continue
             try:
-                field.q(condition, today)
+                field.read(condition)
             except ValidationError as error:
                 problems.append(SegmentProblem(group_index, index, " ".join(error.messages)))
     return problems
-
-
-def _unknown_field():
-    from django.utils.translation import gettext as _
-
-    return _("Choose what the condition is about.")
 
 
 def segment_customers(
@@ -88,18 +82,21 @@ def segment_count(definition: Definition, **kwargs) -> int:
     return segment_customers(definition, **kwargs).order_by().count()
 
 
-def segment_preview(definition: Definition, *, rows: int = PREVIEW_ROWS, **kwargs) -> list[Customer]:
-    """The first customers of the segment, newest first, with their group."""
-    return list(segment_customers(definition, **kwargs).select_related("group").order_by("-created_at", "-pk")[:rows])
+def segment_preview(customers: QuerySet[Customer], *, rows: int = PREVIEW_ROWS) -> list[Customer]:
+    """The first customers of a segment's queryset (`segment_customers`), newest first, with
+    their group."""
+    return list(customers.select_related("group").order_by("-created_at", "-pk")[:rows])
 
 
-def segment_list(*, include_archived: bool = False) -> QuerySet[Segment]:
-    segments = Segment.objects.select_related("created_by").order_by("name")
-    return segments if include_archived else segments.filter(is_archived=False)
-
-
-def segment_get(*, segment_id: int) -> Segment:
-    return Segment.objects.get(pk=segment_id)
+def segment_list(*, archived: bool = False) -> QuerySet[Segment]:
+    """The segments in use (or the archived ones) by name, each with its last kept size and day."""
+    latest = SegmentCount.objects.filter(segment=OuterRef("pk")).order_by("-day")
+    return (
+        Segment.objects.filter(is_archived=archived)
+        .select_related("created_by")
+        .annotate(size=Subquery(latest.values("count")[:1]), size_day=Subquery(latest.values("day")[:1]))
+        .order_by("name")
+    )
 
 
 def segment_sizes(*, segment: Segment, days: int = 90) -> list[SegmentCount]:

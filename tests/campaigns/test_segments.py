@@ -199,6 +199,13 @@ BAD = [
     (Condition("purchase_count", "gte", "many"), "Number of purchases: give a number."),
     (Condition("purchase_count", "between", "3"), "Number of purchases: choose how to compare."),
     (Condition("created", "gte", "31.02.2026"), "Created: give a date."),
+    # Numbers a condition cannot compute with (a year before 1, a day before the calendar).
+    (Condition("age", "gte", "20000"), "Age: give a number from 0 to 150."),
+    (
+        Condition("days_since_last", "gte", "99999999999"),
+        "Days since the last purchase: give a number from 0 to 36500.",
+    ),
+    (Condition("rfm_recency", "gte", "6"), "RFM score: recency (1–5): give a number from 1 to 5."),
     (Condition("bought", "did", "any", "0"), "Bought from: give the number of days, from 1 to 3650."),
     (Condition("bought", "did", "999999", "30"), "Bought from: choose one of the options."),
     (Condition("returned", "did", "forever"), "Returned goods: give the number of days, from 1 to 3650."),
@@ -207,7 +214,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("condition", "message"), BAD, ids=[case[0].field for case in BAD])
+@pytest.mark.parametrize(
+    ("condition", "message"), BAD, ids=[f"{case[0].field}-{index}" for index, case in enumerate(BAD)]
+)
 def test_a_condition_that_cannot_be_read_is_refused_with_its_message_and_nothing_written(
     people, alpha, condition, message
 ):
