@@ -8,7 +8,13 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns.selectors.segments import segment_choices, segment_list_condition
+        from campaigns.services.offers import campaign_points_step
         from customers.list_scopes import ListScope, list_scopes
+        from sales.registry import sale_steps
+
+        # After the loyalty programme's step (loyalty comes first among the apps): the offer
+        # multiplies the points that step wrote.
+        sale_steps.register(campaign_points_step)
 
         list_scopes.register(
             ListScope(

@@ -4,11 +4,16 @@ rows (`g<group>-c<condition>-field|operator|value|extra`) in their order."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import Campaign, Segment
 from campaigns.rules import MAX_CONDITIONS, MAX_GROUPS, Condition, ConditionGroup, Definition
+from campaigns.services.campaigns import FIELDS, CampaignInput, TextInput
+from loyalty.models import CardType
 
 ROW = re.compile(r"^g(\d+)-c(\d+)-field$")
 
@@ -74,3 +79,91 @@ def definition_changed(definition: Definition, action: str, *, first_field: str)
 
 def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
+
+
+class CampaignForm(forms.Form):
+    """A campaign's settings and its texts, one subject and body per language; `data()` gives the
+    service's input (which checks everything again and names what is wrong)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.none())
+    channel = forms.ChoiceField(label=_("Channel"), choices=Campaign.Channel.choices)
+    holdout_percent = forms.DecimalField(
+        label=_("Hold-out group (%)"),
+        initial=10,
+        min_value=0,
+        max_value=50,
+        decimal_places=1,
+        help_text=_("A share of the customers who may receive it, drawn at random, receives nothing: the comparison."),
+    )
+    offer = forms.ChoiceField(label=_("Offer"), choices=Campaign.Offer.choices, initial=Campaign.Offer.NONE)
+    points_multiplier = forms.DecimalField(
+        label=_("Points multiplier"), required=False, min_value=Decimal("1.01"), max_value=20, decimal_places=2
+    )
+    bonus_points = forms.IntegerField(label=_("Bonus points"), required=False, min_value=1, max_value=1_000_000)
+    coupon_type = forms.ModelChoiceField(label=_("Coupon type"), queryset=CardType.objects.none(), required=False)
+    offer_days = forms.IntegerField(
+        label=_("Offer valid for (days)"),
+        initial=30,
+        min_value=1,
+        max_value=365,
+        help_text=_("From the day the campaign is sent."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].queryset = Segment.objects.filter(is_archived=False)
+        self.fields["coupon_type"].queryset = CardType.objects.filter(kind=CardType.Kind.COUPON, is_active=True)
+        for code, name in settings.LANGUAGES:
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Subject (%(language)s)") % {"language": name}, max_length=200, required=False
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+
+    def languages(self):
+        """Per language: its name and its two fields, for the template."""
+        return [(code, name, self[f"subject_{code}"], self[f"body_{code}"]) for code, name in settings.LANGUAGES]
+
+    def data_input(self) -> CampaignInput:
+        cleaned = self.cleaned_data
+        return CampaignInput(
+            name=cleaned["name"],
+            segment=cleaned["segment"],
+            channel=cleaned["channel"],
+            holdout_percent=cleaned["holdout_percent"],
+            offer=cleaned["offer"],
+            points_multiplier=cleaned.get("points_multiplier"),
+            bonus_points=cleaned.get("bonus_points"),
+            coupon_type=cleaned.get("coupon_type"),
+            offer_days=cleaned.get("offer_days"),
+            texts=tuple(
+                TextInput(code, cleaned.get(f"subject_{code}") or "", cleaned.get(f"body_{code}") or "")
+                for code, _name in settings.LANGUAGES
+            ),
+        )
+
+    def errors_take(self, error) -> None:
+        """A service's ValidationError onto the fields it names (the rest above the form)."""
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+    @staticmethod
+    def initial_of(campaign: Campaign) -> dict:
+        initial = {name: getattr(campaign, name) for name in FIELDS}
+        for text in campaign.texts.all():
+            initial[f"subject_{text.language}"], initial[f"body_{text.language}"] = text.subject, text.body
+        return initial
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label=_("Send at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        help_text=_("Empty: send now."),
+    )

@@ -25,6 +25,7 @@ NAVIGATION = (
     NavEntry(_("Customers"), "customers:customer_list", right="view_customers"),
     NavEntry(_("Control"), "customers:customer_control", right="edit_customers"),
     NavEntry(_("Segments"), "campaigns:segment_list", right="use_marketing"),
+    NavEntry(_("Campaigns"), "campaigns:campaign_list", right="use_marketing"),
     NavEntry(_("Reports"), "reports:list", right="use_marketing"),
     NavEntry(_("Retailer"), "tenants:retailer_settings", right="manage_settings", section="settings"),
     NavEntry(_("Customer properties"), "customers:customer_property_list", right="manage_settings", section="settings"),

@@ -17,5 +17,5 @@ urlpatterns = [
     path("settings/sales/", include("sales.urls")),
     path("", include("loyalty.urls")),
     path("reports/", include("reports.urls")),
-    path("segments/", include("campaigns.urls")),
+    path("", include("campaigns.urls")),
 ]

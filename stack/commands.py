@@ -25,6 +25,9 @@ def app_environment(profile: Profile) -> dict[str, str]:
     if profile is RUN:
         env.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.base")
         env.setdefault("REGULARS_DEBUG", "1")
+        # Links in the demo's messages point at this server, not at https on port 443.
+        env.setdefault("REGULARS_SITE_SCHEME", "http")
+        env.setdefault("REGULARS_SITE_PORT", env.get("REGULARS_RUN_PORT", "8000"))
     else:
         env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
     return env

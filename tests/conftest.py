@@ -380,3 +380,60 @@ def loyalty_programme(alpha):
 
     with tenant_context(alpha.tenant):
         return ProgrammeFactory()
+
+
+# --- a real SMTP server on loopback ------------------------------------------------------------
+
+
+class Inbox:
+    """What the loopback SMTP server received, each message parsed; an address with "refused" in
+    it is refused at RCPT, as a real server refuses an unknown mailbox."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "refused" in address:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [message for message in self.messages if message["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """An SMTP server (aiosmtpd) on a loopback port, and Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+    from django.test import override_settings
+
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=inbox.port,
+            EMAIL_USE_TLS=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
+            yield inbox
+    finally:
+        controller.stop()

@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "args": ("reports.tasks.report_runs_purge_task",),
     },
+    "campaigns-due-every-minute": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 60,
+        "args": ("campaigns.tasks.campaigns_due_task",),
+    },
     "segment-sizes-every-night": {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 24 * 60 * 60,
@@ -295,7 +300,23 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("REGULARS_EMAIL_USE_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Campaign e-mail through a provider's API instead of SMTP: any Django backend, e.g. django-anymail's
+# "anymail.backends.mailgun.EmailBackend" with its ANYMAIL settings (docs/campaigns.md).
+EMAIL_BACKEND = env("REGULARS_EMAIL_BACKEND", EMAIL_BACKEND)
 DEFAULT_FROM_EMAIL = env("REGULARS_DEFAULT_FROM_EMAIL", f"Regulars <no-reply@{BASE_DOMAIN}>")
+
+# Campaign SMS (campaigns.sms): the backend, its file, and Twilio's account for TwilioSmsBackend.
+SMS_BACKEND = env("REGULARS_SMS_BACKEND", "campaigns.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env("REGULARS_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl"))
+SMS_TWILIO_API_URL = env("REGULARS_SMS_TWILIO_API_URL", "https://api.twilio.com")
+SMS_TWILIO_ACCOUNT_SID = env("REGULARS_SMS_TWILIO_ACCOUNT_SID")
+SMS_TWILIO_AUTH_TOKEN = env("REGULARS_SMS_TWILIO_AUTH_TOKEN")
+SMS_TWILIO_FROM = env("REGULARS_SMS_TWILIO_FROM")
+# How links in messages (the unsubscribe link) reach the retailer's domain: https behind a proxy.
+SITE_SCHEME = env("REGULARS_SITE_SCHEME", "https")
+SITE_PORT = env("REGULARS_SITE_PORT")
+# Messages a campaign hands to the backend per batch (one SMTP connection each).
+CAMPAIGN_BATCH = int(env("REGULARS_CAMPAIGN_BATCH", "100"))
 
 LOGGING = {
     "version": 1,

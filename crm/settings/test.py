@@ -10,7 +10,10 @@ from crm.settings.base import DATABASES, MEDIA_ROOT  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test's worker is given a real SMTP server on loopback.
+if not os.environ.get("REGULARS_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_SCHEME, SITE_PORT = "http", os.environ.get("REGULARS_SITE_PORT", "")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = MEDIA_ROOT.parent / "test-media"

@@ -28,16 +28,9 @@ MAX_BATCH = 10_000
 WELCOME_KEY = "welcome"
 
 
-@transaction.atomic
-def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User | None) -> CardBatch:
-    """Number `quantity` new cards of the type as unassigned stock, continuing its range.
-
-    The type's row is locked, so two batches at once get consecutive, never overlapping, ranges.
-    """
-    if not isinstance(quantity, int) or quantity < 1:
-        raise ValidationError({"quantity": _("Give how many cards to make (at least 1).")})
-    if quantity > MAX_BATCH:
-        raise ValidationError({"quantity": _("At most %(max)s cards are made at a time.") % {"max": MAX_BATCH}})
+def _numbers_take(*, card_type: CardType, quantity: int) -> tuple[CardType, list[str]]:
+    """The next `quantity` numbers of the type's range, taken: the type's row locked (so two takes
+    at once get consecutive, never overlapping, ranges) and its last serial moved on."""
     card_type = CardType.objects.select_for_update().get(pk=card_type.pk)
     if not card_type.is_active:
         raise ValidationError(_("The card type %(name)s is not active.") % {"name": card_type.name})
@@ -49,7 +42,6 @@ def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User
                 % {"name": card_type.name, "left": capacity - card_type.last_serial}
             }
         )
-    today = timezone.localdate()
     first_serial = card_type.last_serial + 1
     numbers = [
         number_make(symbology=card_type.symbology, prefix=card_type.prefix, serial=serial)
@@ -61,6 +53,20 @@ def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User
             _("Numbers of this range exist already (%(numbers)s); change the type's prefix.")
             % {"numbers": ", ".join(sorted(taken)[:3])}
         )
+    card_type.last_serial += quantity
+    card_type.save(update_fields=["last_serial"])
+    return card_type, numbers
+
+
+@transaction.atomic
+def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User | None) -> CardBatch:
+    """Number `quantity` new cards of the type as unassigned stock, continuing its range."""
+    if not isinstance(quantity, int) or quantity < 1:
+        raise ValidationError({"quantity": _("Give how many cards to make (at least 1).")})
+    if quantity > MAX_BATCH:
+        raise ValidationError({"quantity": _("At most %(max)s cards are made at a time.") % {"max": MAX_BATCH}})
+    card_type, numbers = _numbers_take(card_type=card_type, quantity=quantity)
+    today = timezone.localdate()
     batch = CardBatch.objects.create(
         card_type=card_type, quantity=quantity, first_number=numbers[0], last_number=numbers[-1], created_by=acting_user
     )
@@ -89,9 +95,46 @@ def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User
         ],
         batch_size=1000,
     )
-    card_type.last_serial += quantity
-    card_type.save(update_fields=["last_serial"])
     return batch
+
+
+@transaction.atomic
+def coupons_issue(
+    *,
+    card_type: CardType,
+    customer_ids: list[int],
+    valid_until: datetime.date | None,
+    acting_user: User | None,
+    note: str,
+) -> dict[int, Card]:
+    """A new personal coupon of the type for each customer (a campaign's offer): numbered on from
+    the type's range, active on its customer at once, with its event; set-based (rows by COPY).
+    Each is used once at the till like any coupon. Returns the coupons by customer id."""
+    if card_type.kind != CardType.Kind.COUPON:
+        raise ValidationError(_("The card type %(name)s is not a coupon.") % {"name": card_type.name})
+    if not customer_ids:
+        return {}
+    card_type, numbers = _numbers_take(card_type=card_type, quantity=len(customer_ids))
+    now = timezone.now()
+    cards = [
+        Card(
+            number=number,
+            card_type=card_type,
+            customer_id=customer_id,
+            status=Card.Status.ACTIVE,
+            assigned_at=now,
+            valid_until=valid_until,
+        )
+        for customer_id, number in zip(customer_ids, numbers, strict=True)
+    ]
+    copy_rows(Card, cards)
+    author_id = acting_user.pk if acting_user is not None else None
+    copy_values(
+        CardEvent,
+        ("card_id", "customer_id", "kind", "author_id", "note"),
+        [(card.pk, card.customer_id, CardEvent.Kind.ASSIGNED.value, author_id, note[:200]) for card in cards],
+    )
+    return {card.customer_id: card for card in cards}
 
 
 def _card_for_assignment(number: str, *, customer: Customer) -> Card:

@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.models import Segment, SegmentEvent
 from campaigns.rules import Condition, ConditionGroup, Definition
-from campaigns.services import segment_create
+from campaigns.services.segments import segment_create
 from customers.models import CustomProperty
 from tests.factories import CustomerFactory, CustomPropertyFactory
 

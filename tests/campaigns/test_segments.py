@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 from campaigns.models import Segment, SegmentCount, SegmentEvent
 from campaigns.rules import Condition, ConditionGroup, Definition
 from campaigns.selectors.segments import segment_count, segment_customers
-from campaigns.services import segment_archive, segment_create, segment_sizes_record, segment_update
+from campaigns.services.segments import segment_archive, segment_create, segment_sizes_record, segment_update
 from customers.models import CustomerStatus, CustomProperty
 from loyalty.services.ledger import points_adjust
 from sales.services.sales import LineInput

@@ -27,7 +27,7 @@ from campaigns.selectors.segments import (
     segment_preview,
     segment_sizes,
 )
-from campaigns.services import segment_archive, segment_create, segment_update
+from campaigns.services.segments import segment_archive, segment_create, segment_update
 from campaigns.wording import definition_words
 from crm.permissions import right_required
 from customers.selectors.customers import customer_filterset
