@@ -7,6 +7,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Segments and campaigns")
 
     def ready(self) -> None:
+        from campaigns import reports  # noqa: F401  (registers the campaigns' reports)
         from campaigns.selectors.segments import segment_choices, segment_list_condition
         from campaigns.services.offers import campaign_points_step
         from customers.list_scopes import ListScope, list_scopes

@@ -390,3 +390,67 @@ def test_personal_coupons_are_sent_and_used_once(alpha, shop, audience, smtp_ser
                 extensions=[LoyaltyAtSale(card_number=row.coupon.number, earns=False)],
             )
         assert error.value.messages == [f"Coupon {row.coupon.number} was used already."]
+
+
+# --- the effect report -------------------------------------------------------------------------
+
+
+def test_the_effect_report_compares_recipients_with_the_holdout_as_an_independent_computation(
+    alpha, shop, loyalty_programme, audience, smtp_server
+):
+    from reports.registry import report_get
+
+    with tenant_context(alpha.tenant):
+        campaign = _sent(
+            _campaign(
+                _segment(),
+                holdout_percent=Decimal("25"),
+                offer=Campaign.Offer.MULTIPLIER,
+                points_multiplier=Decimal("2"),
+            )
+        )
+        recipients = list(Recipient.objects.filter(campaign=campaign, group="recipient").order_by("pk"))
+        held = list(Recipient.objects.filter(campaign=campaign, group="holdout").order_by("pk"))
+        assert (len(recipients), len(held)) == (15, 5)
+        revenue_r = [0.0] * 15
+        revenue_h = [0.0] * 5
+        receipts_r = [0] * 15
+        for index, amount in ((0, "10.00"), (0, "5.00"), (3, "20.00"), (7, "7.50")):
+            _buy(shop, recipients[index].customer, amount)
+            revenue_r[index] += float(amount)
+            receipts_r[index] += 1
+        _buy(shop, held[1].customer, "8.00")
+        revenue_h[1] = 8.0
+        # Beta's purchases and the customers outside the campaign do not count.
+        _buy(shop, CustomerFactory(first_name="Outside"), "99.00")
+        report = report_get("campaign-effect")
+        rows = {row["measure"]: row for row in report.rows({"campaign": campaign.pk, "days": 30})}
+
+    def interval(a, b):
+        difference = statistics.mean(a) - statistics.mean(b)
+        margin = 1.959963984540054 * math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
+        return difference, difference - margin, difference + margin
+
+    assert (rows["Customers"]["recipients"], rows["Customers"]["holdout"]) == (15, 5)
+    revenue = rows["Revenue per customer"]
+    difference, low, high = interval(revenue_r, revenue_h)
+    assert (revenue["recipients"], revenue["holdout"]) == (round(42.5 / 15, 2), 1.6)
+    assert (revenue["difference"], revenue["low"], revenue["high"]) == tuple(
+        round(v, 2) for v in (difference, low, high)
+    )
+    bought = rows["Share who bought"]
+    difference, low, high = interval([1.0 if r else 0.0 for r in receipts_r], [0, 1, 0, 0, 0])
+    assert (bought["recipients"], bought["holdout"]) == (0.2, 0.2)
+    assert (bought["difference"], bought["low"], bought["high"]) == tuple(round(v, 4) for v in (difference, low, high))
+    assert rows["Receipts per customer"]["recipients"] == round(4 / 15, 4)
+    # Points: each recipient's purchase earned its points twice (10+5+20+7 = 42, doubled: 84).
+    assert rows["Points earned per customer"]["recipients"] == round(84 / 15, 4)
+    assert rows["Points earned per customer"]["holdout"] == round(8 / 5, 4)
+    assert rows["Extra points given"]["recipients"] == 42
+    assert rows["Revenue brought by the campaign"]["recipients"] == round((42.5 / 15 - 1.6) * 15, 2)
+    with tenant_context(alpha.tenant):
+        chart = report.chart({"campaign": campaign.pk, "days": 30}).result()
+    assert [series["name"] for series in chart["series"]] == ["Recipients", "Hold-out group"]
+    assert chart["series"][0]["values"][0] == pytest.approx(42.5 / 15)
+    assert chart["series"][1]["values"][-1] == pytest.approx(1.6)
+    assert len(chart["labels"]) == 30
