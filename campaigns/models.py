@@ -186,8 +186,8 @@ class CampaignText(models.Model):
 class Recipient(models.Model):
     """One customer of the campaign's audience, written when the audience is drawn, before any
     message goes: a recipient, one of the hold-out group, or excluded with the reason. A
-    recipient's state moves pending → sending (committed before the message is handed over) →
-    sent or failed, so that no worker ever sends to a row another has started."""
+    recipient's state moves pending → reserved (in a worker's batch) → sending (committed just
+    before the message is handed over) → sent or failed, so that no message is handed over twice."""
 
     class Group(models.TextChoices):
         RECIPIENT = "recipient", _("Recipient")
@@ -202,6 +202,8 @@ class Recipient(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
+        # Taken into a worker's batch, not handed to the channel yet: waits again if the worker stops.
+        RESERVED = "reserved", _("In a batch")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")

@@ -148,10 +148,13 @@ def client_for(setup: TenantSetup, login: Login | None = None) -> Client:
 # --- a real Celery worker ----------------------------------------------------------------------
 
 
-def worker_start(*, queue: str = "", name: str = "tests", pool: str = "solo") -> subprocess.Popen:
+def worker_start(
+    *, queue: str = "", name: str = "tests", pool: str = "solo", environment: dict | None = None
+) -> subprocess.Popen:
     """A Celery worker in its own process (and process group), on the test database and the test
     Redis, consuming `queue` (else the default queue); returns once it answers a ping. `pool`
-    "prefork" runs the tasks in one child process, as deployments do (two there)."""
+    "prefork" runs the tasks in one child process, as deployments do (two there); `environment`
+    adds variables (an SMTP server's address, say)."""
     from crm.celery import app
 
     settings_dict = connection.settings_dict
@@ -160,6 +163,7 @@ def worker_start(*, queue: str = "", name: str = "tests", pool: str = "solo") ->
     env["REGULARS_DATABASE_URL"] = (
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
+    env.update(environment or {})
     hostname = f"{name}-{os.getpid()}@%h"
     worker = subprocess.Popen(
         [

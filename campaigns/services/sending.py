@@ -5,8 +5,9 @@ as long as it sends, so a job delivered twice finds the lock taken and stops; th
 its connection when a worker dies. The first job draws the audience in one transaction: every
 customer of the segment gets a row (a recipient, one of the hold-out drawn with a recorded seed,
 or excluded with the reason) before any message goes. Then, batch by batch, recipients are
-claimed (pending → sending, committed), each message is handed to the backend and its row marked
-sent or failed at once. A row found "sending" by the next job was handed over by a worker that
+reserved (pending → reserved, committed); each row is marked "sending" and committed just before
+its message is handed to the backend, then sent or failed at once. A reserved row left by a
+worker that stopped waits again. A row found "sending" by the next job was handed over by a worker that
 stopped before it said how it went: it becomes "not confirmed" and is never sent again. Nothing is
 sent twice; a job that stops midway is resumed by the next (the broker hands the task back, and the
 minute's check of due campaigns sends it again).
@@ -152,7 +153,7 @@ def _start(campaign_id: int) -> Campaign | None:
 
 
 def _claim(campaign: Campaign, size: int) -> list[Recipient]:
-    """The next pending recipients, marked "sending" and committed before any of them is sent."""
+    """The next pending recipients, reserved for this batch (committed)."""
     with transaction.atomic():
         ids = list(
             Recipient.objects.select_for_update(skip_locked=True)
@@ -160,7 +161,7 @@ def _claim(campaign: Campaign, size: int) -> list[Recipient]:
             .order_by("pk")
             .values_list("pk", flat=True)[:size]
         )
-        Recipient.objects.filter(pk__in=ids).update(state=Recipient.State.SENDING)
+        Recipient.objects.filter(pk__in=ids).update(state=Recipient.State.RESERVED)
     return list(Recipient.objects.filter(pk__in=ids).select_related("customer", "coupon").order_by("pk"))
 
 
@@ -196,6 +197,8 @@ def _send_batch(campaign: Campaign, batch: list[Recipient], *, texts, domain: st
                 group=Recipient.Group.EXCLUDED, reason=reason, state=Recipient.State.NOT_SENT
             )
             continue
+        # Committed before the hand-over: from here on the message may have gone.
+        Recipient.objects.filter(pk=recipient.pk).update(state=Recipient.State.SENDING)
         text = texts.get(recipient.language) or texts[connection.tenant.language]
         link = unsubscribe_url(
             domain=domain, schema=schema, customer_id=recipient.customer_id, channel=campaign.channel
@@ -211,7 +214,7 @@ def _send_batch(campaign: Campaign, batch: list[Recipient], *, texts, domain: st
             # It may have gone: never again. The rest of the batch waits for the next job.
             _mark(recipient, Recipient.State.UNCONFIRMED, f"{type(error).__name__}: {error}")
             Recipient.objects.filter(
-                pk__in=[other.pk for other in batch[index + 1 :]], state=Recipient.State.SENDING
+                pk__in=[other.pk for other in batch[index + 1 :]], state=Recipient.State.RESERVED
             ).update(state=Recipient.State.PENDING)
             raise _Stop(str(error)) from error
         else:
@@ -270,6 +273,9 @@ def campaign_send(*, campaign_id: int) -> str:
         campaign = _start(campaign_id)
         if campaign is None:
             return "nothing"
+        Recipient.objects.filter(campaign=campaign, state=Recipient.State.RESERVED).update(
+            state=Recipient.State.PENDING
+        )
         left = Recipient.objects.filter(campaign=campaign, state=Recipient.State.SENDING).update(
             state=Recipient.State.UNCONFIRMED,
             error=_("A worker stopped while sending this message; it is not sent again."),
