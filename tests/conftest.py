@@ -209,11 +209,19 @@ def worker_children(worker: subprocess.Popen) -> list[int]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup):
-    """A Celery worker in its own process, on the test database and the test Redis."""
+def celery_worker(django_db_setup, session_smtp, live_server_port):
+    """A Celery worker in its own process, on the test database and the test Redis; its e-mail
+    goes to the session's SMTP server on loopback and its links point at the live server."""
     from crm.celery import app
 
-    worker = worker_start()
+    worker = worker_start(
+        environment={
+            "REGULARS_EMAIL_HOST": "127.0.0.1",
+            "REGULARS_EMAIL_PORT": str(session_smtp.port),
+            "REGULARS_EMAIL_USE_TLS": "0",
+            "REGULARS_SITE_PORT": str(live_server_port),
+        }
+    )
     yield app
     os.killpg(worker.pid, signal.SIGTERM)
     worker.wait(timeout=30)
@@ -418,6 +426,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def session_smtp():
+    """An SMTP server on loopback for the whole session (the session's Celery worker sends to it)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture
