@@ -17,6 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 MAX_GROUPS = 10
 MAX_CONDITIONS = 20
+# "Points expiring": those that expire within this many days unless spent first (the placeholder
+# and the segment condition read the same window).
+EXPIRING_DAYS = 30
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignText, Recipient
-from campaigns.rules import text_render
+from campaigns.rules import EXPIRING_DAYS, text_render
 from customers.models import Customer
 from loyalty.models import Card, CardType, PointsAccount, PointsEntry
-
-EXPIRING_DAYS = 30
 
 
 def campaign_list() -> QuerySet[Campaign]:

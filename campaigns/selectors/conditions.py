@@ -15,22 +15,23 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.rules import Condition
+from campaigns.rules import EXPIRING_DAYS, Condition
 from customers.filters import property_date, property_number, years_ago
 from customers.models import Customer, CustomerStatus, CustomProperty
 from customers.selectors.groups import group_choices, group_descendant_ids
 from customers.selectors.properties import property_list
 from customers.selectors.rfm import RfmSegment, rfm_scores_sql, rfm_segment_q
-from loyalty.models import Card, CardType
-from sales.models import Return, SalesDocument, SalesLine, Store
+from loyalty.models import Card, CardType, PointsEntry
+from sales.models import Product, Return, SalesDocument, SalesLine, Store
 from sales.selectors.products import product_group_choices, product_group_descendant_ids
 
 
@@ -40,6 +41,7 @@ class Kind:
     DATE = "date"
     TEXT = "text"
     ACTIVITY = "activity"  # a product group (or any product) and a number of days
+    PRODUCT = "product"  # a product's code (SKU or EAN) and a number of days
     DAYS = "days"  # a number of days only
 
 
@@ -64,6 +66,7 @@ KIND_OPERATORS = {
     Kind.DATE: (AT_LEAST, AT_MOST),
     Kind.TEXT: (CONTAINS,),
     Kind.ACTIVITY: (DID, DID_NOT),
+    Kind.PRODUCT: (DID, DID_NOT),
     Kind.DAYS: (DID, DID_NOT),
 }
 ANY_PRODUCT = "any"
@@ -124,13 +127,24 @@ class ConditionField:
             if not value:
                 raise ValidationError(_("%(field)s: give the text to look for.") % {"field": self.label})
             return value, None
-        days_text = (condition.extra if self.kind == Kind.ACTIVITY else condition.value).strip()
+        days_text = (condition.extra if self.kind in (Kind.ACTIVITY, Kind.PRODUCT) else condition.value).strip()
         if not days_text.isdigit() or not 1 <= int(days_text) <= MAX_DAYS:
             raise ValidationError(
                 _("%(field)s: give the number of days, from 1 to %(max)s.") % {"field": self.label, "max": MAX_DAYS}
             )
         if self.kind == Kind.ACTIVITY and value not in {code for code, _label in self.choices}:
             raise ValidationError(_("%(field)s: choose one of the options.") % {"field": self.label})
+        if self.kind == Kind.PRODUCT:
+            product_id = (
+                Product.objects.filter(Q(sku=value) | Q(ean=value)).values_list("pk", flat=True).first()
+                if value
+                else None
+            )
+            if product_id is None:
+                raise ValidationError(
+                    _("%(field)s: no product has the code or EAN “%(code)s”.") % {"field": self.label, "code": value}
+                )
+            return product_id, int(days_text)
         return value, int(days_text)
 
     def q(self, condition: Condition, today: datetime.date) -> Q:
@@ -240,6 +254,40 @@ def _bought(operator, value, days, today) -> Q:
         lines = lines.filter(product__group_id__in=product_group_descendant_ids(int(value)))
     bought = Exists(lines)
     return Q(bought) if operator == DID else ~Q(bought)
+
+
+def _bought_product(operator, product_id, days, today) -> Q:
+    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days - 1), datetime.time()))
+    bought = Exists(
+        SalesLine.objects.filter(
+            document__customer_id=OuterRef("pk"),
+            document__occurred_at__gte=since,
+            document__kind__in=[SalesDocument.Kind.RECEIPT, SalesDocument.Kind.INVOICE],
+            product_id=product_id,
+        )
+    )
+    return Q(bought) if operator == DID else ~Q(bought)
+
+
+def _points_expiring(operator, value, _days, today) -> Q:
+    """The points that expire within EXPIRING_DAYS unless spent first: spending takes the oldest
+    points first, so of the points due by the horizon, those not yet covered by the debits and not
+    already due today (the placeholder `points_expiring` reads the same figure)."""
+    horizon = today + datetime.timedelta(days=EXPIRING_DAYS)
+    debits = Coalesce(Sum("points", filter=Q(points__lt=0)), 0)
+    due_horizon = Coalesce(Sum("points", filter=Q(points__gt=0, expires_on__lte=horizon)), 0)
+    due_today = Coalesce(Sum("points", filter=Q(points__gt=0, expires_on__lte=today)), 0)
+    per_customer = (
+        PointsEntry.objects.filter(customer_id=OuterRef("pk"))
+        .exclude(kind__in=["merge_in", "merge_out"])
+        .order_by()
+        .values("customer_id")
+        .annotate(due=Greatest(due_horizon + debits, 0) - Greatest(due_today + debits, 0))
+        .values("due")
+    )
+    due = Coalesce(Subquery(per_customer, output_field=IntegerField()), 0)
+    compare = GreaterThanOrEqual if operator == AT_LEAST else LessThanOrEqual
+    return Q(compare(due, value))
 
 
 def _returned(operator, _value, days, today) -> Q:
@@ -413,9 +461,20 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
             "rfm_monetary", _("RFM score: amount (1–5)"), figures, Kind.NUMBER, _rfm_score("monetary"), bounds=(1, 5)
         ),
         ConditionField("bought", _("Bought from"), activity, Kind.ACTIVITY, _bought, choices=product_groups),
+        ConditionField(
+            "bought_product", _("Bought the product (code or EAN)"), activity, Kind.PRODUCT, _bought_product
+        ),
         ConditionField("bought_at", _("Bought at the store"), activity, Kind.ACTIVITY, _bought_at, choices=stores),
         ConditionField("returned", _("Returned goods"), activity, Kind.DAYS, _returned),
         ConditionField("points_balance", _("Points balance"), loyalty, Kind.NUMBER, _points, unit=_("points")),
+        ConditionField(
+            "points_expiring",
+            _("Points expiring in the next %(days)s days") % {"days": EXPIRING_DAYS},
+            loyalty,
+            Kind.NUMBER,
+            _points_expiring,
+            unit=_("points"),
+        ),
         ConditionField("card_type", _("Type of an active card"), loyalty, Kind.CHOICE, _card_type, choices=card_types),
     ]
     for prop in properties:

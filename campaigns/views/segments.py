@@ -76,6 +76,8 @@ def _complete(condition: Condition, field) -> bool:
         return False
     if field.kind == Kind.ACTIVITY:
         return bool(condition.extra)
+    if field.kind == Kind.PRODUCT:
+        return bool(condition.value and condition.extra)
     return field.kind == Kind.CHOICE or bool(condition.value)
 
 

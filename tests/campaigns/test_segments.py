@@ -7,14 +7,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Segment, SegmentCount, SegmentEvent
 from campaigns.rules import Condition, ConditionGroup, Definition
+from campaigns.selectors.campaigns import placeholder_values
 from campaigns.selectors.segments import segment_count, segment_customers
 from campaigns.services.segments import segment_archive, segment_create, segment_sizes_record, segment_update
 from customers.models import CustomerStatus, CustomProperty
+from loyalty.models import PointsEntry
 from loyalty.services.ledger import points_adjust
 from sales.services.sales import LineInput
 from staff.models import User
@@ -106,6 +109,7 @@ def people(alpha, beta):
         "drinks": drinks.pk,
         "gold": gold.pk,
         "tallinn": tallinn.pk,
+        "tea": tea.sku,
         "properties": (channel, size, member, club, note),
         "alpha": alpha.tenant,
         "names": {"Lapsed", "Regular", "Newcomer", "Returner"},
@@ -150,6 +154,9 @@ CASES = [
     ("bought", "did", "{drinks}", {"Lapsed", "Regular"}, "500"),
     ("bought", "did_not", "{drinks}", {"Lapsed", "Newcomer", "Returner"}, "60"),
     ("bought", "did", "any", {"Regular", "Returner"}, "30"),
+    ("bought_product", "did", "{tea}", {"Regular"}, "60"),
+    ("bought_product", "did", "{tea}", {"Lapsed", "Regular"}, "500"),
+    ("bought_product", "did_not", "{tea}", {"Lapsed", "Newcomer", "Returner"}, "60"),
     ("bought_at", "did", "{tallinn}", {"Regular"}, "60"),
     ("bought_at", "did_not", "{tallinn}", {"Lapsed", "Newcomer", "Returner"}, "60"),
     # Scored over every buyer of alpha (the archived one too, as the RFM report scores them):
@@ -177,7 +184,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[f"{case[0]}-{case[1]}-{case[2]}" for case in CASES])
 def test_each_condition_selects_exactly_its_customers_of_this_retailer(people, case):
     field, operator, value, expected, *extra = case
-    value = value.format(**{key: people[key] for key in ("vip", "gold_vip", "drinks", "gold", "tallinn")})
+    value = value.format(**{key: people[key] for key in ("vip", "gold_vip", "drinks", "gold", "tallinn", "tea")})
     assert _names(_one(field, operator, value, *extra), people["alpha"]) == expected
 
 
@@ -208,10 +215,62 @@ BAD = [
     (Condition("rfm_recency", "gte", "6"), "RFM score: recency (1–5): give a number from 1 to 5."),
     (Condition("bought", "did", "any", "0"), "Bought from: give the number of days, from 1 to 3650."),
     (Condition("bought", "did", "999999", "30"), "Bought from: choose one of the options."),
+    (
+        Condition("bought_product", "did", "NO-SUCH", "30"),
+        "Bought the product (code or EAN): no product has the code or EAN “NO-SUCH”.",
+    ),
+    (
+        Condition("bought_product", "did", "", "30"),
+        "Bought the product (code or EAN): no product has the code or EAN “”.",
+    ),
     (Condition("returned", "did", "forever"), "Returned goods: give the number of days, from 1 to 3650."),
     (Condition("p:note", "contains", " "), "Property 4: give the text to look for."),
     (Condition("nothing", "is", "x"), "Choose what the condition is about."),
 ]
+
+
+def test_points_expiring_within_30_days_are_those_not_spent_first(alpha, beta):
+    """Spending takes the oldest points first: of the points due within 30 days, those the debits
+    have not covered and that are not already due today."""
+    today = timezone.localdate()
+    balances: dict[tuple[str, int], int] = {}
+
+    def entry(customer, points, expires_in=None):
+        expires_on = today + datetime.timedelta(days=expires_in) if expires_in is not None else None
+        kind = PointsEntry.Kind.EARN if points > 0 else PointsEntry.Kind.REDEEM
+        key = (connection.schema_name, customer.pk)
+        balances[key] = balances.get(key, 0) + points
+        PointsEntry.objects.create(
+            customer=customer,
+            kind=kind,
+            points=points,
+            balance_after=balances[key],
+            source="till",
+            expires_on=expires_on,
+        )
+
+    with tenant_context(beta.tenant):
+        entry(CustomerFactory(first_name="Beta"), 500, 5)
+    with tenant_context(alpha.tenant):
+        soon = CustomerFactory(first_name="Soon")
+        entry(soon, 100, 10)
+        entry(soon, 50, 60)
+        entry(soon, -30)
+        spent = CustomerFactory(first_name="Spent")
+        entry(spent, 40, 0)
+        entry(spent, 20, 20)
+        entry(spent, -50)
+        later = CustomerFactory(first_name="Later")
+        entry(later, 300, 45)
+        CustomerFactory(first_name="None")
+        assert _names(_one("points_expiring", "gte", "11"), alpha.tenant) == {"Soon"}
+        assert _names(_one("points_expiring", "gte", "70"), alpha.tenant) == {"Soon"}
+        assert _names(_one("points_expiring", "gte", "71"), alpha.tenant) == set()
+        assert _names(_one("points_expiring", "lte", "10"), alpha.tenant) == {"Spent", "Later", "None"}
+        assert _names(_one("points_expiring", "gte", "1"), alpha.tenant) == {"Soon", "Spent"}
+        # The placeholder {{ points_expiring }} reads the same figure.
+        values = placeholder_values([soon, spent, later], coupons={})
+        assert [values[c.pk]["points_expiring"] for c in (soon, spent, later)] == [70, 10, 0]
 
 
 @pytest.mark.parametrize(
