@@ -252,9 +252,18 @@ class CampaignPoints(models.Model):
     sale = models.ForeignKey("sales.SalesDocument", on_delete=models.PROTECT, related_name="+")
     entry = models.OneToOneField("loyalty.PointsEntry", on_delete=models.PROTECT, related_name="+")
     points = models.BigIntegerField()
+    # What returns of the sale took back of them (with what they could not, the programme
+    # stopping at zero).
+    taken_back = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "sale"], name="campaign_points_once_per_sale")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sale"], name="campaign_points_once_per_sale"),
+            models.CheckConstraint(
+                condition=models.Q(taken_back__gte=0, taken_back__lte=models.F("points")),
+                name="campaign_points_taken_back_within_given",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.sale_id}: {self.points}"

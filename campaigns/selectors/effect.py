@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignPoints, Recipient
@@ -122,7 +122,10 @@ def campaign_effect(campaign: Campaign, *, days: int) -> Effect:
         measure: uplift(groups[Recipient.Group.RECIPIENT][measure], groups[Recipient.Group.HOLDOUT][measure])
         for measure in MEASURES
     }
-    coupons = Recipient.objects.filter(campaign=campaign, coupon__isnull=False)
+    coupons = Recipient.objects.filter(campaign=campaign, coupon__isnull=False).aggregate(
+        issued=Count("pk"), used=Count("pk", filter=Q(coupon__status=Card.Status.USED))
+    )
+    points = CampaignPoints.objects.filter(campaign=campaign).aggregate(net=Sum(F("points") - F("taken_back")))
     return Effect(
         campaign=campaign,
         start=start,
@@ -130,9 +133,9 @@ def campaign_effect(campaign: Campaign, *, days: int) -> Effect:
         recipients=groups[Recipient.Group.RECIPIENT]["buyer"].customers,
         holdout=groups[Recipient.Group.HOLDOUT]["buyer"].customers,
         uplifts=uplifts,
-        coupons_issued=coupons.count(),
-        coupons_used=coupons.filter(coupon__status=Card.Status.USED).count(),
-        campaign_points=CampaignPoints.objects.filter(campaign=campaign).aggregate(total=Sum("points"))["total"] or 0,
+        coupons_issued=coupons["issued"],
+        coupons_used=coupons["used"],
+        campaign_points=points["net"] or 0,
     )
 
 

@@ -6,7 +6,11 @@ the programme gave the receipt once more times (multiplier − 1), or the fixed 
 such purchase. The extra points are a ledger entry of their own with the campaign as the reason,
 written once: the ledger's unique key per customer (`campaign:<id>:<sale>` or `campaign:<id>`)
 holds it however often a till sends the sale. The till's answer counts them in what the sale
-earned."""
+earned.
+
+A return of such a sale takes the extra points back in the share loyalty's own step takes back
+the points the sale earned (a multiplier), or in the share of the amount returned (a fixed bonus),
+by the programme's policy when they were spent already."""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignPoints, Recipient
 from crm.tenant_config import config_cached
-from loyalty.models import PointsEntry
-from loyalty.rules import expiry_date
+from loyalty.models import EarnedLine, PointsEntry, Programme
+from loyalty.rules import expiry_date, points_share
 from loyalty.selectors.earning import earning_config, points_round
+from loyalty.selectors.programme import programme_read
 from loyalty.services.ledger import account_lock, entry_write
 from loyalty.services.sale_points import LoyaltyAtSale
+from sales.models import SalesDocument
 from sales.services.sales import SaleContext, SaleSource
 
 
@@ -120,3 +126,61 @@ def campaign_points_step(sale, lines, context: SaleContext) -> None:
         )
         at_sale.moved.earned += extra
         at_sale.moved.balance = account.balance
+
+
+def campaign_points_return_step(return_document, return_lines, context: SaleContext) -> None:
+    """Take back a returned sale's campaign points (registered after loyalty's return step, in the
+    return's transaction). Shares are over everything returned from the sale so far, so several
+    partial returns take back exactly what one full return would."""
+    sale = return_document.sale
+    if sale.customer_id is None or not sale.is_purchase:
+        return
+    given = list(
+        CampaignPoints.objects.filter(sale=sale)
+        .select_related("campaign")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if not given:
+        return
+    figures = SalesDocument.objects.filter(pk=sale.pk).values("total", "returned_total").get()
+    shares = EarnedLine.objects.filter(sale_line__document=sale).values_list(
+        "points", "sale_line__quantity", "sale_line__returned_quantity"
+    )
+    line_points = sum((points for points, _quantity, _returned in shares), Decimal("0"))
+    returned_points = sum((points * returned / quantity for points, quantity, returned in shares), Decimal("0"))
+    programme = programme_read()
+    account = account_lock(sale.customer_id)
+    number = sale.number or sale.pk
+    for row in given:
+        if row.campaign.offer == Campaign.Offer.MULTIPLIER:
+            due = points_share(row.points, returned_points, line_points)
+        else:
+            due = points_share(row.points, figures["returned_total"], figures["total"])
+        take = due - row.taken_back
+        if take <= 0:
+            continue
+        shortfall = 0
+        if programme.negative_policy == Programme.NegativePolicy.CAP and take > max(account.balance, 0):
+            shortfall = take - max(account.balance, 0)
+            take -= shortfall
+        entry_write(
+            account=account,
+            kind=PointsEntry.Kind.REVERSE,
+            points=-take,
+            source=PointsEntry.Source(context.source),
+            reason=_("Return on receipt %(number)s: points of the campaign %(name)s taken back")
+            % {"number": number, "name": row.campaign.name},
+            shortfall=shortfall,
+            author=context.acting_user,
+            terminal=context.terminal,
+            store=return_document.store,
+            sale=sale,
+            return_document=return_document,
+            occurred_at=return_document.occurred_at,
+            # Once per return, and apart from the programme's own taking back (loyalty's step
+            # counts only entries without a once-key as its own).
+            once_key=f"campaign:{row.campaign_id}:return:{return_document.pk}",
+        )
+        row.taken_back = due
+        row.save(update_fields=["taken_back"])

@@ -188,7 +188,9 @@ def return_points_step(return_document, return_lines, context: SaleContext) -> N
     earned, redeemed = movements["earned"] or 0, -(movements["redeemed"] or 0)
     if not earned and not redeemed:
         return
-    settled = PointsEntry.objects.filter(return_document__sale=sale).aggregate(
+    # The programme's own entries: those other apps' return steps write (a campaign's extra
+    # points taken back) carry a once-key of their own.
+    settled = PointsEntry.objects.filter(return_document__sale=sale, once_key__isnull=True).aggregate(
         restored=Sum("points", filter=Q(kind=PointsEntry.Kind.RESTORE)),
         reversed=Sum("points", filter=Q(kind=PointsEntry.Kind.REVERSE)),
         shortfall=Sum("shortfall", filter=Q(kind=PointsEntry.Kind.REVERSE)),

@@ -25,13 +25,14 @@ from campaigns.rules import (
     text_render,
     uplift,
 )
+from campaigns.selectors.effect import campaign_effect
 from campaigns.services.campaigns import CampaignInput, TextInput, campaign_create, campaign_schedule
 from campaigns.services.segments import segment_create
 from campaigns.services.sending import campaign_send
 from customers.models import ConsentEvent, Customer
-from loyalty.models import Card, PointsEntry
+from loyalty.models import Card, PointsAccount, PointsEntry
 from loyalty.services.sale_points import LoyaltyAtSale
-from sales.services.sales import LineInput, sale_register
+from sales.services.sales import LineInput, ReturnLineInput, return_register, sale_register
 from tests.factories import CardTypeFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -363,6 +364,53 @@ def test_a_fixed_bonus_is_given_once_on_the_first_purchase(alpha, shop, loyalty_
         _buy(shop, customer)
         bonuses = PointsEntry.objects.filter(customer=customer, kind="bonus").values_list("points", "once_key")
         assert list(bonuses) == [(150, f"campaign:{campaign.pk}")]
+
+
+def test_a_return_takes_back_the_campaign_points_in_the_share_it_takes_back_the_earned_ones(
+    alpha, shop, loyalty_programme, audience, smtp_server
+):
+    with tenant_context(alpha.tenant):
+        multiplied = _sent(
+            _campaign(
+                _segment(),
+                holdout_percent=Decimal("0"),
+                offer=Campaign.Offer.MULTIPLIER,
+                points_multiplier=Decimal("2"),
+            )
+        )
+        bonus = _sent(
+            _campaign(
+                _segment("Again"),
+                name="Welcome back",
+                holdout_percent=Decimal("0"),
+                offer=Campaign.Offer.BONUS,
+                bonus_points=150,
+            )
+        )
+        customer = audience[0]
+        sale = sale_register(
+            store=shop.store,
+            customer=customer,
+            lines=[LineInput(product=shop.tea.sku, quantity=Decimal("4"), unit_price=Decimal("2.50"))],
+            terminal=shop.terminal,
+            number="R-7",
+            extensions=[LoyaltyAtSale()],
+        )
+        line = sale.lines.get()
+        assert PointsAccount.objects.get(pk=customer.pk).balance == 10 + 10 + 150
+        return_register(sale=sale, lines=[ReturnLineInput(line.pk, Decimal("1"))], terminal=shop.terminal)
+        taken = PointsEntry.objects.filter(sale=sale, kind="reverse").order_by("pk").values_list("points", "reason")
+        assert list(taken) == [
+            (-3, "Return on receipt R-7: earned points taken back"),
+            (-3, "Return on receipt R-7: points of the campaign Come back taken back"),
+            (-38, "Return on receipt R-7: points of the campaign Welcome back taken back"),
+        ]
+        assert [row.taken_back for row in CampaignPoints.objects.filter(sale=sale).order_by("pk")] == [3, 38]
+        return_register(sale=sale, lines=[ReturnLineInput(line.pk, Decimal("3"))], terminal=shop.terminal)
+        assert PointsAccount.objects.get(pk=customer.pk).balance == 0
+        assert [row.taken_back for row in CampaignPoints.objects.filter(sale=sale).order_by("pk")] == [10, 150]
+        assert campaign_effect(multiplied, days=30).campaign_points == 0
+        assert campaign_effect(bonus, days=30).campaign_points == 0
 
 
 def test_personal_coupons_are_sent_and_used_once(alpha, shop, audience, smtp_server):
