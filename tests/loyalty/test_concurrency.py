@@ -1,6 +1,7 @@
 """Points under concurrency, through the till's API on real, committed transactions and threads:
 earnings on one customer add up exactly, concurrent redemptions never spend more than the
-balance, and a sale replayed at once by ten threads earns once."""
+balance, a sale replayed at once by ten threads earns once, and a single-use coupon (a
+campaign's personal one) named on ten sales at once lets exactly one through."""
 
 import json
 import threading
@@ -12,7 +13,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from customers.models import Customer
-from loyalty.models import EarningRule, PointsAccount, PointsEntry, Programme
+from loyalty.models import Card, CardEvent, EarningRule, PointsAccount, PointsEntry, Programme
 from loyalty.selectors.points import ledger_sum
 from loyalty.services.ledger import points_adjust
 from pos.idempotency import REPLAYED_HEADER
@@ -20,7 +21,7 @@ from pos.models import IdempotentRequest
 from sales.models import Product, SalesDocument, Store
 from tariffs.models import TariffPlan
 from tenants.services import tenant_create
-from tests.factories import TerminalFactory
+from tests.factories import CardFactory, CardTypeFactory, TerminalFactory
 
 HOST = "loyalty-race.localhost"
 
@@ -207,3 +208,34 @@ def test_one_sale_replayed_10_times_at_once_earns_once(committed_db, race):
     with tenant_context(race["tenant"]):
         assert SalesDocument.objects.filter(client_id="replayed-1").count() == 1
         assert PointsAccount.objects.get(pk=customer.pk).balance == 308 == ledger_sum(customer.pk)
+
+
+def test_a_coupon_named_on_10_sales_at_once_is_used_by_exactly_one(committed_db, race):
+    customer = _fresh_customer(race, "Coupon holder")
+    with tenant_context(race["tenant"]):
+        coupon = CardFactory(card_type=CardTypeFactory(coupon=True, name="Come back coupon"), customer=customer)
+    connection.set_schema_to_public()
+    bodies = [
+        (
+            race["tokens"][number],
+            {
+                "client_id": f"coupon-{number:02d}",
+                "card": coupon.number,
+                "lines": [{"product": "EARN", "quantity": "1"}],
+            },
+        )
+        for number in range(10)
+    ]
+    answers = _run_at_once(bodies)
+
+    accepted = [answer for answer in answers if answer.status_code == 201]
+    refused = [answer for answer in answers if answer.status_code != 201]
+    assert len(accepted) == 1 and accepted[0].json()["customer"]["id"] == customer.pk
+    message = f"Coupon {coupon.number} was used already."
+    assert {answer.status_code for answer in refused} == {400}
+    assert {answer.json()["message"] for answer in refused} == {message}
+    with tenant_context(race["tenant"]):
+        assert Card.objects.get(pk=coupon.pk).status == Card.Status.USED
+        assert CardEvent.objects.filter(card=coupon, kind=CardEvent.Kind.USED).count() == 1
+        assert SalesDocument.objects.filter(client_id__startswith="coupon-").count() == 1
+        assert IdempotentRequest.objects.filter(client_id__startswith="coupon-").count() == 1
