@@ -221,6 +221,10 @@ class Recipient(models.Model):
     coupon = models.ForeignKey("loyalty.Card", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
+    # The customer as they were when the audience was drawn: their RFM segment (empty: had not
+    # bought) and last purchase, for the report of which campaigns brought whom back.
+    rfm_segment = models.CharField(_("customer value when drawn"), max_length=20, blank=True)
+    last_purchase_at = models.DateTimeField(_("last purchase when drawn"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

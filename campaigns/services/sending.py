@@ -37,6 +37,7 @@ from campaigns.selectors.segments import segment_customers
 from campaigns.sms import SmsError, sms_backend
 from crm.copy import copy_values
 from customers.models import CustomerStatus
+from customers.selectors.rfm import rfm_scores_sql
 from loyalty.services.cards import coupons_issue
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def audience_draw(campaign: Campaign) -> None:
     definition = Definition.of_data(campaign.segment.definition)
     rows = list(
         segment_customers(definition).values(
-            "pk", "status", "email", "phone", "email_consent", "sms_consent", "language"
+            "pk", "status", "email", "phone", "email_consent", "sms_consent", "language", "last_purchase_at"
         )
     )
     texts = campaign_texts(campaign)
@@ -103,9 +104,33 @@ def audience_draw(campaign: Campaign) -> None:
     for row, reason in audience:
         language = text_language(texts=texts, customer_language=row["language"])
         if reason:
-            values.append((campaign.pk, row["pk"], Recipient.Group.EXCLUDED.value, reason, "", "", "", None))
+            values.append(
+                (
+                    campaign.pk,
+                    row["pk"],
+                    Recipient.Group.EXCLUDED.value,
+                    reason,
+                    "",
+                    "",
+                    "",
+                    None,
+                    row["last_purchase_at"],
+                )
+            )
         elif row["pk"] in held_out:
-            values.append((campaign.pk, row["pk"], Recipient.Group.HOLDOUT.value, "", "", "", language, None))
+            values.append(
+                (
+                    campaign.pk,
+                    row["pk"],
+                    Recipient.Group.HOLDOUT.value,
+                    "",
+                    "",
+                    "",
+                    language,
+                    None,
+                    row["last_purchase_at"],
+                )
+            )
         else:
             coupon = coupons.get(row["pk"])
             values.append(
@@ -118,14 +143,38 @@ def audience_draw(campaign: Campaign) -> None:
                     _address(row, campaign.channel),
                     language,
                     coupon.pk if coupon else None,
+                    row["last_purchase_at"],
                 )
             )
     copy_values(
         Recipient,
-        ("campaign_id", "customer_id", "group", "reason", "state", "address", "language", "coupon_id"),
+        (
+            "campaign_id",
+            "customer_id",
+            "group",
+            "reason",
+            "state",
+            "address",
+            "language",
+            "coupon_id",
+            "last_purchase_at",
+        ),
         values,
     )
+    _rfm_record(campaign)
     campaign.holdout_seed = seed
+
+
+def _rfm_record(campaign: Campaign) -> None:
+    """Each drawn customer's RFM segment as the RFM report scores it now, in one statement."""
+    sql, params = rfm_scores_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE campaigns_recipient AS recipient SET rfm_segment = rfm.segment
+            FROM ({sql}) AS rfm
+            WHERE recipient.campaign_id = %s AND recipient.customer_id = rfm.customer_id""",
+            [*params, campaign.pk],
+        )
 
 
 def _start(campaign_id: int) -> Campaign | None:

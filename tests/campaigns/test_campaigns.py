@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.links import unsubscribe_token
@@ -507,3 +508,58 @@ def test_the_effect_report_compares_recipients_with_the_holdout_as_an_independen
     assert chart["series"][0]["values"][0] == pytest.approx(42.5 / 15)
     assert chart["series"][1]["values"][-1] == pytest.approx(1.6)
     assert len(chart["labels"]) == 30
+
+
+def test_campaigns_by_value_compare_each_rfm_segment_as_drawn(
+    alpha, beta, shop, loyalty_programme, audience, smtp_server
+):
+    from customers.selectors.rfm import rfm_scores_sql
+    from reports.registry import report_get
+
+    with tenant_context(beta.tenant):
+        CustomerFactory(first_name="Beta", email="beta@example.com", email_consent=True)
+    with tenant_context(alpha.tenant):
+        # Before the campaign: six of the audience bought, two of them twice and for more.
+        for index, amounts in enumerate(
+            (["30.00", "40.00"], ["30.00", "40.00"], ["5.00"], ["5.00"], ["6.00"], ["7.00"])
+        ):
+            for amount in amounts:
+                _buy(shop, audience[index], amount)
+        sql, params = rfm_scores_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT customer_id, segment FROM ({sql}) AS rfm", params)
+            scored = dict(cursor.fetchall())
+        assert len(scored) == 6
+        campaign = _sent(_campaign(_segment(), holdout_percent=Decimal("25")))
+        drawn = {row.customer_id: row for row in Recipient.objects.filter(campaign=campaign)}
+        assert {pk: row.rfm_segment for pk, row in drawn.items() if row.rfm_segment} == scored
+        assert drawn[audience[0].pk].last_purchase_at is not None
+        assert drawn[audience[10].pk].last_purchase_at is None
+        # After it: two recipients of the segment of the first buyer and one who had not bought.
+        segment = scored[audience[0].pk]
+        in_segment = [row for row in drawn.values() if row.rfm_segment == segment and row.group != "excluded"]
+        buyers = [row for row in in_segment if row.group == "recipient"][:2]
+        newcomer = next(row for row in drawn.values() if row.group == "recipient" and not row.rfm_segment)
+        for row in (*buyers, newcomer):
+            _buy(shop, row.customer, "12.00")
+        report = report_get("campaigns-by-value")
+        today = timezone.localdate().isoformat()
+        parameters = {"date_from": today, "date_to": today, "days": 30}
+        rows = {row["segment_code"]: row for row in report.rows(parameters)}
+
+    expected_segments = {row.rfm_segment for row in drawn.values() if row.group != "excluded"}
+    assert set(rows) == expected_segments
+    row = rows[segment]
+    recipients = sum(1 for r in in_segment if r.group == "recipient")
+    held = sum(1 for r in in_segment if r.group == "holdout")
+    assert (row["campaign"], row["recipients"], row["holdout"]) == ("Come back", recipients, held)
+    assert row["bought_recipients"] == round(2 / recipients, 4)
+    assert row["bought_holdout"] == (0.0 if held else None)
+    assert row["revenue_recipients"] == round(24 / recipients, 2)
+    none = rows[""]
+    assert none["segment"] == "Had not bought"
+    assert none["bought_recipients"] == round(1 / none["recipients"], 4)
+    assert sum(r["recipients"] for r in rows.values()) == 15 and sum(r["holdout"] for r in rows.values()) == 5
+    with tenant_context(alpha.tenant):
+        # A period without campaigns: no rows.
+        assert list(report.rows({"date_from": "2020-01-01", "date_to": "2020-01-31", "days": 30})) == []
