@@ -28,6 +28,7 @@ SAME_VALUE = {
     "total_min": ("purchase_total", "gte"),
     "total_max": ("purchase_total", "lte"),
     "segment": ("rfm_segment", "is"),
+    "report_run": ("report_run", "is"),
 }
 # Parameters of the list that choose no customers (order, columns, the page).
 NOT_FILTERS = {"sort", "cols", "page", "go"}

@@ -13,6 +13,7 @@ report of 200,000 rows builds in flat memory).
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.functional import Promise
 
 from crm.registry import Registry
@@ -75,6 +76,12 @@ class Report:
 
     def chart(self, parameters: dict) -> Chart | None:
         """A new chart for one build, or None when the report draws none."""
+        return None
+
+    def customers(self, parameters: dict) -> Q | None:
+        """The customers of the rows as a condition on customers, read on today's data (a run's
+        customers open as the customer list and become a segment by it); None where the rows are
+        not customers."""
         return None
 
 

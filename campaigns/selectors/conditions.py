@@ -31,6 +31,7 @@ from customers.selectors.groups import group_choices, group_descendant_ids
 from customers.selectors.properties import property_list
 from customers.selectors.rfm import RfmSegment, rfm_scores_sql, rfm_segment_q
 from loyalty.models import Card, CardType, PointsEntry
+from reports.selectors import customer_report_runs, report_run_customers, report_run_exists
 from sales.models import Product, Return, SalesDocument, SalesLine, Store
 from sales.selectors.products import product_group_choices, product_group_descendant_ids
 
@@ -90,6 +91,8 @@ class ConditionField:
     unit: Promise | str = ""
     # The smallest and largest number allowed, where the condition needs them (an age in years).
     bounds: tuple[int, int] | None = None
+    # A choice allowed besides those offered (a report's run older than the offered ones).
+    accepts: Callable[[str], bool] | None = None
 
     @property
     def operators(self) -> tuple[tuple[str, str], ...]:
@@ -102,7 +105,7 @@ class ConditionField:
             raise ValidationError(_("%(field)s: choose how to compare.") % {"field": self.label})
         value = condition.value.strip()
         if self.kind == Kind.CHOICE:
-            if value not in {code for code, _label in self.choices}:
+            if value not in {code for code, _label in self.choices} and not (self.accepts and self.accepts(value)):
                 raise ValidationError(_("%(field)s: choose one of the options.") % {"field": self.label})
             return value, None
         if self.kind == Kind.NUMBER:
@@ -305,6 +308,11 @@ def _card_type(operator, value, _days, _today) -> Q:
     return Q(holds) if operator == IS else ~Q(holds)
 
 
+def _report_run(operator, value, _days, _today) -> Q:
+    customers = report_run_customers(value)
+    return customers if operator == IS else ~customers
+
+
 def _property_fields(prop: CustomProperty, section: Promise) -> list[ConditionField]:
     code = f"p:{prop.code}"
     label = prop.label
@@ -466,6 +474,15 @@ def condition_fields(*, properties: list[CustomProperty] | None = None) -> dict[
         ),
         ConditionField("bought_at", _("Bought at the store"), activity, Kind.ACTIVITY, _bought_at, choices=stores),
         ConditionField("returned", _("Returned goods"), activity, Kind.DAYS, _returned),
+        ConditionField(
+            "report_run",
+            _("In the rows of a report"),
+            activity,
+            Kind.CHOICE,
+            _report_run,
+            choices=tuple(customer_report_runs()),
+            accepts=report_run_exists,
+        ),
         ConditionField("points_balance", _("Points balance"), loyalty, Kind.NUMBER, _points, unit=_("points")),
         ConditionField(
             "points_expiring",

@@ -2,7 +2,7 @@
 groups) in the period, with what they bought, how often and when, and their contact data where
 they consented to marketing on that channel."""
 
-from django.db.models import Case, Count, DecimalField, F, Max, Min, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, When
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +104,9 @@ class BuyersReport(Report):
             )
             .order_by("-amount", "customer_id")
         )
+
+    def customers(self, parameters):
+        return Q(pk__in=buyer_lines(parameters).values("document__customer_id"))
 
     def rows(self, parameters):
         consent_labels = _consent_labels()

@@ -148,6 +148,11 @@ class RegularsLapsedReport(Report):
             *contacts,
         ]
 
+    def customers(self, parameters):
+        if parameters.get("list") == WIN_BACK:
+            return Q(pk__in=self._win_back_query(parameters, timezone.localdate()).values("pk"))
+        return Q(pk__in=self._top_query(parameters).values("customer_code"))
+
     def rows(self, parameters):
         if parameters.get("list") == WIN_BACK:
             yield from self._win_back_rows(parameters)

@@ -4,6 +4,8 @@ base, so a filter narrows the list without changing anyone's scores)."""
 
 from django import forms
 from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +107,10 @@ class RfmReport(Report):
                 "customer.purchase_total DESC, customer.id"
             ),
         )
+
+    def customers(self, parameters):
+        sql, params = _scored_customers_sql(parameters, select="customer.id")
+        return Q(pk__in=RawSQL(sql, params))
 
     def rows(self, parameters):
         sql, params = self._rows_sql(parameters)

@@ -5,10 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.permissions import right_required
 from crm.xlsx import XLSX_CONTENT_TYPE
+from customers.list_scopes import list_scopes
 from reports.charts import chart_svg
 from reports.forms import form_data_of
 from reports.models import ReportRun
@@ -61,11 +65,27 @@ def report_new_view(request, code: str):
     return render(request, "reports/report_form.html", {"report": report, "form": form})
 
 
-def _run_context(run: ReportRun) -> dict:
+def _customer_links(request, run: ReportRun, report) -> list[tuple[str, str, str]]:
+    """(label, URL, test id) of what a finished run whose rows are customers opens: the customer
+    list narrowed to them, and each list scope that saves a filter (a segment)."""
+    if report is None or run.status != run.Status.DONE or report.customers(run.parameters) is None:
+        return []
+    query = urlencode({"report_run": run.pk})
+    links = [(_("Open as customer list"), f"{reverse('customers:customer_list')}?{query}", "open-customer-list")]
+    links += [
+        (scope.save_label, f"{reverse(scope.save_url_name)}?{urlencode({'from_list': query})}", f"save-{scope.param}")
+        for scope in list_scopes
+        if scope.save_url_name and request.user.has_perm(f"staff.{scope.save_right}")
+    ]
+    return links
+
+
+def _run_context(run: ReportRun, request) -> dict:
     report = report_get(run.code)
     columns = report.columns(run.parameters) if report else []
     keys = [column.key for column in columns]
     return {
+        "customer_links": _customer_links(request, run, report),
         "run": run,
         "report": report,
         "columns": columns,
@@ -81,7 +101,7 @@ def _run_context(run: ReportRun) -> dict:
 @login_required
 def report_run_view(request, run_id: int):
     run = _run_or_404(request, run_id)
-    context = _run_context(run)
+    context = _run_context(run, request)
     if request.htmx:
         return render(request, "reports/report_run.html#state", context)
     return render(request, "reports/report_run.html", context)
