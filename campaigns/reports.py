@@ -73,7 +73,7 @@ MEASURE_LABELS = {
 
 @report_register
 class CampaignEffectReport(Report):
-    number = 11
+    number = 10
     code = "campaign-effect"
     title = _("Campaign effect")
     description = _(
@@ -219,7 +219,7 @@ def _rounded(value, digits):
 
 @report_register
 class CampaignsByValueReport(Report):
-    number = 12
+    number = 11
     code = "campaigns-by-value"
     title = _("Campaigns by customer value")
     description = _(

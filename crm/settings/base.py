@@ -4,6 +4,7 @@ Everything a deployment may change is read from environment variables here, in o
 `test.py` and `production.py` only adjust what differs for their purpose.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -303,6 +304,8 @@ else:
 # Campaign e-mail through a provider's API instead of SMTP: any Django backend, e.g. django-anymail's
 # "anymail.backends.mailgun.EmailBackend" with its ANYMAIL settings (docs/campaigns.md).
 EMAIL_BACKEND = env("REGULARS_EMAIL_BACKEND", EMAIL_BACKEND)
+# The provider's settings for django-anymail as JSON, e.g. {"MAILGUN_API_KEY": "…", "MAILGUN_SENDER_DOMAIN": "…"}.
+ANYMAIL = json.loads(env("REGULARS_ANYMAIL", "{}"))
 DEFAULT_FROM_EMAIL = env("REGULARS_DEFAULT_FROM_EMAIL", f"Regulars <no-reply@{BASE_DOMAIN}>")
 
 # Campaign SMS (campaigns.sms): the backend, its file, and Twilio's account for TwilioSmsBackend.
