@@ -64,7 +64,7 @@ class CumulativeRevenueChart(Chart):
 
 
 MEASURE_LABELS = {
-    "buyer": (_("Share who bought"), "percent"),
+    "buyer": (_("Share who bought (%)"), "percent"),
     "receipts": (_("Receipts per customer"), "decimal"),
     "revenue": (_("Revenue per customer"), "money"),
     "points": (_("Points earned per customer"), "decimal"),
@@ -114,11 +114,13 @@ class CampaignEffectReport(Report):
         }
         for measure, (label, kind) in MEASURE_LABELS.items():
             result = effect.uplifts[measure]
-            digits = 2 if kind == "money" else 4
+            # A share in per cent (of customers), like the differences and intervals beside it.
+            scale = 100 if kind == "percent" else 1
+            digits = 2 if kind in ("money", "percent") else 4
             yield {
                 "measure": str(label),
                 **{
-                    key: None if value is None else round(value, digits)
+                    key: None if value is None else round(value * scale, digits)
                     for key, value in (
                         ("recipients", result.recipients),
                         ("holdout", result.holdout),

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from campaigns.forms import CampaignForm, ScheduleForm
 from campaigns.links import unsubscribe_read, unsubscribe_url
@@ -100,6 +101,9 @@ def campaign_detail_view(request, campaign_id: int):
         "events": campaign.events.select_related("acting_user")[:20],
     }
     if request.htmx:
+        if request.GET.get("shown", campaign.status) != campaign.status:
+            # Begun, sent or stopped since the page was drawn: its status, actions and preview change too.
+            return HttpResponseClientRefresh()
         return render(request, "campaigns/campaign_detail.html#progress", context)
     return render(request, "campaigns/campaign_detail.html", context)
 

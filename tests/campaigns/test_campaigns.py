@@ -492,10 +492,12 @@ def test_the_effect_report_compares_recipients_with_the_holdout_as_an_independen
     assert (revenue["difference"], revenue["low"], revenue["high"]) == tuple(
         round(v, 2) for v in (difference, low, high)
     )
-    bought = rows["Share who bought"]
+    bought = rows["Share who bought (%)"]
     difference, low, high = interval([1.0 if r else 0.0 for r in receipts_r], [0, 1, 0, 0, 0])
-    assert (bought["recipients"], bought["holdout"]) == (0.2, 0.2)
-    assert (bought["difference"], bought["low"], bought["high"]) == tuple(round(v, 4) for v in (difference, low, high))
+    assert (bought["recipients"], bought["holdout"]) == (20.0, 20.0)
+    assert (bought["difference"], bought["low"], bought["high"]) == tuple(
+        round(v * 100, 2) for v in (difference, low, high)
+    )
     assert rows["Receipts per customer"]["recipients"] == round(4 / 15, 4)
     # Points: each recipient's purchase earned its points twice (10+5+20+7 = 42, doubled: 84).
     assert rows["Points earned per customer"]["recipients"] == round(84 / 15, 4)
