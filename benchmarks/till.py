@@ -9,6 +9,7 @@ by time only and the rate is counted from the 201 answers over wrk's measured du
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import requests
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from benchmarks.client import server_timing
@@ -31,6 +33,10 @@ from benchmarks.servers import GUNICORN_WORKERS
 
 SALE_OPERATION = "POS: register a sale of 5 lines with points accrual, 16 concurrent clients on loopback"
 SALE_TARGET = "≥ 400 sales/s, p99 ≤ 100 ms, 0 points lost or doubled"
+OFFER_OPERATION = (
+    "POS: register a sale of 5 lines with points accrual and a campaign's points offer open to its customer, "
+    "16 concurrent clients on loopback"
+)
 LOOKUP_OPERATION = "POS: look a customer up by card barcode"
 LOOKUP_TARGET = "≥ 1,500 requests/s"
 SIDE_OPERATION = "POS sale with accrual"
@@ -654,6 +660,9 @@ def measure(ctx: BenchContext) -> Section:
         )
     )
 
+    offer_rows = _offer_rows(ctx, prefix, sale_seconds, runs, setup)
+    section.targets.extend(offer_rows)
+
     lookups: list[WrkRun] = []
     lookup_profile = ""
     for run in range(runs):
@@ -700,6 +709,96 @@ def measure(ctx: BenchContext) -> Section:
         f"**Profile of one gunicorn worker during the first card look-up run** (py-spy):\n\n{lookup_profile}"
     )
     return section
+
+
+def _offer_open(ctx: BenchContext) -> int:
+    """A sent campaign doubling the points of the customers of the till's cards for a day: a row
+    per customer, sent a minute ago, so that the sale's offer step writes its extra entry on every
+    sale. Its id."""
+    from campaigns.models import Campaign, Segment
+
+    with schema_context(ctx.schema):
+        name = f"Bench offer {uuid.uuid4().hex[:8]}"
+        segment = Segment.objects.create(name=name, definition={"groups": []})
+        campaign = Campaign.objects.create(
+            name=name,
+            segment=segment,
+            status=Campaign.Status.SENT,
+            holdout_percent=0,
+            offer=Campaign.Offer.MULTIPLIER,
+            points_multiplier=2,
+            offer_days=1,
+            started_at=timezone.now() - datetime.timedelta(minutes=2),
+            finished_at=timezone.now() - datetime.timedelta(minutes=1),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """INSERT INTO campaigns_recipient
+                       (campaign_id, customer_id, "group", reason, state, address, language, error, sent_at)
+                   SELECT DISTINCT %s, customer_id, 'recipient', '', 'sent', '', '', '', now() - interval '1 minute'
+                   FROM loyalty_card WHERE number = ANY(%s) AND customer_id IS NOT NULL""",
+                [campaign.pk, list(ctx.fixture.card_numbers[:2000])],
+            )
+    connection.close()
+    return campaign.pk
+
+
+def _offer_close(ctx: BenchContext, campaign_id: int, prefix: str) -> tuple[int, int, int]:
+    """Close the bench's offer (its window moved into the past) and count, over the sales sent
+    while it was open to their customer: those that earned, those with the campaign's entry, and
+    those with more than one."""
+    with schema_context(ctx.schema), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE campaigns_campaign SET started_at = now() - interval '3 days' WHERE id = %s", [campaign_id]
+        )
+        cursor.execute(
+            """SELECT count(*) FILTER (WHERE earned > 0), count(*) FILTER (WHERE extra = 1),
+                      count(*) FILTER (WHERE extra > 1)
+               FROM (
+                   SELECT (SELECT coalesce(sum(points), 0) FROM loyalty_pointsentry
+                           WHERE sale_id = sale.id AND kind = 'earn') AS earned,
+                          (SELECT count(*) FROM loyalty_pointsentry
+                           WHERE sale_id = sale.id AND once_key = 'campaign:' || %s || ':' || sale.id) AS extra
+                   FROM sales_salesdocument sale
+                   WHERE sale.client_id LIKE %s
+                     AND sale.customer_id IN (SELECT customer_id FROM campaigns_recipient WHERE campaign_id = %s)
+               ) AS sales""",
+            [campaign_id, f"{prefix}offer-%", campaign_id],
+        )
+        earned, extra, doubled = cursor.fetchone()
+    connection.close()
+    return earned, extra, doubled
+
+
+def _offer_rows(ctx: BenchContext, prefix: str, seconds: int, runs: int, setup: str) -> list[Row]:
+    """The sale again with a campaign's offer open to every customer the tills sell to: what the
+    offer's step (a look-up of the customer's campaigns, an extra ledger entry) costs the till."""
+    campaign_id = _offer_open(ctx)
+    try:
+        _wrk(ctx, _wrk_script(ctx, LUA_SALE, prefix=f"{prefix}offer-warm-"), 1, "sales-offer")
+        offer_runs = [
+            _wrk(ctx, _wrk_script(ctx, LUA_SALE, prefix=f"{prefix}offer-r{run}-"), seconds, "sales-offer")
+            for run in range(runs)
+        ]
+    finally:
+        earned, extra, doubled = _offer_close(ctx, campaign_id, prefix)
+    throughput = Stat.of("sales/s", [run.rate for run in offer_runs])
+    note = (
+        f"{setup} A sent campaign doubles the points of every customer of the tills' cards (a recipient row each, "
+        f"its message sent). {sum(run.ok for run in offer_runs)} sales answered 201; p99 "
+        f"{max(run.p99_ms for run in offer_runs):.1f} ms; of the {earned} sales during the offer that earned "
+        f"points, {extra} carry the campaign's extra entry, {doubled} more than one."
+    )
+    return [
+        Row(OFFER_OPERATION, SALE_TARGET, throughput, limit=Limit(400, Better.HIGHER, "median"), note=note),
+        Row(
+            OFFER_OPERATION + " — extra points missing or doubled",
+            "0 missing or doubled",
+            Stat.of("problems", [(earned - extra) + doubled]),
+            limit=Limit(0, Better.LOWER, "max"),
+            note=note,
+        ),
+    ]
 
 
 def _capture_lookup(ctx: BenchContext, number: str) -> list[str]:
