@@ -104,3 +104,31 @@ def test_a_time_in_the_past_is_refused(alpha, segment, tenant_client):
     with tenant_context(alpha.tenant):
         assert Campaign.objects.get(pk=campaign.pk).status == "draft"
     assert Decimal(campaign.holdout_percent) == Decimal("10")
+
+
+def test_the_campaign_list_and_page_cost_the_same_queries_however_many_campaigns_and_recipients(
+    alpha, segment, tenant_client, django_assert_max_num_queries, smtp_server
+):
+    from campaigns.services.campaigns import CampaignInput, TextInput, campaign_create, campaign_schedule
+    from campaigns.services.sending import campaign_send
+
+    client = tenant_client(alpha, alpha.marketer)
+    counts = {"list": [], "page": []}
+    for batch in range(2):
+        with tenant_context(alpha.tenant):
+            for index in range(1 + batch * 5):
+                CustomerFactory(email=f"c{batch}-{index}@example.com", email_consent=True)
+                campaign = campaign_create(
+                    data=CampaignInput(
+                        name=f"Campaign {batch}-{index}", segment=segment, texts=(TextInput("en", "Hi", "Hello"),)
+                    ),
+                    acting_user=None,
+                )
+            campaign_schedule(campaign=campaign, send_at=None, acting_user=None)
+            campaign_send(campaign_id=campaign.pk)
+        for name, url in (("list", "/campaigns/"), ("page", f"/campaigns/{campaign.pk}/")):
+            with django_assert_max_num_queries(20) as captured:
+                assert client.get(url).status_code == 200
+            counts[name].append(len(captured))
+    assert counts["list"][0] == counts["list"][1]
+    assert counts["page"][0] == counts["page"][1]
