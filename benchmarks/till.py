@@ -734,8 +734,10 @@ def _offer_open(ctx: BenchContext) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 """INSERT INTO campaigns_recipient
-                       (campaign_id, customer_id, "group", reason, state, address, language, error, sent_at)
-                   SELECT DISTINCT %s, customer_id, 'recipient', '', 'sent', '', '', '', now() - interval '1 minute'
+                       (campaign_id, customer_id, "group", reason, state, address, language, error, sent_at,
+                        rfm_segment)
+                   SELECT DISTINCT %s, customer_id, 'recipient', '', 'sent', '', '', '', now() - interval '1 minute',
+                          ''
                    FROM loyalty_card WHERE number = ANY(%s) AND customer_id IS NOT NULL""",
                 [campaign.pk, list(ctx.fixture.card_numbers[:2000])],
             )
