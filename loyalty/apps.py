@@ -17,6 +17,8 @@ class LoyaltyConfig(AppConfig):
         from customers.services.merging import merge_steps
         from loyalty.selectors.card_lookup import CARD_LOOKUP
         from loyalty.selectors.cards import card_search_condition
+        from loyalty.services.gift import gift_return_step
+        from loyalty.services.gift_sale import gift_sale_step
         from loyalty.services.import_columns import CARD_NUMBER, POINTS_BALANCE
         from loyalty.services.merging import loyalty_merge_step
         from loyalty.services.sale_points import return_points_step, sale_points_step
@@ -25,7 +27,9 @@ class LoyaltyConfig(AppConfig):
         from sales.registry import return_steps, sale_steps
 
         sale_steps.register(sale_points_step)
+        sale_steps.register(gift_sale_step)
         return_steps.register(return_points_step)
+        return_steps.register(gift_return_step)
         customer_lookups.register(CARD_LOOKUP)
         merge_steps.register(loyalty_merge_step)
         card_tabs.register(

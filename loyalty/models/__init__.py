@@ -3,6 +3,7 @@ append-only points ledger and the history of changes (a module each, re-exported
 
 from loyalty.models.cards import Card, CardBatch, CardEvent, CardType, Symbology
 from loyalty.models.events import LoyaltyEvent
+from loyalty.models.gift import GiftEntry
 from loyalty.models.ledger import EarnedLine, PointsAccount, PointsEntry
 from loyalty.models.programme import EarningRule, Programme, Tier
 
@@ -13,6 +14,7 @@ __all__ = [
     "CardType",
     "EarnedLine",
     "EarningRule",
+    "GiftEntry",
     "LoyaltyEvent",
     "PointsAccount",
     "PointsEntry",

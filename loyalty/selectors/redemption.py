@@ -8,7 +8,7 @@ from django.db.models import Q, Sum
 
 from crm.money import ZERO
 from customers.models import Customer
-from loyalty.models import PointsEntry, Programme
+from loyalty.models import GiftEntry, PointsEntry, Programme
 from loyalty.rules import money_of_points, redeemable_points
 from loyalty.selectors.card_lookup import TillCustomer, till_customer_get, till_customer_of
 from loyalty.selectors.points import balance_of
@@ -116,6 +116,22 @@ def return_points(*, return_document: Return, balance: int) -> ReturnPoints | No
 
 
 @dataclass(frozen=True)
+class GiftMoved:
+    """What a gift card paid on a sale, or got back by a return, and its balance after."""
+
+    card: str
+    amount: Decimal
+    balance: Decimal
+
+
+def _gift_moved(entries) -> GiftMoved | None:
+    entry = next(iter(entries), None)
+    if entry is None:
+        return None
+    return GiftMoved(card=entry.card.number, amount=abs(entry.amount), balance=entry.balance_after)
+
+
+@dataclass(frozen=True)
 class SaleOutcome:
     """A registered sale as the till's answer shows it: its lines, its customer with the figures
     after it, and the points it moved (None for an anonymous sale)."""
@@ -124,6 +140,7 @@ class SaleOutcome:
     lines: tuple[SalesLine, ...]
     customer: TillCustomer | None
     points: SalePoints | None
+    gift: GiftMoved | None = None
 
 
 @dataclass(frozen=True)
@@ -134,9 +151,10 @@ class ReturnOutcome:
     lines: tuple[ReturnLine, ...]
     customer: TillCustomer | None
     points: ReturnPoints | None
+    gift: GiftMoved | None = None
 
 
-def sale_outcome(*, sale: SalesDocument, moved: PointsMoved | None = None) -> SaleOutcome:
+def sale_outcome(*, sale: SalesDocument, moved: PointsMoved | None = None, gift_entry=None) -> SaleOutcome:
     """The sale's lines, its customer after it and its points.
 
     The lines are the ones `sale_register` wrote, when `sale` is what it returned. With `moved`
@@ -147,15 +165,27 @@ def sale_outcome(*, sale: SalesDocument, moved: PointsMoved | None = None) -> Sa
     lines = sale.written_lines
     if lines is None:
         lines = tuple(SalesLine.objects.filter(document=sale).select_related("product").order_by("pk"))
+    # The gift card's spend: the entry just written, else read back (only when nothing was passed).
+    if gift_entry is not None:
+        gift = _gift_moved([gift_entry])
+    elif moved is None:
+        gift = _gift_moved(GiftEntry.objects.filter(sale=sale, kind=GiftEntry.Kind.SPENT).select_related("card"))
+    else:
+        gift = None
     if sale.customer_id is None:
-        return SaleOutcome(sale=sale, lines=lines, customer=None, points=None)
+        return SaleOutcome(sale=sale, lines=lines, customer=None, points=None, gift=gift)
     if moved is None or moved.balance is None:
         customer = till_customer_get(customer_id=sale.customer_id)
         return SaleOutcome(
-            sale=sale, lines=lines, customer=customer, points=sale_points(sale=sale, balance=customer.points_balance)
+            sale=sale,
+            lines=lines,
+            customer=customer,
+            points=sale_points(sale=sale, balance=customer.points_balance),
+            gift=gift,
         )
     return SaleOutcome(
         sale=sale,
+        gift=gift,
         lines=lines,
         customer=till_customer_of(customer=sale.customer, points_balance=moved.balance),
         points=SalePoints(
@@ -169,12 +199,16 @@ def return_outcome(*, return_document: Return) -> ReturnOutcome:
     lines = tuple(
         ReturnLine.objects.filter(return_document=return_document).select_related("sale_line__product").order_by("pk")
     )
+    gift = _gift_moved(
+        GiftEntry.objects.filter(return_document=return_document, kind=GiftEntry.Kind.REFUNDED).select_related("card")
+    )
     if return_document.customer_id is None:
-        return ReturnOutcome(return_document=return_document, lines=lines, customer=None, points=None)
+        return ReturnOutcome(return_document=return_document, lines=lines, customer=None, points=None, gift=gift)
     customer = till_customer_get(customer_id=return_document.customer_id)
     return ReturnOutcome(
         return_document=return_document,
         lines=lines,
         customer=customer,
         points=return_points(return_document=return_document, balance=customer.points_balance),
+        gift=gift,
     )

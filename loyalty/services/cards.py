@@ -21,6 +21,7 @@ from loyalty.models import Card, CardBatch, CardEvent, CardType, PointsEntry
 from loyalty.rules import REFUSED_STATUS, card_number_clean, card_refusal, card_valid_until
 from loyalty.selectors.cards import card_type_for_number
 from loyalty.selectors.programme import programme_read
+from loyalty.services.gift import gift_balance_move, gift_cards_issued, gift_opening
 from loyalty.services.ledger import points_credit_once, points_credit_once_many
 from staff.models import User
 
@@ -76,13 +77,14 @@ def card_batch_generate(*, card_type: CardType, quantity: int, acting_user: User
                 number=number,
                 card_type=card_type,
                 batch=batch,
-                balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
+                balance=gift_opening(card_type),
                 valid_until=card_valid_until(card_type, on=today),
             )
             for number in numbers
         ],
         batch_size=1000,
     )
+    gift_cards_issued(cards, acting_user=acting_user)
     CardEvent.objects.bulk_create(
         [
             CardEvent(
@@ -168,9 +170,10 @@ def _card_for_assignment(number: str, *, customer: Customer) -> Card:
         card = Card.objects.create(
             number=checked,
             card_type=card_type,
-            balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
+            balance=gift_opening(card_type),
             valid_until=card_valid_until(card_type, on=timezone.localdate()),
         )
+        gift_cards_issued([card])
         return card
     refusal = _assign_refusal(card, customer=customer)
     if refusal:
@@ -250,7 +253,7 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
             card = Card(
                 number=number_clean(raw, symbology=card_type.symbology),
                 card_type=card_type,
-                balance=card_type.gift_value if card_type.kind == CardType.Kind.GIFT else None,
+                balance=gift_opening(card_type),
                 valid_until=card_valid_until(card_type, on=today),
             )
             made.append(card)
@@ -261,6 +264,7 @@ def cards_assign_bulk(*, assignments: list[tuple[Customer, str]], acting_user: U
             activated.append(card)
         card.customer, card.status, card.assigned_at = customer, Card.Status.ACTIVE, now
     copy_rows(Card, made)
+    gift_cards_issued(made, acting_user=acting_user)
     Card.objects.bulk_update(activated, ["customer", "status", "assigned_at"], batch_size=1000)
     cards = made + activated
     author_id = acting_user.pk if acting_user is not None else None
@@ -334,12 +338,11 @@ def card_replace(*, card: Card, number: str, acting_user: User | None, reason: s
             }
         )
     if old.balance is not None:
-        new.balance = old.balance
-        new.save(update_fields=["balance"])
-        old.balance = 0
+        # Through the gift ledger: the trigger writes both cards' balances.
+        gift_balance_move(old=old, new=new, acting_user=acting_user)
     old.status = Card.Status.REPLACED
     old.replaced_by = new
-    old.save(update_fields=["status", "replaced_by", "balance"])
+    old.save(update_fields=["status", "replaced_by"])
     note = (reason or "").strip()[:150]
     CardEvent.objects.create(
         card=old,

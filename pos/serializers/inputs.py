@@ -100,6 +100,26 @@ class SaleInSerializer(ClientIdSerializer):
         max_value=MAX_ID,
         help_text=_("Points the customer pays part of the receipt with (see `GET /customers/{id}/redeemable/`)."),
     )
+    gift_card = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A gift card paying part or all of the sale (its number), with `gift_amount`."),
+    )
+    gift_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_("What the gift card pays: at most its balance and what is left after points."),
+    )
+
+    def validate(self, data):
+        data = super().validate(data)
+        if data.get("gift_card") and data.get("gift_amount") is None:
+            raise serializers.ValidationError({"gift_amount": _("Say how much the gift card pays.")})
+        return data
 
 
 class ReturnLineInSerializer(serializers.Serializer):

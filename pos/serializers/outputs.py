@@ -137,6 +137,14 @@ class SalePointsOutSerializer(AnswerSerializer):
     balance = serializers.IntegerField(help_text=_("The customer's balance after the sale."))
 
 
+class GiftOutSerializer(AnswerSerializer):
+    card = serializers.CharField(help_text=_("The gift card's number."))
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text=_("What it paid of the sale, or got back by the return.")
+    )
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("Its money left after."))
+
+
 class SaleOutSerializer(AnswerSerializer):
     """A SaleOutcome."""
 
@@ -157,6 +165,7 @@ class SaleOutSerializer(AnswerSerializer):
     points = SalePointsOutSerializer(
         allow_null=True, help_text=_("Loyalty points of the sale; null for an anonymous sale.")
     )
+    gift = GiftOutSerializer(allow_null=True, help_text=_("What a gift card paid; null when none did."))
 
 
 class ReturnLineOutSerializer(AnswerSerializer):
@@ -192,6 +201,7 @@ class ReturnOutSerializer(AnswerSerializer):
     points = ReturnPointsOutSerializer(
         allow_null=True, help_text=_("Loyalty points of the return; null for an anonymous sale.")
     )
+    gift = GiftOutSerializer(allow_null=True, help_text=_("What the gift card that paid got back; null when none."))
 
 
 class PriceOutSerializer(AnswerSerializer):

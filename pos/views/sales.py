@@ -1,5 +1,7 @@
 """Sales, returns and prices at the till."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
@@ -7,6 +9,7 @@ from rest_framework.response import Response
 
 from loyalty.selectors.card_lookup import customer_of_card
 from loyalty.selectors.redemption import return_outcome, sale_outcome
+from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
 from pos.serializers import (
     ErrorSerializer,
@@ -44,6 +47,7 @@ class SalesView(PosApiView):
                 # known, blocked, a coupon in stock) is judged by the loyalty step.
                 customer = customer_of_card(number=data["card"])
             loyalty = LoyaltyAtSale(card_number=data["card"], points_to_redeem=data.get("points_redeemed") or 0)
+            gift = GiftAtSale(number=data["gift_card"], amount=data.get("gift_amount") or Decimal("0"))
             sale = sale_register(
                 store=terminal.store,
                 terminal=terminal,
@@ -57,9 +61,10 @@ class SalesView(PosApiView):
                     for line in data["lines"]
                 ],
                 source=SaleSource.TILL,
-                extensions=[loyalty],
+                extensions=[loyalty, gift],
             )
-            return 201, SaleOutSerializer(sale_outcome(sale=sale, moved=loyalty.moved)).data
+            outcome = sale_outcome(sale=sale, moved=loyalty.moved, gift_entry=gift.entry)
+            return 201, SaleOutSerializer(outcome).data
 
         return self.write(request, perform)
 

@@ -239,3 +239,44 @@ def test_a_coupon_named_on_10_sales_at_once_is_used_by_exactly_one(committed_db,
         assert CardEvent.objects.filter(card=coupon, kind=CardEvent.Kind.USED).count() == 1
         assert SalesDocument.objects.filter(client_id__startswith="coupon-").count() == 1
         assert IdempotentRequest.objects.filter(client_id__startswith="coupon-").count() == 1
+
+
+def test_50_concurrent_spends_of_10_from_a_gift_card_of_100_let_exactly_10_through(committed_db, race):
+    from decimal import Decimal as D
+
+    from loyalty.models import GiftEntry
+    from loyalty.services.cards import card_assign, card_batch_generate
+
+    customer = _fresh_customer(race, "Gift holder")
+    with tenant_context(race["tenant"]):
+        card_type = CardTypeFactory(gift=True, gift_value=D("100.00"), name=f"Gift race {customer.pk}")
+        card = card_batch_generate(card_type=card_type, quantity=1, acting_user=None).cards.get()
+        card_assign(customer=customer, number=card.number, acting_user=None)
+    connection.set_schema_to_public()
+    bodies = [
+        (
+            race["tokens"][number % 10],
+            {
+                "client_id": f"gift-{number:02d}",
+                "gift_card": card.number,
+                "gift_amount": "10.00",
+                "lines": [{"product": "EARN", "quantity": "10"}],
+            },
+        )
+        for number in range(50)
+    ]
+    answers = _run_at_once(bodies)
+
+    accepted = [answer for answer in answers if answer.status_code == 201]
+    refused = [answer for answer in answers if answer.status_code != 201]
+    assert len(accepted) == 10
+    assert sorted(answer.json()["gift"]["balance"] for answer in accepted) == [f"{n}.00" for n in range(0, 100, 10)]
+    assert {answer.json()["message"] for answer in refused} == {
+        f"Gift card {card.number} has 0.00 left; 10.00 cannot be paid with it."
+    }
+    with tenant_context(race["tenant"]):
+        entries = list(GiftEntry.objects.filter(card_id=card.pk).order_by("pk").values_list("amount", "balance_after"))
+        assert entries[0] == (D("100.00"), D("100.00"))
+        assert [amount for amount, _balance in entries[1:]] == [D("-10.00")] * 10
+        assert Card.objects.get(pk=card.pk).balance == D("0.00")
+        assert SalesDocument.objects.filter(client_id__startswith="gift-").count() == 10
