@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from loyalty.barcodes import LENGTHS
 from loyalty.filters import CardFilter
-from loyalty.models import Card, CardBatch, CardEvent, CardType
+from loyalty.models import Card, CardBatch, CardEvent, CardType, GiftEntry
 from loyalty.rules import card_number_clean
 
 CURRENT_STATUSES = (Card.Status.ACTIVE, Card.Status.BLOCKED)
@@ -77,6 +77,13 @@ def customer_cards(*, customer, page=None) -> CustomerCards:
     cards = list(
         Card.objects.filter(customer=customer)
         .select_related("card_type", "replaced_by")
+        # A gift card's money, movement by movement (one query for all the customer's cards).
+        .prefetch_related(
+            Prefetch(
+                "gift_entries",
+                queryset=GiftEntry.objects.select_related("sale", "return_document").order_by("-occurred_at", "-pk"),
+            )
+        )
         .annotate(ended_at=Subquery(ended_at))
         .order_by("-assigned_at", "-pk")
     )

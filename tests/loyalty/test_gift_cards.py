@@ -165,3 +165,14 @@ def test_another_retailers_gift_card_is_unknown(alpha, beta, shop, gift):
     assert answer.json()["fields"]["gift_card"] == [f"{beta_card.number} is not a gift card of this shop."]
     with tenant_context(beta.tenant):
         assert Card.objects.get(pk=beta_card.pk).balance == Decimal("50.00")
+
+
+def test_the_customers_cards_tab_shows_the_gift_cards_history(alpha, shop, gift, shop_customer, tenant_client):
+    _sale(shop, "gift-h", card=gift["card"].number, amount="4.00")
+    response = tenant_client(alpha, alpha.marketer).get(f"/customers/{shop_customer.pk}/cards/")
+    html = response.content.decode()
+    assert html.count('data-testid="gift-entry"') == 2
+    assert "Gift card history: 2 movements" in html
+    rows = html.split('data-testid="gift-entry"')[1:]
+    assert "Spent" in rows[0] and "−4.00" in rows[0].replace("-", "−") and "46.00" in rows[0]
+    assert "Issued" in rows[1] and "50.00" in rows[1]
