@@ -17,6 +17,7 @@ api_v1_patterns = [
         name="points_adjustments",
     ),
     path("v1/cards/<str:number>/", views.CardView.as_view(), name="card"),
+    path("v1/cards/<str:number>/gift-loads/", views.GiftLoadsView.as_view(), name="gift_loads"),
     path("v1/sales/", views.SalesView.as_view(), name="sales"),
     path("v1/returns/", views.ReturnsView.as_view(), name="returns"),
     path("v1/prices/", views.PricesView.as_view(), name="prices"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,3 +148,29 @@ def gift_balance_move(*, old: Card, new: Card, acting_user=None) -> None:
         return
     gift_entry_write(card=old, kind=GiftEntry.Kind.MOVED_OUT, amount=-amount, author=acting_user)
     gift_entry_write(card=new, kind=GiftEntry.Kind.MOVED_IN, amount=amount, author=acting_user)
+
+
+# The most one load may put on a gift card (a typing mistake stays out of the ledger).
+MAX_LOAD = Decimal("10000.00")
+
+
+@transaction.atomic
+def gift_load(*, number: str, amount: Decimal, terminal=None, acting_user=None) -> GiftEntry:
+    """Put money on an active gift card at the till. The load is the card's money, not a purchase:
+    it earns no points and enters no purchase figures (spending the card later does)."""
+    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError({"amount": _("Give the amount to load: more than 0, in cents.")})
+    if amount > MAX_LOAD:
+        raise ValidationError({"amount": _("At most %(max)s is loaded at a time.") % {"max": money(MAX_LOAD)}})
+    try:
+        card = gift_card_lock(number, on=timezone.localdate())
+    except ValidationError as error:
+        raise ValidationError({"card": error.messages}) from None
+    return gift_entry_write(
+        card=card,
+        kind=GiftEntry.Kind.LOADED,
+        amount=amount,
+        author=acting_user,
+        terminal=terminal,
+        store=terminal.store if terminal is not None else None,
+    )

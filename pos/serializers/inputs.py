@@ -175,6 +175,12 @@ class PointsAdjustmentInSerializer(ClientIdSerializer):
     )
 
 
+class GiftLoadInSerializer(ClientIdSerializer):
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_('The money put on the card, e.g. "25.00".')
+    )
+
+
 class PricesInSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     products = serializers.ListField(

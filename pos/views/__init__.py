@@ -5,7 +5,7 @@ Each view validates the body, calls the selectors and services of the apps below
 the typed result they return; every write goes through `pos.idempotency.idempotent`.
 """
 
-from pos.views.cards import CardView  # noqa: F401
+from pos.views.cards import CardView, GiftLoadsView  # noqa: F401
 from pos.views.customers import CustomersView, PointsAdjustmentsView, RedeemableView  # noqa: F401
 from pos.views.sales import PricesView, ReturnsView, SalesView  # noqa: F401
 from pos.views.schema import PosDocsView, PosSchemaView, not_found_view  # noqa: F401

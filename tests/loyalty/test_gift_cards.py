@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django_tenants.utils import tenant_context
 
-from loyalty.models import Card, GiftEntry
+from loyalty.models import Card, GiftEntry, PointsEntry
 from loyalty.services.cards import card_assign, card_batch_generate, card_replace
 from sales.models import SalesDocument
 from tests.factories import CardTypeFactory, CustomerFactory
@@ -176,3 +176,40 @@ def test_the_customers_cards_tab_shows_the_gift_cards_history(alpha, shop, gift,
     rows = html.split('data-testid="gift-entry"')[1:]
     assert "Spent" in rows[0] and "−4.00" in rows[0].replace("-", "−") and "46.00" in rows[0]
     assert "Issued" in rows[1] and "50.00" in rows[1]
+
+
+def test_a_gift_card_is_loaded_at_the_till_once_and_earns_nothing(alpha, shop, gift, loyalty_programme):
+    number = gift["card"].number
+    body = {"client_id": "load-1", "amount": "25.00"}
+    answer = shop.api.post(f"cards/{number}/gift-loads/", body)
+    assert answer.status_code == 201, answer.content
+    assert answer.json() == {"card": number, "amount": "25.00", "balance": "75.00"}
+    assert shop.api.post(f"cards/{number}/gift-loads/", body).json() == answer.json()
+    with tenant_context(alpha.tenant):
+        assert _ledger(gift["card"])[-1] == ("loaded", Decimal("25.00"), Decimal("75.00"))
+        entry = GiftEntry.objects.get(kind="loaded")
+        assert (entry.terminal_id, entry.store_id) == (shop.terminal.pk, shop.store.pk)
+        assert not SalesDocument.objects.exists()
+        assert not PointsEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "amount", "field", "message"),
+    [
+        ("{card}", "0", "amount", "Give the amount to load: more than 0, in cents."),
+        ("{card}", "10000.01", "amount", "At most 10000.00 is loaded at a time."),
+        ("{stock}", "5.00", "card", "Card {stock} has not been given to a customer."),
+        ("123", "5.00", "card", "123 is not a gift card of this shop."),
+    ],
+    ids=["zero", "too-much", "in-stock", "unknown"],
+)
+def test_a_refused_load_is_named_and_writes_nothing(alpha, shop, gift, number, amount, field, message):
+    names = {"card": gift["card"].number, "stock": gift["stock"][0].number}
+    number, message = number.format(**names), message.format(**names)
+    with tenant_context(alpha.tenant):
+        before = GiftEntry.objects.count()
+    answer = shop.api.post(f"cards/{number}/gift-loads/", {"client_id": "load-x", "amount": amount})
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {field: [message]}
+    with tenant_context(alpha.tenant):
+        assert GiftEntry.objects.count() == before

@@ -744,6 +744,7 @@ def test_the_openapi_schema_lists_the_endpoints(alpha, shop, till_api):
         "/api/v1/customers/{customer_id}/redeemable/",
         "/api/v1/customers/{customer_id}/points-adjustments/",
         "/api/v1/cards/{number}/",
+        "/api/v1/cards/{number}/gift-loads/",
         "/api/v1/sales/",
         "/api/v1/returns/",
         "/api/v1/prices/",
@@ -758,6 +759,8 @@ def test_the_openapi_schema_lists_the_endpoints(alpha, shop, till_api):
     }
     assert schema["components"]["securitySchemes"]["terminalToken"] == {"type": "http", "scheme": "bearer"}
     assert "client_id" in schema["components"]["schemas"]["SaleInRequest"]["required"]
+    assert {"gift_card", "gift_amount"} <= set(schema["components"]["schemas"]["SaleInRequest"]["properties"])
+    assert "gift" in schema["components"]["schemas"]["SaleOut"]["properties"]
     assert till_api(alpha.host, None).client.get("/api/schema/").status_code == 200  # YAML
 
 
