@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "args": ("customers.tasks.status_counts_fold_task",),
     },
+    "gift-cards-expire-every-night": {
+        "task": "tenants.tasks.tenants_fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("loyalty.tasks.gift_cards_expire_task",),
+    },
     "birthday-bonuses-every-hour": {
         "task": "tenants.tasks.tenants_fan_out",
         "schedule": 60 * 60,

@@ -174,3 +174,25 @@ def gift_load(*, number: str, amount: Decimal, terminal=None, acting_user=None) 
         terminal=terminal,
         store=terminal.store if terminal is not None else None,
     )
+
+
+def gift_cards_expire(*, today=None) -> int:
+    """The money left on gift cards whose validity ended before today, written off as "expired"
+    (one short transaction per card; a card already at 0 is left alone, so running it again
+    writes nothing). Returns how many cards expired."""
+    today = today or timezone.localdate()
+    due = (
+        Card.objects.filter(card_type__kind=CardType.Kind.GIFT, valid_until__lt=today, balance__gt=0)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    expired = 0
+    for card_id in due.iterator(chunk_size=1000):
+        with transaction.atomic():
+            card = Card.objects.select_for_update().get(pk=card_id)
+            if card.balance and card.balance > 0:
+                gift_entry_write(
+                    card=card, kind=GiftEntry.Kind.EXPIRED, amount=-card.balance, once_key=f"expired:{card.valid_until}"
+                )
+                expired += 1
+    return expired

@@ -213,3 +213,22 @@ def test_a_refused_load_is_named_and_writes_nothing(alpha, shop, gift, number, a
     assert answer.json()["fields"] == {field: [message]}
     with tenant_context(alpha.tenant):
         assert GiftEntry.objects.count() == before
+
+
+def test_the_money_of_an_expired_gift_card_is_written_off_once(alpha, beta, gift):
+    import datetime
+
+    from loyalty.services.gift import gift_cards_expire
+
+    with tenant_context(beta.tenant):
+        beta_type = CardTypeFactory(gift=True, name="Beta gift", prefix="2950")
+        beta_card = card_batch_generate(card_type=beta_type, quantity=1, acting_user=None).cards.get()
+        Card.objects.filter(pk=beta_card.pk).update(valid_until=datetime.date(2020, 1, 1))
+    with tenant_context(alpha.tenant):
+        Card.objects.filter(pk=gift["card"].pk).update(valid_until=datetime.date(2020, 1, 1))
+        assert gift_cards_expire(today=datetime.date(2020, 1, 2)) == 1
+        assert gift_cards_expire(today=datetime.date(2020, 1, 3)) == 0
+        assert _ledger(gift["card"])[-1] == ("expired", Decimal("-50.00"), Decimal("0.00"))
+        assert [Card.objects.get(pk=card.pk).balance for card in gift["stock"]] == [Decimal("50.00")] * 2
+    with tenant_context(beta.tenant):
+        assert Card.objects.get(pk=beta_card.pk).balance == Decimal("50.00")
