@@ -17,6 +17,7 @@ class LoyaltyConfig(AppConfig):
         from customers.services.merging import merge_steps
         from loyalty.selectors.card_lookup import CARD_LOOKUP
         from loyalty.selectors.cards import card_search_condition
+        from loyalty.services.coupons import coupon_discount_step
         from loyalty.services.gift import gift_return_step
         from loyalty.services.gift_sale import gift_sale_step
         from loyalty.services.import_columns import CARD_NUMBER, POINTS_BALANCE
@@ -24,8 +25,9 @@ class LoyaltyConfig(AppConfig):
         from loyalty.services.sale_points import return_points_step, sale_points_step
         from loyalty.views.cards import customer_cards_tab_context
         from loyalty.views.points import points_tab_context
-        from sales.registry import return_steps, sale_steps
+        from sales.registry import line_discounts, return_steps, sale_steps
 
+        line_discounts.register(coupon_discount_step)
         sale_steps.register(sale_points_step)
         sale_steps.register(gift_sale_step)
         return_steps.register(return_points_step)

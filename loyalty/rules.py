@@ -1,7 +1,7 @@
 """Pure rules of the loyalty programme: no database, no request."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
@@ -71,3 +71,25 @@ def points_share(whole: int, part: Decimal, of: Decimal) -> int:
     if part >= of:
         return whole
     return int((Decimal(whole) * part / of).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def coupon_off(*, amounts: list[Decimal], eligible: list[bool], card_type: CardType) -> list[Decimal]:
+    """What a coupon takes off each line of a receipt (the lines' amounts as charged before it,
+    and whether each is of the product groups the coupon applies to): its value, or its percent
+    of the eligible lines, never more than they come to; shared among the eligible lines in
+    proportion to their amounts, to the cent (the cents left over go to the largest shares' lines
+    first, then to the earlier line)."""
+    base = sum((amount for amount, ok in zip(amounts, eligible, strict=True) if ok), Decimal("0"))
+    if base <= 0:
+        return [Decimal("0.00")] * len(amounts)
+    if card_type.coupon_amount is not None:
+        off = min(card_type.coupon_amount, base)
+    else:
+        off = min((base * card_type.coupon_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP), base)
+    exact = [(off * amount / base) if ok else Decimal("0") for amount, ok in zip(amounts, eligible, strict=True)]
+    shares = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
+    left = int((off - sum(shares)) / CENT)
+    order = sorted(range(len(amounts)), key=lambda index: (-(exact[index] - shares[index]), index))
+    for index in order[:left]:
+        shares[index] += CENT
+    return shares

@@ -345,6 +345,7 @@ class SalesLine(models.Model):
         NONE = "", _("None")
         PRICE_LIST = "price_list", _("Price list")
         CARD = "card", _("Card")
+        COUPON = "coupon", _("Coupon")
         MANUAL = "manual", _("Manual")
 
     document = models.ForeignKey(SalesDocument, on_delete=models.CASCADE, related_name="lines")

@@ -6,6 +6,8 @@ office, the history import, the demo) runs them through sales.services, in regis
 
     sale_steps.register(step)      # step(sale, lines, context) after a sale and its lines
     return_steps.register(step)    # step(return_document, return_lines, context) after a return
+    line_discounts.register(step)  # step(lines, customer, occurred_at, context) before a sale is
+                                   # written: may take more off its (unsaved) lines (a coupon)
 """
 
 from collections.abc import Callable
@@ -16,3 +18,4 @@ SaleStep = Callable[..., None]
 
 sale_steps: Registry[SaleStep] = Registry("sale steps")
 return_steps: Registry[SaleStep] = Registry("return steps")
+line_discounts: Registry[SaleStep] = Registry("line discounts")

@@ -50,6 +50,15 @@ class CardType(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # A coupon: the receipt it applies from, the product groups it applies to (none: every
+    # product; a group takes in its sub-groups), and how many sales may use it.
+    coupon_min_receipt = models.DecimalField(_("minimum receipt"), **MONEY, null=True, blank=True)
+    coupon_product_groups = models.ManyToManyField(
+        "sales.ProductGroup", verbose_name=_("applies to product groups"), blank=True, related_name="+"
+    )
+    coupon_uses = models.PositiveSmallIntegerField(
+        _("uses per coupon"), default=1, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     valid_days = models.PositiveIntegerField(_("valid for (days)"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -114,6 +123,8 @@ class Card(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.STOCK)
     # A gift card's money left.
     balance = models.DecimalField(_("balance"), **MONEY, null=True, blank=True)
+    # A coupon: the sales that used it so far (used up at its type's uses).
+    uses = models.PositiveSmallIntegerField(_("uses"), default=0)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     replaced_by = models.ForeignKey(
         "self", verbose_name=_("replaced by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -418,9 +418,12 @@ def card_for_sale(*, number: str, customer: Customer | None, on: datetime.date |
 def coupon_use(
     *, card: Card, customer: Customer | None, acting_user: User | None = None, terminal=None, note: str = ""
 ) -> Card:
-    """Mark a coupon (already locked by `card_for_sale`) used; it cannot be used again."""
-    card.status = Card.Status.USED
-    card.save(update_fields=["status"])
+    """Count a use of a coupon (already locked by `card_for_sale`); used up at its type's uses, it
+    cannot be used again."""
+    card.uses += 1
+    if card.uses >= card.card_type.coupon_uses:
+        card.status = Card.Status.USED
+    card.save(update_fields=["uses", "status"])
     CardEvent.objects.create(
         card=card, customer=customer, kind=CardEvent.Kind.USED, author=acting_user, terminal=terminal, note=note[:200]
     )

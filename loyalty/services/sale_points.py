@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.formatting import plain
-from loyalty.models import CardType, EarnedLine, PointsEntry, Programme
+from loyalty.models import Card, CardType, EarnedLine, PointsEntry, Programme
 from loyalty.rules import expiry_date, money_of_points, points_share, redeemable_points
 from loyalty.selectors.earning import BasketLine, earning_config, points_quote
 from loyalty.selectors.programme import programme_read
@@ -26,6 +26,14 @@ from loyalty.selectors.redemption import PointsMoved
 from loyalty.services.cards import card_for_sale, coupon_use
 from loyalty.services.ledger import account_lock, entry_write
 from sales.services.sales import SaleContext, SaleSource
+
+
+@dataclass
+class CardRead:
+    """The card a sale names, once read and locked (by the coupon's line discount, before the
+    lines are written), so that the points' step does not read it again."""
+
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class LoyaltyAtSale:
     points_to_redeem: int = 0
     earns: bool = True
     moved: PointsMoved = field(default_factory=PointsMoved, compare=False)
+    # The card, read and locked before the lines are written (loyalty.services.coupons).
+    read: CardRead = field(default_factory=lambda: CardRead(), compare=False)
 
 
 def _source(context: SaleContext) -> str:
@@ -105,7 +115,7 @@ def sale_points_step(sale, lines, context: SaleContext) -> None:
     at_sale = context.extension(LoyaltyAtSale) or LoyaltyAtSale()
     card = None
     if at_sale.card_number:
-        card = card_for_sale(
+        card = at_sale.read.card or card_for_sale(
             number=at_sale.card_number, customer=sale.customer, on=timezone.localtime(sale.occurred_at).date()
         )
         if card.card_type.kind == CardType.Kind.COUPON:

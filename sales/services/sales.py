@@ -21,7 +21,7 @@ from crm.money import money
 from crm.tenant_config import config_pinned
 from customers.models import Customer
 from sales.models import Product, Return, ReturnLine, SalesDocument, SalesLine, Store, Terminal
-from sales.registry import return_steps, sale_steps
+from sales.registry import line_discounts, return_steps, sale_steps
 from sales.rules import line_amounts
 from sales.selectors.pricing import customer_prices
 from staff.models import User
@@ -207,6 +207,12 @@ def sale_register(
                 line_total=line_total,
             )
         )
+    context = _context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions)
+    if line_discounts:
+        for discount_step in line_discounts:
+            discount_step(documents_lines, customer, occurred_at, context)
+        total = sum((line.line_total for line in documents_lines), Decimal("0"))
+        discount_total = sum((line.discount for line in documents_lines), Decimal("0"))
     sale = SalesDocument.objects.create(
         kind=kind,
         number=number,
@@ -232,7 +238,6 @@ def sale_register(
     sale.written_lines = tuple(documents_lines)
     if customer is not None and sale.is_purchase:
         _purchase_figures_add(customer=customer, amount=total, occurred_at=occurred_at)
-    context = _context(source=source, terminal=terminal, acting_user=acting_user, extensions=extensions)
     for step in sale_steps:
         step(sale, documents_lines, context)
     return sale
@@ -242,6 +247,14 @@ def sale_register(
 class ReturnLineInput:
     sale_line_id: int
     quantity: Decimal
+
+
+def _paid_for(sale_line: SalesLine, quantity: Decimal) -> Decimal:
+    """What `quantity` of the line was paid: at its unit price, or, where a discount came off the
+    line's total (a coupon), its share of the total."""
+    if sale_line.line_total == money(sale_line.unit_price * sale_line.quantity):
+        return money(sale_line.unit_price * quantity)
+    return money(sale_line.line_total * quantity / sale_line.quantity)
 
 
 @transaction.atomic
@@ -301,9 +314,9 @@ def return_register(
                 }
             )
         if quantity == sale_line.returnable_quantity:
-            line_amount = sale_line.line_total - money(sale_line.unit_price * sale_line.returned_quantity)
+            line_amount = sale_line.line_total - _paid_for(sale_line, sale_line.returned_quantity)
         else:
-            line_amount = money(sale_line.unit_price * quantity)
+            line_amount = _paid_for(sale_line, quantity)
         amount += line_amount
         sale_line.returned_quantity += quantity
         return_lines.append(ReturnLine(sale_line=sale_line, quantity=quantity, amount=line_amount))
