@@ -1,9 +1,10 @@
 """2. Sales and discounts: per product and store, what was sold at list prices, what was paid and
-the discount granted, in total and by where it came from (a price list, a card, by hand)."""
+the discount granted, in total and by where it came from (a price list, a card, a coupon, by
+hand)."""
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum
+from django.db.models import Case, DecimalField, F, Q, Sum, When
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
@@ -18,13 +19,19 @@ Source = SalesLine.DiscountSource
 SOURCES = (
     ("price_list_discount", Source.PRICE_LIST),
     ("card_discount", Source.CARD),
+    ("coupon_discount", Source.COUPON),
     ("manual_discount", Source.MANUAL),
 )
 
 # Every figure is net of returns: what was given back was neither sold nor discounted.
 NET_QUANTITY = F("quantity") - F("returned_quantity")
 LIST_VALUE = Round(F("list_price") * NET_QUANTITY, 2)
-PAID = F("line_total") - Round(F("unit_price") * F("returned_quantity"), 2)
+# What was paid for the returned quantity: at the unit price, or, where a coupon came off the
+# line's total, its share of the total (as sales.services.sales returns it).
+PAID = F("line_total") - Case(
+    When(line_total=Round(F("unit_price") * F("quantity"), 2), then=Round(F("unit_price") * F("returned_quantity"), 2)),
+    default=Round(F("line_total") * F("returned_quantity") / F("quantity"), 2),
+)
 # The line's discount less the returned share of it: all of it for a line returned in full.
 DISCOUNT = F("discount") - Round(F("discount") * F("returned_quantity") / F("quantity"), 2)
 
@@ -60,8 +67,8 @@ class SalesDiscountsReport(Report):
     title = _("Sales and discounts")
     description = _(
         "Per product and store: the quantity sold, its value at list prices, the amount paid and "
-        "the discount granted — in total and by source: a customer group's price list, a card, or "
-        "given by hand — with the discount's share of the list-price value. Receipts and invoices "
+        "the discount granted — in total and by source: a customer group's price list, a card, a "
+        "coupon, or given by hand — with the discount's share of the list-price value. Receipts and invoices "
         "only, net of returns. A chart compares the stores' discounts by source."
     )
     form_class = SalesDiscountsForm
@@ -77,6 +84,7 @@ class SalesDiscountsReport(Report):
             Column("discount", _("Discount"), "money", 14),
             Column("price_list_discount", _("Price list discount"), "money", 14),
             Column("card_discount", _("Card discount"), "money", 14),
+            Column("coupon_discount", _("Coupon discount"), "money", 14),
             Column("manual_discount", _("Manual discount"), "money", 14),
             Column("discount_share", _("Discount share"), "percent", 12),
         ]
@@ -115,6 +123,7 @@ class SalesDiscountsReport(Report):
                 "discount": row["discount_granted"],
                 "price_list_discount": row["price_list_discount"],
                 "card_discount": row["card_discount"],
+                "coupon_discount": row["coupon_discount"],
                 "manual_discount": row["manual_discount"],
                 "discount_share": (row["discount_granted"] / list_value).quantize(SHARE) if list_value else None,
             }

@@ -7,10 +7,12 @@ nothing written; two retailers apart."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from loyalty.models import Card, CardEvent
 from loyalty.rules import coupon_off
+from reports.registry import report_get
 from sales.models import SalesDocument, SalesLine
 from tests.factories import CardFactory, CardTypeFactory
 
@@ -131,6 +133,16 @@ def test_a_return_gives_back_what_was_paid_with_the_coupons_part_kept_off(alpha,
         {"client_id": "crr-1", "sale_id": sale["id"], "lines": [{"sale_line_id": line["id"], "quantity": "1"}]},
     )
     assert first.json()["amount"] == "8.33"
+    # The discounts report counts the coupon as a source of its own, net of the return.
+    with tenant_context(alpha.tenant):
+        today = timezone.localdate().isoformat()
+        (row,) = report_get("sales-discounts").rows({"date_from": today, "date_to": today})
+    assert (row["quantity"], row["list_value"], row["paid"]) == (Decimal("2"), Decimal("20.00"), Decimal("16.67"))
+    assert (row["discount"], row["coupon_discount"], row["manual_discount"]) == (
+        Decimal("3.33"),
+        Decimal("3.33"),
+        Decimal("0.00"),
+    )
     rest = shop.api.post(
         "returns/",
         {"client_id": "crr-2", "sale_id": sale["id"], "lines": [{"sale_line_id": line["id"], "quantity": "2"}]},

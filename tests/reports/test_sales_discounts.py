@@ -29,6 +29,7 @@ HEADER = [
     "Discount",
     "Price list discount",
     "Card discount",
+    "Coupon discount",
     "Manual discount",
     "Discount share",
 ]
@@ -173,21 +174,22 @@ def test_sales_and_discounts_per_product_and_store(alpha, discount_sales, build_
     # Cups of the sub-group count; the returned cup takes its quarter of the 10.00 price list
     # discount with it; the plate returned in full is gone; Outlet and the spade are left out.
     assert built.rows == [
-        ["PLATE-1", "=1+1", "Harbour", 2, 40, 36, 4, 0, 0, 4, 0.1],
-        ["PLATE-1", "=1+1", "Main", 1, 20, 20, 0, 0, 0, 0, 0],
-        ["CUP-1", "Cup", "Harbour", 1, 10, 10, 0, 0, 0, 0, 0],
-        ["CUP-1", "Cup", "Main", 6, 60, 48.5, 11.5, 7.5, 2, 2, 0.1917],
+        ["PLATE-1", "=1+1", "Harbour", 2, 40, 36, 4, 0, 0, 0, 4, 0.1],
+        ["PLATE-1", "=1+1", "Main", 1, 20, 20, 0, 0, 0, 0, 0, 0],
+        ["CUP-1", "Cup", "Harbour", 1, 10, 10, 0, 0, 0, 0, 0, 0],
+        ["CUP-1", "Cup", "Main", 6, 60, 48.5, 11.5, 7.5, 2, 0, 2, 0.1917],
     ]
     first_row = len(built.run.parameters_text) + 5
     name_cell = built.sheet.cell(row=first_row, column=2)
     assert (name_cell.value, name_cell.data_type) == ("=1+1", "s")
-    assert built.sheet.cell(row=first_row, column=11).number_format == "0.0%"
+    assert built.sheet.cell(row=first_row, column=12).number_format == "0.0%"
     assert built.run.chart == {
         "kind": "bar",
         "labels": ["Harbour", "Main"],
         "series": [
             {"name": "Price list", "values": [0.0, 7.5]},
             {"name": "Card", "values": [0.0, 2.0]},
+            {"name": "Coupon", "values": [0.0, 0.0]},
             {"name": "Manual", "values": [4.0, 2.0]},
         ],
         "value_format": "money",
@@ -203,7 +205,7 @@ def test_a_customer_group_counts_the_sales_of_its_sub_groups_only(alpha, discoun
             tenant=alpha.tenant,
             user=User.objects.get(username="admin"),
         )
-    assert built.rows == [["CUP-1", "Cup", "Main", 3, 30, 22.5, 7.5, 7.5, 0, 0, 0.25]]
+    assert built.rows == [["CUP-1", "Cup", "Main", 3, 30, 22.5, 7.5, 7.5, 0, 0, 0, 0.25]]
 
 
 @pytest.mark.django_db
