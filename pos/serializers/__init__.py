@@ -18,6 +18,7 @@ from pos.serializers.outputs import (  # noqa: F401
     GiftOutSerializer,
     PointsAdjustmentOutSerializer,
     PricesOutSerializer,
+    PricesWithCouponOutSerializer,
     RedeemableOutSerializer,
     ReturnOutSerializer,
     SaleOutSerializer,

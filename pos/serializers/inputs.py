@@ -189,6 +189,13 @@ class PricesInSerializer(serializers.Serializer):
         max_length=MAX_PRICE_PRODUCTS,
         help_text=_("SKUs or EAN barcodes."),
     )
+    coupon = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A coupon's number: the answer says what it would take off one of each product."),
+    )
     client_id = serializers.CharField(
         max_length=64, required=False, help_text=_("Accepted and ignored: asking for prices writes nothing.")
     )

@@ -213,10 +213,34 @@ class PriceOutSerializer(AnswerSerializer):
     price_list = serializers.CharField()
 
 
+class CouponOffOutSerializer(AnswerSerializer):
+    code = serializers.CharField()
+    off = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class CouponPreviewOutSerializer(AnswerSerializer):
+    """A CouponPreview."""
+
+    card = serializers.CharField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    min_receipt = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    uses_left = serializers.IntegerField()
+    off = serializers.SerializerMethodField(help_text=_("What it would take off one of each product asked."))
+    refusal = serializers.CharField(help_text=_("Why it cannot be used now; empty when it can."))
+
+    def get_off(self, preview) -> list[dict]:
+        return [{"code": code, "off": f"{amount:.2f}"} for code, amount in preview.off]
+
+
 class PricesOutSerializer(AnswerSerializer):
     customer_id = serializers.IntegerField(allow_null=True)
     date = serializers.DateField()
     prices = PriceOutSerializer(many=True)
+
+
+class PricesWithCouponOutSerializer(PricesOutSerializer):
+    coupon = CouponPreviewOutSerializer(allow_null=True, help_text=_("With `coupon` asked: its terms and effect."))
 
 
 class CardTypeOutSerializer(AnswerSerializer):

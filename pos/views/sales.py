@@ -1,5 +1,7 @@
 """Sales, returns and prices at the till."""
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -8,13 +10,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from loyalty.selectors.card_lookup import customer_of_card
+from loyalty.selectors.coupons import CouponPreview, PricedLine, coupon_preview
 from loyalty.selectors.redemption import return_outcome, sale_outcome
 from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
 from pos.serializers import (
     ErrorSerializer,
     PricesInSerializer,
-    PricesOutSerializer,
+    PricesWithCouponOutSerializer,
     ReturnInSerializer,
     ReturnOutSerializer,
     SaleInSerializer,
@@ -106,15 +109,31 @@ class ReturnsView(PosApiView):
         return self.write(request, perform)
 
 
+@dataclass(frozen=True)
+class PricesAnswer:
+    customer_id: int | None
+    date: datetime.date
+    prices: tuple
+    coupon: CouponPreview | None
+
+
 class PricesView(PosApiView):
     @api_schema(
         operation_id="customer_prices",
         summary="What the customer pays today",
         description="A read: it writes nothing, so it needs no client_id.",
         request=PricesInSerializer,
-        responses={200: PricesOutSerializer, **ERROR_RESPONSES},
+        responses={200: PricesWithCouponOutSerializer, **ERROR_RESPONSES},
     )
     def post(self, request):
         data = validated(PricesInSerializer, request.data)
         customer = customer_named(data.get("customer_id"))
-        return Response(PricesOutSerializer(till_prices(customer=customer, codes=data["products"])).data)
+        prices = till_prices(customer=customer, codes=data["products"])
+        coupon = None
+        if data["coupon"]:
+            lines = [
+                PricedLine(code=price.code, product=price.product, line_total=price.price) for price in prices.prices
+            ]
+            coupon = coupon_preview(number=data["coupon"], lines=lines)
+        answer = PricesAnswer(customer_id=prices.customer_id, date=prices.date, prices=prices.prices, coupon=coupon)
+        return Response(PricesWithCouponOutSerializer(answer).data)

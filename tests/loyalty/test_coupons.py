@@ -158,3 +158,25 @@ def test_another_retailers_coupon_is_unknown(alpha, beta, shop, shop_customer):
     assert answer.json()["fields"] == {"card": [f"No card with the number “{beta_coupon.number}”."]}
     with tenant_context(beta.tenant):
         assert Card.objects.get(pk=beta_coupon.pk).uses == 0
+
+
+def test_the_price_call_says_what_a_coupon_would_take_off_and_writes_nothing(alpha, shop, shop_customer):
+    with tenant_context(alpha.tenant):
+        coupon = _coupon(shop_customer, coupon_percent=Decimal("25"))
+        coupon.card_type.coupon_product_groups.set([shop.drinks])
+    answer = shop.api.post("prices/", {"products": ["TEA-1", "CUP-1"], "coupon": coupon.number})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["coupon"] == {
+        "card": coupon.number,
+        "percent": "25.00",
+        "amount": None,
+        "min_receipt": None,
+        "uses_left": 1,
+        "off": [{"code": "TEA-1", "off": "1.00"}, {"code": "CUP-1", "off": "0.00"}],
+        "refusal": "",
+    }
+    unknown = shop.api.post("prices/", {"products": ["CUP-1"], "coupon": "123"}).json()["coupon"]
+    assert (unknown["refusal"], unknown["off"]) == ("123 is no coupon of this shop.", [])
+    assert shop.api.post("prices/", {"products": ["CUP-1"]}).json()["coupon"] is None
+    with tenant_context(alpha.tenant):
+        assert (Card.objects.get(pk=coupon.pk).uses, CardEvent.objects.filter(card=coupon).count()) == (0, 0)
