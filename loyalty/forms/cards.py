@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import CardType, Symbology
+from sales.models import ProductGroup
 
 DECIMAL_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 # What a scanner types: digits (or Code 128 characters) and Enter.
@@ -46,6 +47,26 @@ class CardTypeForm(forms.Form):
         widget=DECIMAL_WIDGET,
         help_text=_("…or a discount in per cent."),
     )
+    coupon_min_receipt = forms.CharField(
+        label=_("Minimum receipt"),
+        max_length=20,
+        required=False,
+        widget=DECIMAL_WIDGET,
+        help_text=_("Coupons: the receipt they apply from; empty: any receipt."),
+    )
+    coupon_product_groups = forms.ModelMultipleChoiceField(
+        label=_("Applies to product groups"),
+        queryset=ProductGroup.objects.order_by("name"),
+        required=False,
+        help_text=_("Coupons: only the lines of these groups (with their sub-groups); none: every product."),
+    )
+    coupon_uses = forms.CharField(
+        label=_("Uses per coupon"),
+        max_length=5,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Coupons: how many sales may use one; empty: once."),
+    )
     valid_days = forms.CharField(
         label=_("Valid for (days)"),
         max_length=6,
@@ -69,6 +90,9 @@ class CardTypeForm(forms.Form):
             "gift_value": "" if card_type.gift_value is None else f"{card_type.gift_value:f}",
             "coupon_amount": "" if card_type.coupon_amount is None else f"{card_type.coupon_amount:f}",
             "coupon_percent": plain(card_type.coupon_percent),
+            "coupon_min_receipt": "" if card_type.coupon_min_receipt is None else f"{card_type.coupon_min_receipt:f}",
+            "coupon_product_groups": list(card_type.coupon_product_groups.all()),
+            "coupon_uses": card_type.coupon_uses if card_type.kind == CardType.Kind.COUPON else "",
             "valid_days": card_type.valid_days or "",
             "is_active": card_type.is_active,
         }

@@ -30,7 +30,7 @@ KIND_VALUES = {
     CardType.Kind.DISCOUNT: {"discount_percent", "valid_days"},
     CardType.Kind.BONUS: {"valid_days"},
     CardType.Kind.GIFT: {"gift_value", "valid_days"},
-    CardType.Kind.COUPON: {"coupon_amount", "coupon_percent", "valid_days"},
+    CardType.Kind.COUPON: {"coupon_amount", "coupon_percent", "coupon_min_receipt", "coupon_uses", "valid_days"},
 }
 NUMBERING_FIELDS = ("kind", "symbology", "prefix")
 
@@ -107,6 +107,31 @@ def _prefix_clean(raw, *, symbology: str) -> str:
     return prefix
 
 
+MAX_COUPON_USES = 1000
+
+
+def _uses_clean(raw) -> int | None:
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_COUPON_USES:
+        raise ValidationError(
+            {"coupon_uses": _("A coupon is used from 1 to %(max)s times.") % {"max": MAX_COUPON_USES}}
+        )
+    return int(text)
+
+
+def _groups_set(card_type: CardType, groups) -> tuple[list[str], list[str]] | None:
+    """Set a coupon's product groups (none for other kinds); (names before, after) when they changed."""
+    wanted = sorted({group.pk for group in groups or ()}) if card_type.kind == CardType.Kind.COUPON else []
+    before = list(card_type.coupon_product_groups.order_by("pk"))
+    if [group.pk for group in before] == wanted:
+        return None
+    card_type.coupon_product_groups.set(wanted)
+    after = list(card_type.coupon_product_groups.order_by("name"))
+    return sorted(group.name for group in before), [group.name for group in after]
+
+
 def _fields_clean(
     *,
     name,
@@ -119,6 +144,8 @@ def _fields_clean(
     coupon_percent,
     valid_days,
     card_type: CardType | None,
+    coupon_min_receipt=None,
+    coupon_uses=None,
 ) -> dict:
     """The type's values as stored, or a ValidationError with every field's message."""
     errors: dict[str, list[str]] = {}
@@ -151,6 +178,11 @@ def _fields_clean(
         lambda: _percent_clean(coupon_percent, field="coupon_percent", label=_("coupon's discount")),
     )
     run("valid_days", lambda: _valid_days_clean(valid_days))
+    run(
+        "coupon_min_receipt",
+        lambda: _amount_clean(coupon_min_receipt, field="coupon_min_receipt", label=_("minimum receipt")),
+    )
+    run("coupon_uses", lambda: _uses_clean(coupon_uses))
 
     # What the kind needs, said for the values that were readable (an unreadable one has its message).
     def missing(field: str) -> bool:
@@ -169,9 +201,18 @@ def _fields_clean(
         raise ValidationError(errors)
 
     kept = KIND_VALUES[kind]
-    for field in ("discount_percent", "gift_value", "coupon_amount", "coupon_percent", "valid_days"):
+    for field in (
+        "discount_percent",
+        "gift_value",
+        "coupon_amount",
+        "coupon_percent",
+        "coupon_min_receipt",
+        "valid_days",
+    ):
         if field not in kept:
             cleaned[field] = None
+    if "coupon_uses" not in kept or cleaned.get("coupon_uses") is None:
+        cleaned["coupon_uses"] = 1
     cleaned["kind"] = kind
     cleaned["symbology"] = symbology
 
@@ -211,6 +252,9 @@ def card_type_create(
     coupon_amount=None,
     coupon_percent=None,
     valid_days=None,
+    coupon_min_receipt=None,
+    coupon_uses=None,
+    coupon_product_groups=(),
     is_active: bool = True,
     acting_user: User | None,
 ) -> CardType:
@@ -227,11 +271,15 @@ def card_type_create(
         coupon_percent=coupon_percent,
         valid_days=valid_days,
         card_type=None,
+        coupon_min_receipt=coupon_min_receipt,
+        coupon_uses=coupon_uses,
     )
     card_type = _save(CardType(**fields, is_active=bool(is_active)))
-    card_type_created_event(
-        card_type=card_type, values={**fields, "is_active": card_type.is_active}, acting_user=acting_user
-    )
+    groups = _groups_set(card_type, coupon_product_groups)
+    values = {**fields, "is_active": card_type.is_active}
+    if groups:
+        values["coupon_product_groups"] = ", ".join(groups[1])
+    card_type_created_event(card_type=card_type, values=values, acting_user=acting_user)
     return card_type
 
 
@@ -248,6 +296,9 @@ def card_type_update(
     coupon_amount=None,
     coupon_percent=None,
     valid_days=None,
+    coupon_min_receipt=None,
+    coupon_uses=None,
+    coupon_product_groups=(),
     is_active: bool = True,
     acting_user: User | None,
 ) -> CardType:
@@ -266,6 +317,8 @@ def card_type_update(
         coupon_percent=coupon_percent,
         valid_days=valid_days,
         card_type=locked,
+        coupon_min_receipt=coupon_min_receipt,
+        coupon_uses=coupon_uses,
     )
     if locked.last_serial or Card.objects.filter(card_type=locked).exists():
         changed = {field: fields[field] for field in NUMBERING_FIELDS if fields[field] != getattr(locked, field)}
@@ -279,6 +332,9 @@ def card_type_update(
     for field, value in fields.items():
         setattr(locked, field, value)
     _save(locked)
+    groups = _groups_set(locked, coupon_product_groups)
+    if groups:
+        changes["coupon_product_groups"] = (", ".join(groups[0]), ", ".join(groups[1]))
     if changes:
         card_type_changed_event(card_type=locked, changes=changes, acting_user=acting_user)
     return locked

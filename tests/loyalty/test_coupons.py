@@ -180,3 +180,50 @@ def test_the_price_call_says_what_a_coupon_would_take_off_and_writes_nothing(alp
     assert shop.api.post("prices/", {"products": ["CUP-1"]}).json()["coupon"] is None
     with tenant_context(alpha.tenant):
         assert (Card.objects.get(pk=coupon.pk).uses, CardEvent.objects.filter(card=coupon).count()) == (0, 0)
+
+
+def test_the_admin_sets_a_coupons_terms_and_each_problem_is_named(alpha, shop, tenant_client):
+    from loyalty.models import CardType, LoyaltyEvent
+
+    client = tenant_client(alpha, alpha.admin)
+    form = {"name": "Tea days", "kind": "coupon", "symbology": "ean13", "prefix": "771", "coupon_percent": "20"}
+    with tenant_context(alpha.tenant):
+        events = LoyaltyEvent.objects.count()
+    bad = client.post(
+        "/settings/loyalty/cards/types/new/",
+        {**form, "coupon_uses": "0", "coupon_min_receipt": "-1", "is_active": "on"},
+    )
+    assert bad.status_code == 200
+    page = bad.content.decode()
+    assert "A coupon is used from 1 to 1000 times." in page
+    with tenant_context(alpha.tenant):
+        assert not CardType.objects.exists() and LoyaltyEvent.objects.count() == events
+    good = client.post(
+        "/settings/loyalty/cards/types/new/",
+        {
+            **form,
+            "coupon_uses": "3",
+            "coupon_min_receipt": "20",
+            "coupon_product_groups": [shop.drinks.pk],
+            "is_active": "on",
+        },
+    )
+    assert good.status_code == 302
+    with tenant_context(alpha.tenant):
+        coupon = CardType.objects.get()
+        assert (coupon.coupon_percent, coupon.coupon_min_receipt, coupon.coupon_uses) == (
+            Decimal("20.00"),
+            Decimal("20.00"),
+            3,
+        )
+        assert list(coupon.coupon_product_groups.values_list("name", flat=True)) == ["Drinks"]
+    # A kind that is no coupon keeps none of the coupon's terms.
+    changed = client.post(
+        f"/settings/loyalty/cards/types/{coupon.pk}/",
+        {**form, "kind": "bonus", "coupon_uses": "3", "coupon_product_groups": [shop.drinks.pk], "is_active": "on"},
+    )
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    with tenant_context(alpha.tenant):
+        coupon.refresh_from_db()
+        assert (coupon.kind, coupon.coupon_min_receipt, coupon.coupon_uses) == ("bonus", None, 1)
+        assert not coupon.coupon_product_groups.exists()
