@@ -22,6 +22,7 @@ class NavEntry:
 
 NAVIGATION = (
     NavEntry(_("Dashboard"), "dashboard"),
+    NavEntry(_("Till"), "till:screen", right="view_customers"),
     NavEntry(_("Customers"), "customers:customer_list", right="view_customers"),
     NavEntry(_("Control"), "customers:customer_control", right="edit_customers"),
     NavEntry(_("Segments"), "campaigns:segment_list", right="use_marketing"),

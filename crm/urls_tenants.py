@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("loyalty.urls")),
     path("reports/", include("reports.urls")),
     path("", include("campaigns.urls")),
+    path("till/", include("pos.screen_urls")),
 ]

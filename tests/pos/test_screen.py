@@ -1,0 +1,154 @@
+"""The till in the browser over HTTP: the terminal chosen once per device, a customer found by
+card, phone or name (several to pick from, none: the minimal create form with a phone that
+belongs to somebody named), products scanned and priced, points, a gift card and a coupon paying,
+the sale registered once however often the form is sent, the receipt; every refusal named with
+nothing written; rights; two retailers apart."""
+
+from decimal import Decimal
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from customers.models import Customer
+from loyalty.models import Card, GiftEntry, PointsAccount
+from loyalty.services.cards import card_assign, card_batch_generate
+from loyalty.services.ledger import points_adjust
+from pos.screen import TERMINAL_COOKIE
+from sales.models import SalesDocument
+from tests.factories import CardFactory, CardTypeFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def counter(alpha, shop, loyalty_programme, tenant_client):
+    """Alpha's counter: the shop's till chosen on the device, Mari with a bonus card and 500
+    points, a gift card of 50.00 given to her, and the cashier's client."""
+    with tenant_context(alpha.tenant):
+        mari = CustomerFactory(first_name="Mari", last_name="Maasikas", phone="+37251234567")
+        bonus = CardFactory(card_type=CardTypeFactory(name="Bonus", prefix="2001"), customer=mari)
+        points_adjust(customer=mari, points=500, reason="Welcome", acting_user=None)
+        gift_type = CardTypeFactory(gift=True, name="Gift 50", prefix="2900")
+        gift = card_batch_generate(card_type=gift_type, quantity=1, acting_user=None).cards.get()
+        card_assign(customer=mari, number=gift.number, acting_user=None)
+    client = tenant_client(alpha, alpha.cashier)
+    client.cookies[TERMINAL_COOKIE] = str(shop.terminal.pk)
+    return {"client": client, "mari": mari, "bonus": bonus, "gift": gift, "shop": shop}
+
+
+def _post(counter, **values):
+    return counter["client"].post("/till/work/", values, HTTP_HX_REQUEST="true")
+
+
+def test_a_device_without_a_till_is_asked_for_one_and_keeps_it(alpha, shop, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
+    assert client.get("/till/")["Location"] == "/till/terminal/"
+    response = client.post("/till/terminal/", {"terminal": shop.terminal.pk})
+    assert response["Location"] == "/till/"
+    assert response.cookies[TERMINAL_COOKIE].value == str(shop.terminal.pk)
+    page = client.get("/till/")
+    assert page.status_code == 200 and "Tallinn · Till 1" in page.content.decode()
+
+
+def test_a_scanned_card_shows_its_customer_with_points(counter):
+    page = _post(counter, q=counter["bonus"].number, action="enter").content.decode()
+    assert 'data-testid="till-customer"' in page and "Mari Maasikas" in page
+    assert 'data-testid="till-points">500<' in page
+    assert 'name="scan"' in page
+
+
+def test_several_matches_are_offered_and_none_offers_the_create_form_naming_the_phones_owner(alpha, counter):
+    with tenant_context(alpha.tenant):
+        CustomerFactory(first_name="Mart", last_name="Maasikas")
+    page = _post(counter, q="Maasikas", action="enter").content.decode()
+    assert page.count('name="action" value="pick:') == 2
+    page = _post(counter, q="Nobody Here", action="enter").content.decode()
+    assert 'data-testid="till-create"' in page
+    page = _post(counter, first_name="Anu", last_name="Uus", phone="+372 5123 4567", action="create").content.decode()
+    assert "till-owner" in page, page[page.find("till-create"):page.find("till-create")+2500]
+    assert "belongs to Mari Maasikas" in page
+    with tenant_context(alpha.tenant):
+        assert not Customer.objects.filter(first_name="Anu").exists()
+
+
+def test_a_sale_with_points_and_a_gift_card_is_registered_once(alpha, counter):
+    mari = counter["mari"]
+    form = {
+        "customer_id": mari.pk,
+        "client_id": "screen-1",
+        "code": ["TEA-1", "CUP-1"],
+        "qty": ["2", "1"],
+        "points": "200",
+        "gift_card": counter["gift"].number,
+        "gift_amount": "5.00",
+        "action": "register",
+    }
+    page = _post(counter, **form).content.decode()
+    assert 'data-testid="till-done"' in page, page[:3000]
+    assert 'data-testid="done-gift-balance">45.00' in page.replace("\xa0", " ").replace(" EUR", "")
+    again = _post(counter, **form).content.decode()
+    assert "This sale was registered already" in again
+    with tenant_context(alpha.tenant):
+        sale = SalesDocument.objects.get(client_id="screen-1")
+        assert (sale.total, sale.terminal_id, sale.customer_id) == (
+            Decimal("18.00"),
+            counter["shop"].terminal.pk,
+            mari.pk,
+        )
+        assert SalesDocument.objects.count() == 1
+        # 18.00 less 2.00 of points earns 16; 500 − 200 + 16.
+        assert PointsAccount.objects.get(pk=mari.pk).balance == 316
+        assert GiftEntry.objects.filter(card=counter["gift"], kind="spent").count() == 1
+    receipt = counter["client"].get(f"/till/receipts/{sale.pk}/").content.decode()
+    assert "Green tea" in receipt and 'data-testid="receipt"' in receipt
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"code": [], "qty": []}, "Scan at least one product."),
+        ({"points": "many"}, "Points are a whole number."),
+        ({"gift_card": "{gift}", "gift_amount": ""}, "Say how much the gift card pays."),
+        ({"points": "900"}, "The customer has 500 points; 900 cannot be redeemed."),
+        (
+            {"gift_card": "{gift}", "gift_amount": "60.00"},
+            "Gift card {gift} has 50.00 left; 60.00 cannot be paid with it.",
+        ),
+    ],
+    ids=["empty", "points-text", "gift-no-amount", "points-over-balance", "gift-over-balance"],
+)
+def test_a_refused_sale_is_named_and_nothing_is_written(alpha, counter, values, message):
+    gift = counter["gift"].number
+    form = {
+        "customer_id": counter["mari"].pk,
+        "client_id": "screen-x",
+        "code": ["CUP-1"],
+        "qty": ["9"],
+        "action": "register",
+    }
+    form.update({key: value.format(gift=gift) if isinstance(value, str) else value for key, value in values.items()})
+    page = _post(counter, **form).content.decode()
+    assert 'data-testid="till-sale-problems"' in page
+    assert message.format(gift=gift) in page
+    with tenant_context(alpha.tenant):
+        assert not SalesDocument.objects.exists()
+        assert Card.objects.get(pk=counter["gift"].pk).balance == Decimal("50.00")
+
+
+def test_an_unknown_product_is_named_and_the_basket_kept(counter):
+    page = _post(
+        counter, customer_id=counter["mari"].pk, code=["TEA-1"], qty=["1"], scan="NOPE", action="enter"
+    ).content.decode()
+    assert "No active product has the code or EAN “NOPE”." in page
+    assert page.count('data-testid="till-line"') == 1
+
+
+def test_a_device_cookie_of_another_retailers_till_is_asked_again(alpha, beta, tenant_client):
+    from sales.services.stores import store_create, terminal_create
+
+    with tenant_context(beta.tenant):
+        store = store_create(tenant=beta.tenant, name="Beta store", code="BST")
+        terminal, _token = terminal_create(tenant=beta.tenant, store=store, name="Beta till")
+    client = tenant_client(alpha, alpha.cashier)
+    client.cookies[TERMINAL_COOKIE] = str(terminal.pk)
+    assert client.get("/till/")["Location"] == "/till/terminal/"
