@@ -29,12 +29,12 @@ from customers.models import Customer, CustomerStatus
 from customers.selectors.search import search_q
 from customers.services.customers import customer_create
 from loyalty.selectors.card_lookup import card_by_number, till_customer_get
-from loyalty.selectors.redemption import customer_redeemable, sale_outcome
+from loyalty.selectors.redemption import customer_redeemable, return_outcome, sale_outcome
 from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
-from sales.models import SalesDocument, Terminal
+from sales.models import Return, SalesDocument, Terminal
 from sales.selectors.till import products_by_code, till_prices
-from sales.services.sales import LineInput, SaleSource, sale_register
+from sales.services.sales import LineInput, ReturnLineInput, SaleSource, return_register, sale_register
 from staff.roles import Right, perm
 
 TERMINAL_COOKIE = "regulars_till_terminal"
@@ -354,3 +354,111 @@ def till_receipt_view(request, sale_id: int):
     """The receipt, laid out for an 80 mm receipt printer."""
     sale = get_object_or_404(SalesDocument.objects.select_related("store", "customer", "terminal"), pk=sale_id)
     return render(request, "pos/till_receipt.html", {"outcome": sale_outcome(sale=sale)})
+
+
+RECENT_RECEIPTS = 10
+
+
+def _sale_found(term: str) -> SalesDocument | None:
+    """A purchase by its receipt number, or by its id typed as "#1234"."""
+    term = term.strip()
+    if not term:
+        return None
+    purchases = SalesDocument.objects.purchases().select_related("customer", "store")
+    if term.startswith("#") and term[1:].isdigit():
+        return purchases.filter(pk=int(term[1:])).first()
+    return purchases.filter(number=term).order_by("-occurred_at", "-pk").first()
+
+
+@right_required(Right.VIEW_CUSTOMERS)
+def till_returns_view(request):
+    """Take goods back: the receipt scanned (its number) or picked from the customer's recent
+    ones, the lines and quantities chosen, registered once (a client_id per form); points and a
+    gift card's payment go back as on every other path."""
+    terminal = _terminal(request)
+    if terminal is None:
+        return redirect("till:terminal")
+    data = request.POST if request.method == "POST" else request.GET
+    sale = None
+    problem = ""
+    if data.get("sale", "").isdigit():
+        sale = (
+            SalesDocument.objects.purchases().select_related("customer", "store").filter(pk=int(data["sale"])).first()
+        )
+    elif data.get("receipt"):
+        sale = _sale_found(data["receipt"])
+        if sale is None:
+            problem = _("No receipt with the number “%(number)s”.") % {"number": data["receipt"].strip()}
+    recent = []
+    customer = _customer(request)
+    if customer is not None and sale is None:
+        recent = list(
+            SalesDocument.objects.purchases()
+            .filter(customer=customer)
+            .order_by("-occurred_at", "-pk")[:RECENT_RECEIPTS]
+        )
+    lines = list(sale.lines.select_related("product").order_by("pk")) if sale else []
+    context = {
+        "terminal": terminal,
+        "sale": sale,
+        "lines": lines,
+        "recent": recent,
+        "problem": problem,
+        "client_id": data.get("client_id") or uuid.uuid4().hex,
+    }
+    if request.method == "POST" and sale is not None and data.get("action") == "return":
+        return _return_register(request, terminal, sale, lines, context)
+    return render(request, "pos/till_returns.html", context)
+
+
+def _return_register(request, terminal, sale, lines, context):
+    client_id = (request.POST.get("client_id") or "")[:64]
+    existing = Return.objects.filter(terminal=terminal, client_id=client_id).first() if client_id else None
+    if existing is not None:
+        return render(
+            request,
+            "pos/till_returns.html",
+            {**context, "outcome": return_outcome(return_document=existing), "again": True},
+        )
+    chosen, problems = [], []
+    for line in lines:
+        raw = (request.POST.get(f"line_{line.pk}") or "").strip()
+        if not raw or raw == "0":
+            continue
+        quantity = _quantity(raw)
+        if quantity is None:
+            problems.append(
+                _("%(product)s: give a quantity above 0, with at most three decimals.") % {"product": line.product.name}
+            )
+        else:
+            chosen.append(ReturnLineInput(sale_line_id=line.pk, quantity=quantity))
+    if not chosen and not problems:
+        problems.append(_("Give the quantity to take back of at least one line."))
+    if not problems:
+        try:
+            with transaction.atomic():
+                document = return_register(
+                    sale=sale,
+                    lines=chosen,
+                    store=terminal.store,
+                    terminal=terminal,
+                    acting_user=request.user,
+                    client_id=client_id,
+                    source=SaleSource.TILL,
+                )
+        except ValidationError as error:
+            problems = [message for values in error.message_dict.values() for message in values]
+        except IntegrityError:
+            document = get_object_or_404(Return, terminal=terminal, client_id=client_id)
+            return render(
+                request,
+                "pos/till_returns.html",
+                {**context, "outcome": return_outcome(return_document=document), "again": True},
+            )
+        else:
+            return render(
+                request,
+                "pos/till_returns.html",
+                {**context, "outcome": return_outcome(return_document=document), "again": False},
+            )
+    return render(request, "pos/till_returns.html", {**context, "return_problems": problems})

@@ -11,4 +11,5 @@ urlpatterns = [
     path("terminal/", screen.till_terminal_view, name="terminal"),
     path("work/", screen.till_work_view, name="work"),
     path("receipts/<int:sale_id>/", screen.till_receipt_view, name="receipt"),
+    path("returns/", screen.till_returns_view, name="returns"),
 ]

@@ -65,7 +65,7 @@ def test_several_matches_are_offered_and_none_offers_the_create_form_naming_the_
     page = _post(counter, q="Nobody Here", action="enter").content.decode()
     assert 'data-testid="till-create"' in page
     page = _post(counter, first_name="Anu", last_name="Uus", phone="+372 5123 4567", action="create").content.decode()
-    assert "till-owner" in page, page[page.find("till-create"):page.find("till-create")+2500]
+    assert "till-owner" in page, page[page.find("till-create") : page.find("till-create") + 2500]
     assert "belongs to Mari Maasikas" in page
     with tenant_context(alpha.tenant):
         assert not Customer.objects.filter(first_name="Anu").exists()
@@ -152,3 +152,43 @@ def test_a_device_cookie_of_another_retailers_till_is_asked_again(alpha, beta, t
     client = tenant_client(alpha, alpha.cashier)
     client.cookies[TERMINAL_COOKIE] = str(terminal.pk)
     assert client.get("/till/")["Location"] == "/till/terminal/"
+
+
+def test_a_return_at_the_till_gives_back_points_and_the_gift_cards_money_once(alpha, counter):
+    mari = counter["mari"]
+    form = {
+        "customer_id": mari.pk,
+        "client_id": "screen-r",
+        "code": ["CUP-1"],
+        "qty": ["2"],
+        "gift_card": counter["gift"].number,
+        "gift_amount": "10.00",
+        "action": "register",
+    }
+    _post(counter, **form)
+    with tenant_context(alpha.tenant):
+        sale = SalesDocument.objects.get(client_id="screen-r")
+        line = sale.lines.get()
+        balance = PointsAccount.objects.get(pk=mari.pk).balance
+    client = counter["client"]
+    page = client.get("/till/returns/", {"receipt": f"#{sale.pk}"}).content.decode()
+    assert page.count('data-testid="return-line"') == 1
+    body = {"sale": sale.pk, "client_id": "ret-screen-1", f"line_{line.pk}": "1", "action": "return"}
+    done = client.post("/till/returns/", body).content.decode()
+    assert 'data-testid="return-done"' in done
+    again = client.post("/till/returns/", body).content.decode()
+    assert "This return was registered already" in again
+    with tenant_context(alpha.tenant):
+        assert sale.returns.count() == 1
+        # Half the cups back: half the 20 points earned (a gift card pays like money: its load earned
+        # nothing), half the card's 10.00.
+        assert PointsAccount.objects.get(pk=mari.pk).balance == balance - 10
+        assert Card.objects.get(pk=counter["gift"].pk).balance == Decimal("45.00")
+    refused = client.post(
+        "/till/returns/", {**body, "client_id": "ret-screen-2", f"line_{line.pk}": "5"}
+    ).content.decode()
+    assert 'data-testid="return-problems"' in refused
+    unknown = client.get("/till/returns/", {"receipt": "NOPE-1"}).content.decode()
+    assert "No receipt with the number “NOPE-1”." in unknown
+    with tenant_context(alpha.tenant):
+        assert sale.returns.count() == 1
