@@ -192,3 +192,40 @@ def test_a_return_at_the_till_gives_back_points_and_the_gift_cards_money_once(al
     assert "No receipt with the number “NOPE-1”." in unknown
     with tenant_context(alpha.tenant):
         assert sale.returns.count() == 1
+
+
+def test_cashiers_marketers_and_admins_may_use_the_till_and_nobody_logged_out(alpha, shop, tenant_client):
+    for login in (alpha.cashier, alpha.marketer, alpha.admin):
+        client = tenant_client(alpha, login)
+        client.cookies[TERMINAL_COOKIE] = str(shop.terminal.pk)
+        assert client.get("/till/").status_code == 200
+    anonymous = tenant_client(alpha)
+    assert anonymous.get("/till/")["Location"].startswith("/login/")
+    assert anonymous.post("/till/work/", {"q": "x"})["Location"].startswith("/login/")
+
+
+def test_a_card_look_up_and_a_sale_cost_the_same_queries_however_many_lines(
+    alpha, counter, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert _post(counter, q=counter["bonus"].number, action="enter").status_code == 200
+    with tenant_context(alpha.tenant):
+        from tests.factories import ProductFactory
+
+        codes = [ProductFactory().sku for _ in range(5)]
+    counts = []
+    # The first sale reads what the retailer's configuration keeps afterwards (the programme).
+    _post(
+        counter, customer_id=counter["mari"].pk, client_id="budget-warm", code=codes[:1], qty=["1"], action="register"
+    )
+    for index, lines in enumerate((codes[:2], codes)):
+        form = {
+            "customer_id": counter["mari"].pk,
+            "client_id": f"budget-{index}",
+            "code": lines,
+            "qty": ["1"] * len(lines),
+        }
+        with django_assert_max_num_queries(40) as captured:
+            assert 'data-testid="till-done"' in _post(counter, **form, action="register").content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
