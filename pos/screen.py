@@ -14,12 +14,15 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from crm.money import ZERO
@@ -33,11 +36,24 @@ from loyalty.selectors.redemption import customer_redeemable, return_outcome, sa
 from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Return, SalesDocument, Terminal
+from sales.selectors.products import product_list
 from sales.selectors.till import products_by_code, till_prices
 from sales.services.sales import LineInput, ReturnLineInput, SaleSource, return_register, sale_register
 from staff.roles import Right, perm
 
 TERMINAL_COOKIE = "regulars_till_terminal"
+
+
+class TillCustomerForm(QuickCustomerForm):
+    """The minimal customer of the till: a name, a phone and, if the customer gives one, an e-mail."""
+
+    email = forms.EmailField(label=_l("E-mail"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+
+
 MAX_MATCHES = 10
 MAX_LINES = 200
 
@@ -57,6 +73,8 @@ class Basket:
     lines: tuple[BasketLine, ...]
     total: Decimal
     problem: str
+    # Products whose name or code holds what was typed, to pick from (no product had it as its code).
+    choices: tuple = ()
 
 
 def _terminal(request) -> Terminal | None:
@@ -89,15 +107,18 @@ def _basket(customer: Customer | None, codes: list[str], quantities: list[str], 
         elif code:
             problem = _("Line %(code)s: give a quantity above 0, with at most three decimals.") % {"code": code}
     add = add.strip()
+    choices: tuple = ()
     if add:
         found = products_by_code([add])
-        if add not in found:
-            problem = _("No active product has the code or EAN “%(code)s”.") % {"code": add}
-        else:
+        if add in found:
             code = found[add].sku
             wanted[code] = wanted.get(code, Decimal("0")) + 1
+        else:
+            choices = tuple(product_list(query=add, is_active=True)[:MAX_MATCHES])
+            if not choices:
+                problem = _("No active product has the code or EAN “%(code)s”.") % {"code": add}
     if not wanted:
-        return Basket((), ZERO, problem)
+        return Basket((), ZERO, problem, choices)
     prices = till_prices(customer=customer, codes=list(wanted)[:MAX_LINES])
     lines = tuple(
         BasketLine(
@@ -110,7 +131,7 @@ def _basket(customer: Customer | None, codes: list[str], quantities: list[str], 
         )
         for price in prices.prices
     )
-    return Basket(lines, sum((line.total for line in lines), ZERO), problem)
+    return Basket(lines, sum((line.total for line in lines), ZERO), problem, choices)
 
 
 def _customer(request) -> Customer | None:
@@ -204,9 +225,8 @@ def _find(request, terminal, basket_args):
             request, terminal, basket=basket, matches=matches[:MAX_MATCHES], more=len(matches) > MAX_MATCHES, term=term
         )
     digits = term.lstrip("+").replace(" ", "")
-    form = QuickCustomerForm(
-        initial={"phone": term} if digits.isdigit() else {"last_name": term}, tenant=request.tenant
-    )
+    initial = {"phone": term} if digits.isdigit() else {"email": term} if "@" in term else {"last_name": term}
+    form = TillCustomerForm(initial=initial, tenant=request.tenant)
     return _work(request, terminal, basket=basket, create_form=form, term=term, card_warning=card_warning)
 
 
@@ -216,11 +236,12 @@ def _create(request, terminal, basket_args, *, confirmed: bool):
     basket = _basket(None, *basket_args)
     if not request.user.has_perm(perm(Right.CREATE_CUSTOMERS)):
         return _work(request, terminal, basket=basket, find_problem=_("You may not create customers."))
-    form = QuickCustomerForm(request.POST, tenant=request.tenant)
+    form = TillCustomerForm(request.POST, tenant=request.tenant)
     if form.is_valid():
-        owner = (
-            Customer.objects.exclude(status=CustomerStatus.ARCHIVED).filter(phone=form.cleaned_data["phone"]).first()
-        )
+        contact = Q(phone=form.cleaned_data["phone"])
+        if form.cleaned_data["email"]:
+            contact |= Q(email__iexact=form.cleaned_data["email"])
+        owner = Customer.objects.exclude(status=CustomerStatus.ARCHIVED).filter(contact).first()
         if owner is not None and not confirmed:
             return _work(request, terminal, basket=basket, create_form=form, owner=owner)
         try:
@@ -343,7 +364,10 @@ def till_work_view(request):
         and request.POST.get("q", "").strip()
     ):
         return _find(request, terminal, basket_args)
-    basket = _basket(customer, *basket_args, add=request.POST.get("scan", "") if action == "enter" else "")
+    scanned = request.POST.get("scan", "") if action == "enter" else ""
+    if action.startswith("add:"):
+        scanned = action.split(":", 1)[1]
+    basket = _basket(customer, *basket_args, add=scanned)
     if action == "register":
         return _register(request, terminal, customer, basket)
     return _work(request, terminal, customer=customer, basket=basket, anonymous=request.POST.get("anonymous") == "1")

@@ -127,3 +127,10 @@ def card_type_for_number(number: str, *, types: list[CardType] | None = None) ->
         return card_type.symbology not in LENGTHS or len(number) == LENGTHS[card_type.symbology]
 
     return max(candidates, key=lambda card_type: (fits(card_type), len(card_type.prefix)), default=None)
+
+
+def gift_entries(card: Card, *, limit: int = 200) -> list[GiftEntry]:
+    """A gift card's movements, newest first (with the receipt of each)."""
+    return list(
+        GiftEntry.objects.filter(card=card).select_related("sale", "store").order_by("-occurred_at", "-pk")[:limit]
+    )

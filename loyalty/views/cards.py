@@ -19,7 +19,14 @@ from loyalty.barcodes import barcode_svg
 from loyalty.filters import CardFilter
 from loyalty.forms.cards import CardAssignForm, CardBatchForm, CardReasonForm, CardReplaceForm, CardTypeForm
 from loyalty.models import Card, CardBatch, CardType
-from loyalty.selectors.cards import batch_sheet_page, card_list, card_type_batches, card_type_list, customer_cards
+from loyalty.selectors.cards import (
+    batch_sheet_page,
+    card_list,
+    card_type_batches,
+    card_type_list,
+    customer_cards,
+    gift_entries,
+)
 from loyalty.selectors.events import loyalty_event_page
 from loyalty.services.card_types import card_type_create, card_type_update
 from loyalty.services.cards import card_assign, card_batch_generate, card_block, card_remove, card_replace, card_unblock
@@ -114,7 +121,8 @@ def card_batch_sheet_view(request, batch_id: int):
 def card_sheet_view(request, card_id: int):
     card = get_object_or_404(Card.objects.select_related("card_type", "customer"), pk=card_id)
     _with_barcodes([card])
-    return render(request, "loyalty/cards/card_sheet.html", {"card": card})
+    entries = gift_entries(card) if card.card_type.kind == CardType.Kind.GIFT else []
+    return render(request, "loyalty/cards/card_sheet.html", {"card": card, "gift_entries": entries})
 
 
 @right_required(Right.MANAGE_SETTINGS)

@@ -232,3 +232,13 @@ def test_the_money_of_an_expired_gift_card_is_written_off_once(alpha, beta, gift
         assert [Card.objects.get(pk=card.pk).balance for card in gift["stock"]] == [Decimal("50.00")] * 2
     with tenant_context(beta.tenant):
         assert Card.objects.get(pk=beta_card.pk).balance == Decimal("50.00")
+
+
+def test_a_gift_cards_sheet_shows_its_history_by_number(alpha, shop, gift, tenant_client):
+    _sale(shop, "gift-s", card=gift["card"].number, amount="6.00")
+    client = tenant_client(alpha, alpha.admin)
+    found = client.get("/settings/loyalty/cards/all/", {"q": gift["card"].number}).content.decode()
+    assert f"/settings/loyalty/cards/{gift['card'].pk}/sheet/" in found
+    sheet = client.get(f"/settings/loyalty/cards/{gift['card'].pk}/sheet/").content.decode()
+    assert sheet.count('data-testid="sheet-gift-entry"') == 2
+    assert "Spent" in sheet and "Tallinn" in sheet

@@ -229,3 +229,34 @@ def test_a_card_look_up_and_a_sale_cost_the_same_queries_however_many_lines(
             assert 'data-testid="till-done"' in _post(counter, **form, action="register").content.decode()
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_product_is_picked_by_a_part_of_its_name(counter):
+    page = _post(counter, customer_id=counter["mari"].pk, scan="green", action="enter").content.decode()
+    assert 'data-testid="till-product-choices"' in page and 'value="add:TEA-1"' in page
+    page = _post(counter, customer_id=counter["mari"].pk, action="add:TEA-1").content.decode()
+    assert page.count('data-testid="till-line"') == 1 and "Green tea" in page
+
+
+def test_an_e_mail_that_belongs_to_a_customer_is_named_too(alpha, counter):
+    with tenant_context(alpha.tenant):
+        Customer.objects.filter(pk=counter["mari"].pk).update(email="mari@example.com")
+    page = _post(
+        counter, first_name="Mari", last_name="Uus", phone="+372 5999 1111", email="MARI@example.com", action="create"
+    ).content.decode()
+    assert "This phone or e-mail belongs to Mari Maasikas." in page
+    page = _post(counter, action=f"use:{counter['mari'].pk}").content.decode()
+    assert 'data-testid="till-customer-name">Mari Maasikas<' in page
+    with tenant_context(alpha.tenant):
+        assert not Customer.objects.filter(last_name="Uus").exists()
+    page = _post(
+        counter,
+        first_name="Mari",
+        last_name="Uus",
+        phone="+372 5999 1111",
+        email="MARI@example.com",
+        action="create_anyway",
+    ).content.decode()
+    with tenant_context(alpha.tenant):
+        created = Customer.objects.get(last_name="Uus")
+        assert (created.status, created.email) == ("control", "MARI@example.com")
