@@ -31,8 +31,10 @@ from customers.forms.customers import QuickCustomerForm
 from customers.models import Customer, CustomerStatus
 from customers.selectors.search import search_q
 from customers.services.customers import customer_create
+from loyalty.models import GiftEntry
 from loyalty.selectors.card_lookup import card_by_number, till_customer_get
 from loyalty.selectors.redemption import customer_redeemable, return_outcome, sale_outcome
+from loyalty.services.gift import gift_load
 from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
 from sales.models import Return, SalesDocument, Terminal
@@ -486,3 +488,40 @@ def _return_register(request, terminal, sale, lines, context):
                 {**context, "outcome": return_outcome(return_document=document), "again": False},
             )
     return render(request, "pos/till_returns.html", {**context, "return_problems": problems})
+
+
+@right_required(Right.VIEW_CUSTOMERS)
+def till_gift_load_view(request):
+    """Load money on a gift card at the counter (the money taken in by the till): once per form
+    (a client_id), no points, no purchase."""
+    terminal = _terminal(request)
+    if terminal is None:
+        return redirect("till:terminal")
+    data = request.POST if request.method == "POST" else request.GET
+    context = {"terminal": terminal, "client_id": data.get("client_id") or uuid.uuid4().hex, "number": "", "amount": ""}
+    if request.method == "POST":
+        number, raw = (data.get("number") or "").strip(), (data.get("amount") or "").strip()
+        context.update(number=number, amount=raw)
+        client_id = (data.get("client_id") or "")[:64]
+        done = GiftEntry.objects.filter(terminal=terminal, once_key=f"load:{client_id}").select_related("card").first()
+        if done is not None:
+            return render(request, "pos/till_gift_load.html", {**context, "entry": done, "again": True})
+        amount = _amount(raw)
+        try:
+            entry = gift_load(
+                number=number,
+                amount=amount if amount is not None else Decimal("0"),
+                terminal=terminal,
+                acting_user=request.user,
+                once_key=f"load:{client_id}",
+            )
+        except ValidationError as error:
+            problems = [message for values in error.message_dict.values() for message in values]
+            return render(request, "pos/till_gift_load.html", {**context, "problems": problems})
+        except IntegrityError:
+            entry = (
+                GiftEntry.objects.filter(terminal=terminal, once_key=f"load:{client_id}").select_related("card").get()
+            )
+            return render(request, "pos/till_gift_load.html", {**context, "entry": entry, "again": True})
+        return render(request, "pos/till_gift_load.html", {**context, "entry": entry, "again": False})
+    return render(request, "pos/till_gift_load.html", context)

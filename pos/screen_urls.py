@@ -12,4 +12,5 @@ urlpatterns = [
     path("work/", screen.till_work_view, name="work"),
     path("receipts/<int:sale_id>/", screen.till_receipt_view, name="receipt"),
     path("returns/", screen.till_returns_view, name="returns"),
+    path("gift-cards/load/", screen.till_gift_load_view, name="gift_load"),
 ]

@@ -155,7 +155,9 @@ MAX_LOAD = Decimal("10000.00")
 
 
 @transaction.atomic
-def gift_load(*, number: str, amount: Decimal, terminal=None, acting_user=None) -> GiftEntry:
+def gift_load(
+    *, number: str, amount: Decimal, terminal=None, acting_user=None, once_key: str | None = None
+) -> GiftEntry:
     """Put money on an active gift card at the till. The load is the card's money, not a purchase:
     it earns no points and enters no purchase figures (spending the card later does)."""
     if amount is None or amount <= 0 or amount != amount.quantize(CENT):
@@ -173,6 +175,7 @@ def gift_load(*, number: str, amount: Decimal, terminal=None, acting_user=None) 
         author=acting_user,
         terminal=terminal,
         store=terminal.store if terminal is not None else None,
+        once_key=once_key,
     )
 
 

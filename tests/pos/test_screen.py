@@ -260,3 +260,20 @@ def test_an_e_mail_that_belongs_to_a_customer_is_named_too(alpha, counter):
     with tenant_context(alpha.tenant):
         created = Customer.objects.get(last_name="Uus")
         assert (created.status, created.email) == ("control", "MARI@example.com")
+
+
+def test_a_gift_card_is_loaded_at_the_counter_once(alpha, counter):
+    client = counter["client"]
+    body = {"client_id": "load-screen-1", "number": counter["gift"].number, "amount": "20,00"}
+    done = client.post("/till/gift-cards/load/", body).content.decode()
+    assert 'data-testid="gift-load-done"' in done
+    again = client.post("/till/gift-cards/load/", body).content.decode()
+    assert "This load was registered already" in again
+    refused = client.post(
+        "/till/gift-cards/load/", {**body, "client_id": "load-screen-2", "amount": "0"}
+    ).content.decode()
+    assert "Give the amount to load: more than 0, in cents." in refused
+    with tenant_context(alpha.tenant):
+        assert Card.objects.get(pk=counter["gift"].pk).balance == Decimal("70.00")
+        entry = GiftEntry.objects.get(kind="loaded")
+        assert (entry.terminal_id, entry.author.username) == (counter["shop"].terminal.pk, "cashier")
