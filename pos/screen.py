@@ -273,12 +273,17 @@ def _amount(raw: str) -> Decimal | None:
     return value if value.is_finite() else Decimal("-1")
 
 
+def _page(request, partial: str, context: dict):
+    """The screen's answer: the part htmx swaps in, or the whole page when the browser posted the
+    form itself (before its scripts had loaded, say)."""
+    if request.htmx:
+        return render(request, partial, context)
+    return render(request, "pos/till.html", {**context, "partial": partial})
+
+
 def _done(request, terminal, sale, *, again: bool, outcome=None):
-    return render(
-        request,
-        "pos/_till_done.html",
-        {"terminal": terminal, "outcome": outcome or sale_outcome(sale=sale), "again": again},
-    )
+    context = {"terminal": terminal, "outcome": outcome or sale_outcome(sale=sale), "again": again}
+    return _page(request, "pos/_till_done.html", context)
 
 
 def _register(request, terminal, customer, basket):
@@ -326,7 +331,7 @@ def _register(request, terminal, customer, basket):
 
 
 def _work(request, terminal, **values):
-    return render(request, "pos/_till_work.html", _context(request, terminal=terminal, **values))
+    return _page(request, "pos/_till_work.html", _context(request, terminal=terminal, **values))
 
 
 @require_POST

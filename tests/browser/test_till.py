@@ -89,6 +89,8 @@ def test_a_cashier_sells_with_points_and_a_gift_card_and_takes_a_line_back(
     page.get_by_label("Till").select_option(label=f"{shop['store'].name} · Counter till")
     page.get_by_role("button", name="Use this till").click()
     expect(page.get_by_test_id("till-terminal")).to_have_text(f"{shop['store'].name} · Counter till")
+    # The cashier starts once the page has loaded (htmx among its scripts), as a person would.
+    page.wait_for_function("() => window.htmx !== undefined")
 
     # 1. The card, as a scanner types it: digits and Enter, into the field that has the focus.
     find = page.get_by_test_id("till-find")

@@ -277,3 +277,8 @@ def test_a_gift_card_is_loaded_at_the_counter_once(alpha, counter):
         assert Card.objects.get(pk=counter["gift"].pk).balance == Decimal("70.00")
         entry = GiftEntry.objects.get(kind="loaded")
         assert (entry.terminal_id, entry.author.username) == (counter["shop"].terminal.pk, "cashier")
+
+
+def test_a_form_the_browser_posts_itself_gets_the_whole_page(counter):
+    page = counter["client"].post("/till/work/", {"q": counter["bonus"].number, "action": "enter"}).content.decode()
+    assert "<html" in page and 'data-testid="till-customer"' in page and "js/till.js" in page
