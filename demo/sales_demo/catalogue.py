@@ -5,6 +5,8 @@ the customer group Wholesale) and "VIP prices" (for VIP)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+
 from customers.models import CustomerGroup
 from sales.models import (
     GroupPriceList,
@@ -15,6 +17,7 @@ from sales.models import (
     Store,
 )
 from sales.rules import ean_check_digit
+from sales.services.stores import terminal_create
 
 VAT_RATE = Decimal("24")
 
@@ -353,6 +356,9 @@ def demo_catalogue_create() -> DemoCatalogue | None:
     if Store.objects.exists():
         return None
     stores = {code: Store.objects.create(name=name, code=code, address=address) for name, code, address in STORES}
+    # A till at the first store, so that the cashier's screen works in the demo at once (its API
+    # token is not kept: a real till gets one from Settings → Stores).
+    terminal_create(tenant=connection.tenant, store=next(iter(stores.values())), name="Till 1")
     products, tops, popularity, seasons = _catalogue_create()
     _price_lists_create(products, tops)
     return DemoCatalogue(stores=stores, products=products, popularity=popularity, seasons=seasons)
