@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,12 +21,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from crm.money import ZERO
 from crm.permissions import right_required
-from customers.forms.customers import QuickCustomerForm
 from customers.models import Customer, CustomerStatus
 from customers.selectors.search import search_q
 from customers.services.customers import customer_create
@@ -37,6 +34,7 @@ from loyalty.selectors.redemption import customer_redeemable, return_outcome, sa
 from loyalty.services.gift import gift_load
 from loyalty.services.gift_sale import GiftAtSale
 from loyalty.services.sale_points import LoyaltyAtSale
+from pos.forms import TillCustomerForm
 from sales.models import Return, SalesDocument, Terminal
 from sales.selectors.products import product_list
 from sales.selectors.till import products_by_code, till_prices
@@ -44,18 +42,6 @@ from sales.services.sales import LineInput, ReturnLineInput, SaleSource, return_
 from staff.roles import Right, perm
 
 TERMINAL_COOKIE = "regulars_till_terminal"
-
-
-class TillCustomerForm(QuickCustomerForm):
-    """The minimal customer of the till: a name, a phone and, if the customer gives one, an e-mail."""
-
-    email = forms.EmailField(label=_l("E-mail"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["first_name"].widget.attrs["autofocus"] = True
-
-
 MAX_MATCHES = 10
 MAX_LINES = 200
 
@@ -195,7 +181,11 @@ def till_terminal_view(request):
                 TERMINAL_COOKIE, str(chosen.pk), max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
             )
             return response
-    return render(request, "pos/till_terminal.html", {"terminals": terminals, "current": _terminal(request)})
+        problem = _("Choose one of the tills listed.")
+    else:
+        problem = ""
+    context = {"terminals": terminals, "current": _terminal(request), "problem": problem}
+    return render(request, "pos/till_terminal.html", context)
 
 
 def _find(request, terminal, basket_args):
@@ -255,11 +245,15 @@ def _create(request, terminal, basket_args, *, confirmed: bool):
                 source="till",
             )
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
+            for field, messages in _problems_by_field(error).items():
                 form.add_error(field if field in form.fields else None, messages)
         else:
             return _work(request, terminal, customer=customer, basket=_basket(customer, *basket_args))
     return _work(request, terminal, basket=basket, create_form=form)
+
+
+def _problems_by_field(error: ValidationError) -> dict:
+    return error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
 
 
 def _amount(raw: str) -> Decimal | None:
@@ -319,7 +313,7 @@ def _register(request, terminal, customer, basket):
                 extensions=[loyalty, gift],
             )
     except ValidationError as error:
-        messages = [message for values in error.message_dict.values() for message in values]
+        messages = error.messages
         return _work(request, terminal, customer=customer, basket=basket, sale_problems=messages)
     except IntegrityError:
         # The same basket sent twice at once: the other request registered it.
@@ -478,7 +472,7 @@ def _return_register(request, terminal, sale, lines, context):
                     source=SaleSource.TILL,
                 )
         except ValidationError as error:
-            problems = [message for values in error.message_dict.values() for message in values]
+            problems = error.messages
         except IntegrityError:
             document = get_object_or_404(Return, terminal=terminal, client_id=client_id)
             return render(
@@ -521,7 +515,7 @@ def till_gift_load_view(request):
                 once_key=f"load:{client_id}",
             )
         except ValidationError as error:
-            problems = [message for values in error.message_dict.values() for message in values]
+            problems = error.messages
             return render(request, "pos/till_gift_load.html", {**context, "problems": problems})
         except IntegrityError:
             entry = (

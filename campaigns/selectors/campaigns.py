@@ -7,12 +7,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignText, Recipient
 from campaigns.rules import EXPIRING_DAYS, text_render
+from campaigns.selectors.conditions import points_expiring
 from customers.models import Customer
 from loyalty.models import Card, CardType, PointsAccount, PointsEntry
 
@@ -87,27 +88,13 @@ def text_language(*, texts: dict, customer_language: str) -> str:
 
 
 def _expiring(customer_ids: list[int], *, today: datetime.date) -> dict[int, tuple[int, datetime.date | None]]:
-    """Per customer: the points that expire within EXPIRING_DAYS unless spent first (first in,
-    first out, as loyalty.selectors.points reads them) and the first day one of them expires."""
+    """Per customer: the points that expire within EXPIRING_DAYS unless spent first (as the
+    segment condition counts them) and the first day one of them expires."""
     horizon = today + datetime.timedelta(days=EXPIRING_DAYS)
-    rows = (
-        PointsEntry.objects.filter(customer_id__in=customer_ids)
-        .exclude(kind__in=["merge_in", "merge_out"])
-        .values("customer_id")
-        .annotate(
-            due_today=Sum("points", filter=Q(points__gt=0, expires_on__lte=today)),
-            due_horizon=Sum("points", filter=Q(points__gt=0, expires_on__lte=horizon)),
-            debits=Sum("points", filter=Q(points__lt=0)),
-            first_day=Min("expires_on", filter=Q(points__gt=0, expires_on__gt=today, expires_on__lte=horizon)),
-        )
-        .order_by()
+    rows = points_expiring(PointsEntry.objects.filter(customer_id__in=customer_ids), today=today).annotate(
+        first_day=Min("expires_on", filter=Q(points__gt=0, expires_on__gt=today, expires_on__lte=horizon))
     )
-    result = {}
-    for row in rows:
-        debits = row["debits"] or 0
-        due = max(0, (row["due_horizon"] or 0) + debits) - max(0, (row["due_today"] or 0) + debits)
-        result[row["customer_id"]] = (due, row["first_day"] if due else None)
-    return result
+    return {row["customer_id"]: (row["due"], row["first_day"] if row["due"] else None) for row in rows}
 
 
 def placeholder_values(customers: list[Customer], *, coupons: dict[int, str]) -> dict[int, dict]:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -272,23 +272,26 @@ def _bought_product(operator, product_id, days, today) -> Q:
     return Q(bought) if operator == DID else ~Q(bought)
 
 
-def _points_expiring(operator, value, _days, today) -> Q:
-    """The points that expire within EXPIRING_DAYS unless spent first: spending takes the oldest
-    points first, so of the points due by the horizon, those not yet covered by the debits and not
-    already due today (the placeholder `points_expiring` reads the same figure)."""
+def points_expiring(entries: QuerySet, *, today: datetime.date) -> QuerySet:
+    """`entries` (points entries) per customer, each with `due`: the points that expire within
+    EXPIRING_DAYS unless spent first. Spending takes the oldest points first, so of the points due
+    by the horizon, those not yet covered by the debits and not already due today. The segment
+    condition and the message placeholder `points_expiring` both read it."""
     horizon = today + datetime.timedelta(days=EXPIRING_DAYS)
     debits = Coalesce(Sum("points", filter=Q(points__lt=0)), 0)
     due_horizon = Coalesce(Sum("points", filter=Q(points__gt=0, expires_on__lte=horizon)), 0)
     due_today = Coalesce(Sum("points", filter=Q(points__gt=0, expires_on__lte=today)), 0)
-    per_customer = (
-        PointsEntry.objects.filter(customer_id=OuterRef("pk"))
-        .exclude(kind__in=["merge_in", "merge_out"])
+    return (
+        entries.exclude(kind__in=["merge_in", "merge_out"])
         .order_by()
         .values("customer_id")
         .annotate(due=Greatest(due_horizon + debits, 0) - Greatest(due_today + debits, 0))
-        .values("due")
     )
-    due = Coalesce(Subquery(per_customer, output_field=IntegerField()), 0)
+
+
+def _points_expiring(operator, value, _days, today) -> Q:
+    per_customer = points_expiring(PointsEntry.objects.filter(customer_id=OuterRef("pk")), today=today)
+    due = Coalesce(Subquery(per_customer.values("due"), output_field=IntegerField()), 0)
     compare = GreaterThanOrEqual if operator == AT_LEAST else LessThanOrEqual
     return Q(compare(due, value))
 

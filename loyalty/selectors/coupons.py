@@ -1,4 +1,5 @@
-"""What a coupon would take off, for the till's price call: read only, nothing locked or used."""
+"""What a coupon takes off a receipt's lines, and the preview of it for the till's price call (read
+only: nothing locked or used)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,40 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.money import money
 from loyalty.models import Card, CardType
-from loyalty.rules import card_number_clean, card_refusal
+from loyalty.rules import card_number_clean, card_refusal, coupon_off
+from sales.selectors.products import product_group_descendant_ids
+
+
+def coupon_groups(card_type: CardType) -> set[int]:
+    """The product groups (with their sub-groups) a coupon applies to; empty: every product."""
+    ids: set[int] = set()
+    for group_id in card_type.coupon_product_groups.values_list("pk", flat=True):
+        ids |= product_group_descendant_ids(group_id)
+    return ids
+
+
+def coupon_lines_off(*, card, lines) -> list:
+    """What the coupon takes off each line (objects with `product` and `line_total`), or a
+    ValidationError naming why it does not apply to this receipt."""
+    card_type = card.card_type
+    amounts = [line.line_total for line in lines]
+    receipt = sum(amounts)
+    if card_type.coupon_min_receipt is not None and receipt < card_type.coupon_min_receipt:
+        raise ValidationError(
+            _("Coupon %(number)s applies from a receipt of %(minimum)s; this one comes to %(total)s.")
+            % {"number": card.number, "minimum": money(card_type.coupon_min_receipt), "total": money(receipt)}
+        )
+    groups = coupon_groups(card_type)
+    eligible = [not groups or line.product.group_id in groups for line in lines]
+    if not any(eligible):
+        names = ", ".join(sorted(card_type.coupon_product_groups.values_list("name", flat=True)))
+        raise ValidationError(
+            _("Coupon %(number)s applies to %(groups)s only; nothing on this receipt is.")
+            % {"number": card.number, "groups": names}
+        )
+    return coupon_off(amounts=amounts, eligible=eligible, card_type=card_type)
 
 
 @dataclass(frozen=True)
@@ -35,8 +68,6 @@ class CouponPreview:
 
 
 def coupon_preview(*, number: str, lines: list[PricedLine]) -> CouponPreview:
-    from loyalty.services.coupons import coupon_lines_off
-
     card = Card.objects.select_related("card_type").filter(number=card_number_clean(number)).first()
     if card is None or card.card_type.kind != CardType.Kind.COUPON:
         return CouponPreview(

@@ -17,11 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.copy import copy_values
-from crm.money import CENT, money
+from crm.money import CENT, ZERO, money
 from loyalty.models import Card, CardType, GiftEntry
 from loyalty.rules import card_refusal
-
-ZERO = Decimal("0.00")
 
 
 def gift_opening(card_type: CardType) -> Decimal | None:

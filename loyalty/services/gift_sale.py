@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from crm.money import ZERO
 from loyalty.models import GiftEntry
-from loyalty.services.gift import ZERO, gift_spend
+from loyalty.services.gift import gift_spend
 from loyalty.services.sale_points import LoyaltyAtSale
 
 

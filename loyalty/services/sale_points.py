@@ -51,7 +51,7 @@ class LoyaltyAtSale:
     earns: bool = True
     moved: PointsMoved = field(default_factory=PointsMoved, compare=False)
     # The card, read and locked before the lines are written (loyalty.services.coupons).
-    read: CardRead = field(default_factory=lambda: CardRead(), compare=False)
+    read: CardRead = field(default_factory=CardRead, compare=False)
 
 
 def _source(context: SaleContext) -> str:

@@ -282,3 +282,12 @@ def test_a_gift_card_is_loaded_at_the_counter_once(alpha, counter):
 def test_a_form_the_browser_posts_itself_gets_the_whole_page(counter):
     page = counter["client"].post("/till/work/", {"q": counter["bonus"].number, "action": "enter"}).content.decode()
     assert "<html" in page and 'data-testid="till-customer"' in page and "js/till.js" in page
+
+
+def test_a_till_that_is_not_offered_is_refused_with_a_message(alpha, shop, tenant_client):
+    client = tenant_client(alpha, alpha.cashier)
+    for value in ("999999", "x"):
+        response = client.post("/till/terminal/", {"terminal": value})
+        assert response.status_code == 200
+        assert "Choose one of the tills listed." in response.content.decode()
+        assert TERMINAL_COOKIE not in response.cookies
